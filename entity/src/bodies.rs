@@ -1,0 +1,34 @@
+//! 推進体制: a collaboration body (headquarters, council, committee, staff network).
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "bodies")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i32,
+    pub municipality_code: String,
+    pub key: String,
+    pub kind: String,
+    pub name_ja: String,
+    pub name_en: Option<String>,
+    pub parent_id: Option<i32>,
+    #[sea_orm(column_type = "Text")]
+    pub composition: Option<String>,
+    #[sea_orm(column_type = "Text")]
+    pub role: Option<String>,
+    /// JSON array
+    #[sea_orm(column_type = "Text")]
+    pub duties: String,
+    #[sea_orm(column_type = "Text")]
+    pub note: Option<String>,
+    pub source_id: Option<i32>,
+    pub position: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

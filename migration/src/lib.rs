@@ -1,0 +1,15 @@
+//! Schema migrations, shared by SQLite and PostgreSQL. Applied files are never edited: a change
+//! to the schema is a new migration.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261121_000001_create_tables;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261121_000001_create_tables::Migration)]
+    }
+}

@@ -1,0 +1,1694 @@
+//! The initial schema: every table of the dataset, with the foreign keys, unique keys and
+//! indexes the importer and the API's lookups rely on.
+
+#![expect(
+    elided_lifetimes_in_paths,
+    reason = "MigrationTrait declares `&SchemaManager` without its lifetime; naming it makes the impl mismatch"
+)]
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .create_table(
+                Table::create()
+                    .table(Municipalities::Table)
+                    .col(string(Municipalities::Code).primary_key())
+                    .col(string(Municipalities::Slug))
+                    .col(string(Municipalities::NameJa))
+                    .col(string(Municipalities::NameEn))
+                    .col(string_null(Municipalities::NameKana))
+                    .col(string(Municipalities::PrefectureCode))
+                    .col(integer_null(Municipalities::Population))
+                    .col(integer_null(Municipalities::PopulationYear))
+                    .col(integer_null(Municipalities::PopulationSourceId))
+                    .col(
+                        timestamp_with_time_zone(Municipalities::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(Municipalities::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_municipalities_slug")
+                    .table(Municipalities::Table)
+                    .col(Municipalities::Slug)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Sources::Table)
+                    .col(pk_auto(Sources::Id))
+                    .col(string(Sources::MunicipalityCode))
+                    .col(string(Sources::Key))
+                    .col(text(Sources::Title))
+                    .col(string_null(Sources::Publisher))
+                    .col(string_null(Sources::Published))
+                    .col(text_null(Sources::Url))
+                    .col(string_null(Sources::Document))
+                    .col(text_null(Sources::Note))
+                    .col(
+                        timestamp_with_time_zone(Sources::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(Sources::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_sources_municipality_code")
+                            .from(Sources::Table, Sources::MunicipalityCode)
+                            .to(Municipalities::Table, Municipalities::Code)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_sources_municipality_code_key")
+                    .table(Sources::Table)
+                    .col(Sources::MunicipalityCode)
+                    .col(Sources::Key)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Metrics::Table)
+                    .col(string(Metrics::Code).primary_key())
+                    .col(string(Metrics::NameJa))
+                    .col(string(Metrics::NameEn))
+                    .col(string(Metrics::Unit))
+                    .col(text_null(Metrics::Description))
+                    .col(
+                        timestamp_with_time_zone(Metrics::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(Metrics::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Regions::Table)
+                    .col(pk_auto(Regions::Id))
+                    .col(string(Regions::Slug))
+                    .col(string(Regions::NameJa))
+                    .col(string(Regions::NameEn))
+                    .col(string(Regions::Kind))
+                    .col(text_null(Regions::Description))
+                    .col(text_null(Regions::Note))
+                    .col(string_null(Regions::SourceMunicipalityCode))
+                    .col(string_null(Regions::SourceKey))
+                    .col(
+                        timestamp_with_time_zone(Regions::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(Regions::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_regions_slug")
+                    .table(Regions::Table)
+                    .col(Regions::Slug)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(RegionMembers::Table)
+                    .col(pk_auto(RegionMembers::Id))
+                    .col(integer(RegionMembers::RegionId))
+                    .col(string(RegionMembers::MemberCode))
+                    .col(string(RegionMembers::NameJa))
+                    .col(string_null(RegionMembers::NameEn))
+                    .col(integer(RegionMembers::Position))
+                    .col(
+                        timestamp_with_time_zone(RegionMembers::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(RegionMembers::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_region_members_region_id")
+                            .from(RegionMembers::Table, RegionMembers::RegionId)
+                            .to(Regions::Table, Regions::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_region_members_region_id_member_code")
+                    .table(RegionMembers::Table)
+                    .col(RegionMembers::RegionId)
+                    .col(RegionMembers::MemberCode)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_region_members_member_code")
+                    .table(RegionMembers::Table)
+                    .col(RegionMembers::MemberCode)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Ordinances::Table)
+                    .col(pk_auto(Ordinances::Id))
+                    .col(string(Ordinances::MunicipalityCode))
+                    .col(string(Ordinances::Title))
+                    .col(string_null(Ordinances::Enacted))
+                    .col(text_null(Ordinances::Note))
+                    .col(integer_null(Ordinances::SourceId))
+                    .col(integer(Ordinances::Position))
+                    .col(
+                        timestamp_with_time_zone(Ordinances::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(Ordinances::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_ordinances_municipality_code")
+                            .from(Ordinances::Table, Ordinances::MunicipalityCode)
+                            .to(Municipalities::Table, Municipalities::Code)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_ordinances_source_id")
+                            .from(Ordinances::Table, Ordinances::SourceId)
+                            .to(Sources::Table, Sources::Id)
+                            .on_delete(ForeignKeyAction::SetNull),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_ordinances_municipality_code")
+                    .table(Ordinances::Table)
+                    .col(Ordinances::MunicipalityCode)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(OrdinanceArticles::Table)
+                    .col(pk_auto(OrdinanceArticles::Id))
+                    .col(integer(OrdinanceArticles::OrdinanceId))
+                    .col(integer(OrdinanceArticles::Number))
+                    .col(string_null(OrdinanceArticles::Chapter))
+                    .col(string_null(OrdinanceArticles::Heading))
+                    .col(text(OrdinanceArticles::Text))
+                    .col(text_null(OrdinanceArticles::Commentary))
+                    .col(integer(OrdinanceArticles::Position))
+                    .col(
+                        timestamp_with_time_zone(OrdinanceArticles::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(OrdinanceArticles::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_ordinance_articles_ordinance_id")
+                            .from(OrdinanceArticles::Table, OrdinanceArticles::OrdinanceId)
+                            .to(Ordinances::Table, Ordinances::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_ordinance_articles_ordinance_id_number")
+                    .table(OrdinanceArticles::Table)
+                    .col(OrdinanceArticles::OrdinanceId)
+                    .col(OrdinanceArticles::Number)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Plans::Table)
+                    .col(pk_auto(Plans::Id))
+                    .col(string(Plans::MunicipalityCode))
+                    .col(string(Plans::Key))
+                    .col(string(Plans::Title))
+                    .col(string_null(Plans::Subtitle))
+                    .col(string_null(Plans::Published))
+                    .col(integer_null(Plans::PeriodStart))
+                    .col(integer_null(Plans::PeriodEnd))
+                    .col(integer_null(Plans::ActionPlanStart))
+                    .col(integer_null(Plans::ActionPlanEnd))
+                    .col(text_null(Plans::Note))
+                    .col(integer_null(Plans::SourceId))
+                    .col(integer(Plans::Position))
+                    .col(
+                        timestamp_with_time_zone(Plans::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(Plans::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_plans_municipality_code")
+                            .from(Plans::Table, Plans::MunicipalityCode)
+                            .to(Municipalities::Table, Municipalities::Code)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_plans_source_id")
+                            .from(Plans::Table, Plans::SourceId)
+                            .to(Sources::Table, Sources::Id)
+                            .on_delete(ForeignKeyAction::SetNull),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_plans_municipality_code_key")
+                    .table(Plans::Table)
+                    .col(Plans::MunicipalityCode)
+                    .col(Plans::Key)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(PlanSections::Table)
+                    .col(pk_auto(PlanSections::Id))
+                    .col(integer(PlanSections::PlanId))
+                    .col(string(PlanSections::Kind))
+                    .col(string_null(PlanSections::Number))
+                    .col(string(PlanSections::Heading))
+                    .col(text(PlanSections::Body))
+                    .col(integer(PlanSections::Position))
+                    .col(
+                        timestamp_with_time_zone(PlanSections::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(PlanSections::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_plan_sections_plan_id")
+                            .from(PlanSections::Table, PlanSections::PlanId)
+                            .to(Plans::Table, Plans::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_plan_sections_plan_id")
+                    .table(PlanSections::Table)
+                    .col(PlanSections::PlanId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Policies::Table)
+                    .col(pk_auto(Policies::Id))
+                    .col(integer(Policies::PlanId))
+                    .col(string(Policies::Label))
+                    .col(text(Policies::Title))
+                    .col(integer(Policies::Position))
+                    .col(
+                        timestamp_with_time_zone(Policies::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(Policies::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_policies_plan_id")
+                            .from(Policies::Table, Policies::PlanId)
+                            .to(Plans::Table, Plans::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_policies_plan_id_label")
+                    .table(Policies::Table)
+                    .col(Policies::PlanId)
+                    .col(Policies::Label)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(PolicyRoles::Table)
+                    .col(pk_auto(PolicyRoles::Id))
+                    .col(integer(PolicyRoles::PolicyId))
+                    .col(string(PolicyRoles::ActorJa))
+                    .col(text(PolicyRoles::Actors))
+                    .col(text(PolicyRoles::Items))
+                    .col(integer(PolicyRoles::Position))
+                    .col(
+                        timestamp_with_time_zone(PolicyRoles::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(PolicyRoles::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_policy_roles_policy_id")
+                            .from(PolicyRoles::Table, PolicyRoles::PolicyId)
+                            .to(Policies::Table, Policies::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_policy_roles_policy_id")
+                    .table(PolicyRoles::Table)
+                    .col(PolicyRoles::PolicyId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Measures::Table)
+                    .col(pk_auto(Measures::Id))
+                    .col(integer(Measures::PolicyId))
+                    .col(string(Measures::Label))
+                    .col(text(Measures::Title))
+                    .col(integer(Measures::Position))
+                    .col(
+                        timestamp_with_time_zone(Measures::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(Measures::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_measures_policy_id")
+                            .from(Measures::Table, Measures::PolicyId)
+                            .to(Policies::Table, Policies::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_measures_policy_id_label")
+                    .table(Measures::Table)
+                    .col(Measures::PolicyId)
+                    .col(Measures::Label)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(PlanItems::Table)
+                    .col(pk_auto(PlanItems::Id))
+                    .col(integer(PlanItems::MeasureId))
+                    .col(integer(PlanItems::PlanId))
+                    .col(string(PlanItems::Label))
+                    .col(text(PlanItems::Title))
+                    .col(text(PlanItems::Tags))
+                    .col(integer_null(PlanItems::RepostOfId))
+                    .col(text(PlanItems::Departments))
+                    .col(string_null(PlanItems::ImplementersJa))
+                    .col(text(PlanItems::Implementers))
+                    .col(text(PlanItems::Targets))
+                    .col(text_null(PlanItems::TargetsNote))
+                    .col(text_null(PlanItems::Purpose))
+                    .col(text_null(PlanItems::CurrentState))
+                    .col(text_null(PlanItems::Content))
+                    .col(text_null(PlanItems::CompletionCriterion))
+                    .col(text_null(PlanItems::Note))
+                    .col(integer(PlanItems::Position))
+                    .col(
+                        timestamp_with_time_zone(PlanItems::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(PlanItems::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_plan_items_measure_id")
+                            .from(PlanItems::Table, PlanItems::MeasureId)
+                            .to(Measures::Table, Measures::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_plan_items_plan_id")
+                            .from(PlanItems::Table, PlanItems::PlanId)
+                            .to(Plans::Table, Plans::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_plan_items_repost_of_id")
+                            .from(PlanItems::Table, PlanItems::RepostOfId)
+                            .to(PlanItems::Table, PlanItems::Id)
+                            .on_delete(ForeignKeyAction::SetNull),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_plan_items_plan_id_label")
+                    .table(PlanItems::Table)
+                    .col(PlanItems::PlanId)
+                    .col(PlanItems::Label)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_plan_items_measure_id")
+                    .table(PlanItems::Table)
+                    .col(PlanItems::MeasureId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_plan_items_repost_of_id")
+                    .table(PlanItems::Table)
+                    .col(PlanItems::RepostOfId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(ScheduleEntries::Table)
+                    .col(pk_auto(ScheduleEntries::Id))
+                    .col(integer(ScheduleEntries::ItemId))
+                    .col(integer(ScheduleEntries::FiscalYear))
+                    .col(string(ScheduleEntries::Phase))
+                    .col(string(ScheduleEntries::LabelJa))
+                    .col(integer(ScheduleEntries::Position))
+                    .col(
+                        timestamp_with_time_zone(ScheduleEntries::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(ScheduleEntries::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_schedule_entries_item_id")
+                            .from(ScheduleEntries::Table, ScheduleEntries::ItemId)
+                            .to(PlanItems::Table, PlanItems::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_schedule_entries_item_id_fiscal_year")
+                    .table(ScheduleEntries::Table)
+                    .col(ScheduleEntries::ItemId)
+                    .col(ScheduleEntries::FiscalYear)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Indicators::Table)
+                    .col(pk_auto(Indicators::Id))
+                    .col(string(Indicators::MunicipalityCode))
+                    .col(integer_null(Indicators::PlanId))
+                    .col(integer_null(Indicators::PolicyId))
+                    .col(string(Indicators::Key))
+                    .col(string_null(Indicators::Number))
+                    .col(text(Indicators::Name))
+                    .col(string(Indicators::Unit))
+                    .col(string_null(Indicators::MetricCode))
+                    .col(text_null(Indicators::Note))
+                    .col(integer_null(Indicators::SourceId))
+                    .col(integer(Indicators::Position))
+                    .col(
+                        timestamp_with_time_zone(Indicators::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(Indicators::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_indicators_municipality_code")
+                            .from(Indicators::Table, Indicators::MunicipalityCode)
+                            .to(Municipalities::Table, Municipalities::Code)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_indicators_plan_id")
+                            .from(Indicators::Table, Indicators::PlanId)
+                            .to(Plans::Table, Plans::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_indicators_policy_id")
+                            .from(Indicators::Table, Indicators::PolicyId)
+                            .to(Policies::Table, Policies::Id)
+                            .on_delete(ForeignKeyAction::SetNull),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_indicators_metric_code")
+                            .from(Indicators::Table, Indicators::MetricCode)
+                            .to(Metrics::Table, Metrics::Code)
+                            .on_delete(ForeignKeyAction::Restrict),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_indicators_source_id")
+                            .from(Indicators::Table, Indicators::SourceId)
+                            .to(Sources::Table, Sources::Id)
+                            .on_delete(ForeignKeyAction::SetNull),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_indicators_municipality_code_key")
+                    .table(Indicators::Table)
+                    .col(Indicators::MunicipalityCode)
+                    .col(Indicators::Key)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_indicators_plan_id")
+                    .table(Indicators::Table)
+                    .col(Indicators::PlanId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(IndicatorValues::Table)
+                    .col(pk_auto(IndicatorValues::Id))
+                    .col(integer(IndicatorValues::IndicatorId))
+                    .col(string(IndicatorValues::Kind))
+                    .col(integer(IndicatorValues::FiscalYear))
+                    .col(double(IndicatorValues::Value))
+                    .col(boolean(IndicatorValues::Approximate))
+                    .col(string_null(IndicatorValues::LabelJa))
+                    .col(text_null(IndicatorValues::Note))
+                    .col(integer(IndicatorValues::Position))
+                    .col(
+                        timestamp_with_time_zone(IndicatorValues::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(IndicatorValues::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_indicator_values_indicator_id")
+                            .from(IndicatorValues::Table, IndicatorValues::IndicatorId)
+                            .to(Indicators::Table, Indicators::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_indicator_values_indicator_id_kind_fiscal_year")
+                    .table(IndicatorValues::Table)
+                    .col(IndicatorValues::IndicatorId)
+                    .col(IndicatorValues::Kind)
+                    .col(IndicatorValues::FiscalYear)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Observations::Table)
+                    .col(pk_auto(Observations::Id))
+                    .col(string(Observations::MunicipalityCode))
+                    .col(string(Observations::MetricCode))
+                    .col(integer(Observations::FiscalYear))
+                    .col(double(Observations::Value))
+                    .col(boolean(Observations::Approximate))
+                    .col(string_null(Observations::LabelJa))
+                    .col(text_null(Observations::Note))
+                    .col(integer_null(Observations::SourceId))
+                    .col(
+                        timestamp_with_time_zone(Observations::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(Observations::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_observations_municipality_code")
+                            .from(Observations::Table, Observations::MunicipalityCode)
+                            .to(Municipalities::Table, Municipalities::Code)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_observations_metric_code")
+                            .from(Observations::Table, Observations::MetricCode)
+                            .to(Metrics::Table, Metrics::Code)
+                            .on_delete(ForeignKeyAction::Restrict),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_observations_source_id")
+                            .from(Observations::Table, Observations::SourceId)
+                            .to(Sources::Table, Sources::Id)
+                            .on_delete(ForeignKeyAction::SetNull),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_observations_municipality_code_metric_code_fiscal_year")
+                    .table(Observations::Table)
+                    .col(Observations::MunicipalityCode)
+                    .col(Observations::MetricCode)
+                    .col(Observations::FiscalYear)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_observations_metric_code_fiscal_year")
+                    .table(Observations::Table)
+                    .col(Observations::MetricCode)
+                    .col(Observations::FiscalYear)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Programs::Table)
+                    .col(pk_auto(Programs::Id))
+                    .col(string(Programs::MunicipalityCode))
+                    .col(string(Programs::Key))
+                    .col(string(Programs::Kind))
+                    .col(text(Programs::Title))
+                    .col(string_null(Programs::Organizer))
+                    .col(string_null(Programs::Department))
+                    .col(integer_null(Programs::StartedFiscalYear))
+                    .col(text_null(Programs::Description))
+                    .col(text_null(Programs::Url))
+                    .col(text_null(Programs::Note))
+                    .col(integer_null(Programs::SourceId))
+                    .col(integer(Programs::Position))
+                    .col(
+                        timestamp_with_time_zone(Programs::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(Programs::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_programs_municipality_code")
+                            .from(Programs::Table, Programs::MunicipalityCode)
+                            .to(Municipalities::Table, Municipalities::Code)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_programs_source_id")
+                            .from(Programs::Table, Programs::SourceId)
+                            .to(Sources::Table, Sources::Id)
+                            .on_delete(ForeignKeyAction::SetNull),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_programs_municipality_code_key")
+                    .table(Programs::Table)
+                    .col(Programs::MunicipalityCode)
+                    .col(Programs::Key)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_programs_municipality_code_kind")
+                    .table(Programs::Table)
+                    .col(Programs::MunicipalityCode)
+                    .col(Programs::Kind)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Activities::Table)
+                    .col(pk_auto(Activities::Id))
+                    .col(integer(Activities::ProgramId))
+                    .col(text(Activities::Title))
+                    .col(string_null(Activities::Date))
+                    .col(integer(Activities::FiscalYear))
+                    .col(string_null(Activities::LabelJa))
+                    .col(integer_null(Activities::Sessions))
+                    .col(integer_null(Activities::Participants))
+                    .col(boolean(Activities::Approximate))
+                    .col(text_null(Activities::Audience))
+                    .col(text_null(Activities::Topic))
+                    .col(string_null(Activities::Department))
+                    .col(text_null(Activities::Venue))
+                    .col(text(Activities::Speakers))
+                    .col(text_null(Activities::Note))
+                    .col(integer(Activities::Position))
+                    .col(
+                        timestamp_with_time_zone(Activities::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(Activities::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_activities_program_id")
+                            .from(Activities::Table, Activities::ProgramId)
+                            .to(Programs::Table, Programs::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_activities_program_id")
+                    .table(Activities::Table)
+                    .col(Activities::ProgramId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_activities_fiscal_year")
+                    .table(Activities::Table)
+                    .col(Activities::FiscalYear)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Proposals::Table)
+                    .col(pk_auto(Proposals::Id))
+                    .col(integer(Proposals::ProgramId))
+                    .col(integer(Proposals::FiscalYear))
+                    .col(string(Proposals::Track))
+                    .col(text_null(Proposals::Title))
+                    .col(integer(Proposals::Count))
+                    .col(string(Proposals::Stage))
+                    .col(text_null(Proposals::Note))
+                    .col(integer(Proposals::Position))
+                    .col(
+                        timestamp_with_time_zone(Proposals::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(Proposals::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_proposals_program_id")
+                            .from(Proposals::Table, Proposals::ProgramId)
+                            .to(Programs::Table, Programs::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_proposals_program_id")
+                    .table(Proposals::Table)
+                    .col(Proposals::ProgramId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Bodies::Table)
+                    .col(pk_auto(Bodies::Id))
+                    .col(string(Bodies::MunicipalityCode))
+                    .col(string(Bodies::Key))
+                    .col(string(Bodies::Kind))
+                    .col(string(Bodies::NameJa))
+                    .col(string_null(Bodies::NameEn))
+                    .col(integer_null(Bodies::ParentId))
+                    .col(text_null(Bodies::Composition))
+                    .col(text_null(Bodies::Role))
+                    .col(text(Bodies::Duties))
+                    .col(text_null(Bodies::Note))
+                    .col(integer_null(Bodies::SourceId))
+                    .col(integer(Bodies::Position))
+                    .col(
+                        timestamp_with_time_zone(Bodies::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(Bodies::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_bodies_municipality_code")
+                            .from(Bodies::Table, Bodies::MunicipalityCode)
+                            .to(Municipalities::Table, Municipalities::Code)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_bodies_parent_id")
+                            .from(Bodies::Table, Bodies::ParentId)
+                            .to(Bodies::Table, Bodies::Id)
+                            .on_delete(ForeignKeyAction::SetNull),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_bodies_source_id")
+                            .from(Bodies::Table, Bodies::SourceId)
+                            .to(Sources::Table, Sources::Id)
+                            .on_delete(ForeignKeyAction::SetNull),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_bodies_municipality_code_key")
+                    .table(Bodies::Table)
+                    .col(Bodies::MunicipalityCode)
+                    .col(Bodies::Key)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_bodies_parent_id")
+                    .table(Bodies::Table)
+                    .col(Bodies::ParentId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(BodyYears::Table)
+                    .col(pk_auto(BodyYears::Id))
+                    .col(integer(BodyYears::BodyId))
+                    .col(integer(BodyYears::FiscalYear))
+                    .col(integer_null(BodyYears::MeetingsHeld))
+                    .col(text_null(BodyYears::Note))
+                    .col(
+                        timestamp_with_time_zone(BodyYears::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(BodyYears::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_body_years_body_id")
+                            .from(BodyYears::Table, BodyYears::BodyId)
+                            .to(Bodies::Table, Bodies::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_body_years_body_id_fiscal_year")
+                    .table(BodyYears::Table)
+                    .col(BodyYears::BodyId)
+                    .col(BodyYears::FiscalYear)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(Meetings::Table)
+                    .col(pk_auto(Meetings::Id))
+                    .col(integer(Meetings::BodyId))
+                    .col(string(Meetings::MunicipalityCode))
+                    .col(integer_null(Meetings::Number))
+                    .col(string_null(Meetings::Date))
+                    .col(integer(Meetings::FiscalYear))
+                    .col(text_null(Meetings::DateNote))
+                    .col(string(Meetings::Format))
+                    .col(text_null(Meetings::Note))
+                    .col(integer(Meetings::Position))
+                    .col(
+                        timestamp_with_time_zone(Meetings::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(Meetings::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_meetings_body_id")
+                            .from(Meetings::Table, Meetings::BodyId)
+                            .to(Bodies::Table, Bodies::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_meetings_municipality_code")
+                            .from(Meetings::Table, Meetings::MunicipalityCode)
+                            .to(Municipalities::Table, Municipalities::Code)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_meetings_body_id")
+                    .table(Meetings::Table)
+                    .col(Meetings::BodyId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_meetings_municipality_code_date")
+                    .table(Meetings::Table)
+                    .col(Meetings::MunicipalityCode)
+                    .col(Meetings::Date)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(AgendaItems::Table)
+                    .col(pk_auto(AgendaItems::Id))
+                    .col(integer(AgendaItems::MeetingId))
+                    .col(text(AgendaItems::Text))
+                    .col(integer(AgendaItems::Position))
+                    .col(
+                        timestamp_with_time_zone(AgendaItems::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(AgendaItems::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_agenda_items_meeting_id")
+                            .from(AgendaItems::Table, AgendaItems::MeetingId)
+                            .to(Meetings::Table, Meetings::Id)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_agenda_items_meeting_id")
+                    .table(AgendaItems::Table)
+                    .col(AgendaItems::MeetingId)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(SupportCenters::Table)
+                    .col(pk_auto(SupportCenters::Id))
+                    .col(string(SupportCenters::MunicipalityCode))
+                    .col(string(SupportCenters::Key))
+                    .col(string(SupportCenters::NameJa))
+                    .col(string_null(SupportCenters::NameEn))
+                    .col(string_null(SupportCenters::Opened))
+                    .col(text_null(SupportCenters::Operator))
+                    .col(string(SupportCenters::ManagementModel))
+                    .col(integer_null(SupportCenters::ManagementSinceFiscalYear))
+                    .col(text_null(SupportCenters::Services))
+                    .col(text_null(SupportCenters::Note))
+                    .col(integer_null(SupportCenters::SourceId))
+                    .col(integer(SupportCenters::Position))
+                    .col(
+                        timestamp_with_time_zone(SupportCenters::CreatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .col(
+                        timestamp_with_time_zone(SupportCenters::UpdatedAt)
+                            .default(Expr::current_timestamp()),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_support_centers_municipality_code")
+                            .from(SupportCenters::Table, SupportCenters::MunicipalityCode)
+                            .to(Municipalities::Table, Municipalities::Code)
+                            .on_delete(ForeignKeyAction::Cascade),
+                    )
+                    .foreign_key(
+                        ForeignKey::create()
+                            .name("fk_support_centers_source_id")
+                            .from(SupportCenters::Table, SupportCenters::SourceId)
+                            .to(Sources::Table, Sources::Id)
+                            .on_delete(ForeignKeyAction::SetNull),
+                    )
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ux_support_centers_municipality_code_key")
+                    .table(SupportCenters::Table)
+                    .col(SupportCenters::MunicipalityCode)
+                    .col(SupportCenters::Key)
+                    .unique()
+                    .to_owned(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Children before parents, so that no foreign key is left dangling mid-way.
+        manager
+            .drop_table(Table::drop().table(SupportCenters::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(AgendaItems::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Meetings::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(BodyYears::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Bodies::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Proposals::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Activities::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Programs::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Observations::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(IndicatorValues::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Indicators::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(ScheduleEntries::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(PlanItems::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Measures::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(PolicyRoles::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Policies::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(PlanSections::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Plans::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(OrdinanceArticles::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Ordinances::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(RegionMembers::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Regions::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Metrics::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Sources::Table).to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(Municipalities::Table).to_owned())
+            .await?;
+        Ok(())
+    }
+}
+
+#[derive(DeriveIden)]
+enum Municipalities {
+    Table,
+    Code,
+    Slug,
+    NameJa,
+    NameEn,
+    NameKana,
+    PrefectureCode,
+    Population,
+    PopulationYear,
+    PopulationSourceId,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Sources {
+    Table,
+    Id,
+    MunicipalityCode,
+    Key,
+    Title,
+    Publisher,
+    Published,
+    Url,
+    Document,
+    Note,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Metrics {
+    Table,
+    Code,
+    NameJa,
+    NameEn,
+    Unit,
+    Description,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Regions {
+    Table,
+    Id,
+    Slug,
+    NameJa,
+    NameEn,
+    Kind,
+    Description,
+    Note,
+    SourceMunicipalityCode,
+    SourceKey,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum RegionMembers {
+    Table,
+    Id,
+    RegionId,
+    MemberCode,
+    NameJa,
+    NameEn,
+    Position,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Ordinances {
+    Table,
+    Id,
+    MunicipalityCode,
+    Title,
+    Enacted,
+    Note,
+    SourceId,
+    Position,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum OrdinanceArticles {
+    Table,
+    Id,
+    OrdinanceId,
+    Number,
+    Chapter,
+    Heading,
+    Text,
+    Commentary,
+    Position,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Plans {
+    Table,
+    Id,
+    MunicipalityCode,
+    Key,
+    Title,
+    Subtitle,
+    Published,
+    PeriodStart,
+    PeriodEnd,
+    ActionPlanStart,
+    ActionPlanEnd,
+    Note,
+    SourceId,
+    Position,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum PlanSections {
+    Table,
+    Id,
+    PlanId,
+    Kind,
+    Number,
+    Heading,
+    Body,
+    Position,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Policies {
+    Table,
+    Id,
+    PlanId,
+    Label,
+    Title,
+    Position,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum PolicyRoles {
+    Table,
+    Id,
+    PolicyId,
+    ActorJa,
+    Actors,
+    Items,
+    Position,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Measures {
+    Table,
+    Id,
+    PolicyId,
+    Label,
+    Title,
+    Position,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum PlanItems {
+    Table,
+    Id,
+    MeasureId,
+    PlanId,
+    Label,
+    Title,
+    Tags,
+    RepostOfId,
+    Departments,
+    ImplementersJa,
+    Implementers,
+    Targets,
+    TargetsNote,
+    Purpose,
+    CurrentState,
+    Content,
+    CompletionCriterion,
+    Note,
+    Position,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum ScheduleEntries {
+    Table,
+    Id,
+    ItemId,
+    FiscalYear,
+    Phase,
+    LabelJa,
+    Position,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Indicators {
+    Table,
+    Id,
+    MunicipalityCode,
+    PlanId,
+    PolicyId,
+    Key,
+    Number,
+    Name,
+    Unit,
+    MetricCode,
+    Note,
+    SourceId,
+    Position,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum IndicatorValues {
+    Table,
+    Id,
+    IndicatorId,
+    Kind,
+    FiscalYear,
+    Value,
+    Approximate,
+    LabelJa,
+    Note,
+    Position,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Observations {
+    Table,
+    Id,
+    MunicipalityCode,
+    MetricCode,
+    FiscalYear,
+    Value,
+    Approximate,
+    LabelJa,
+    Note,
+    SourceId,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Programs {
+    Table,
+    Id,
+    MunicipalityCode,
+    Key,
+    Kind,
+    Title,
+    Organizer,
+    Department,
+    StartedFiscalYear,
+    Description,
+    Url,
+    Note,
+    SourceId,
+    Position,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Activities {
+    Table,
+    Id,
+    ProgramId,
+    Title,
+    Date,
+    FiscalYear,
+    LabelJa,
+    Sessions,
+    Participants,
+    Approximate,
+    Audience,
+    Topic,
+    Department,
+    Venue,
+    Speakers,
+    Note,
+    Position,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Proposals {
+    Table,
+    Id,
+    ProgramId,
+    FiscalYear,
+    Track,
+    Title,
+    Count,
+    Stage,
+    Note,
+    Position,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Bodies {
+    Table,
+    Id,
+    MunicipalityCode,
+    Key,
+    Kind,
+    NameJa,
+    NameEn,
+    ParentId,
+    Composition,
+    Role,
+    Duties,
+    Note,
+    SourceId,
+    Position,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum BodyYears {
+    Table,
+    Id,
+    BodyId,
+    FiscalYear,
+    MeetingsHeld,
+    Note,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum Meetings {
+    Table,
+    Id,
+    BodyId,
+    MunicipalityCode,
+    Number,
+    Date,
+    FiscalYear,
+    DateNote,
+    Format,
+    Note,
+    Position,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum AgendaItems {
+    Table,
+    Id,
+    MeetingId,
+    Text,
+    Position,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden)]
+enum SupportCenters {
+    Table,
+    Id,
+    MunicipalityCode,
+    Key,
+    NameJa,
+    NameEn,
+    Opened,
+    Operator,
+    ManagementModel,
+    ManagementSinceFiscalYear,
+    Services,
+    Note,
+    SourceId,
+    Position,
+    CreatedAt,
+    UpdatedAt,
+}

@@ -1,0 +1,679 @@
+//! Loads a validated [`Dataset`] into the database in one transaction.
+//!
+//! Importing a municipality replaces everything the hub holds for it: its row is deleted (the
+//! foreign keys cascade to every record that hangs off it) and written anew. That makes a
+//! re-import idempotent — no duplicates, no orphans — and lets a city's file be the single
+//! place its data is edited. If anything fails, the transaction rolls back and the database is
+//! as it was.
+
+use std::collections::HashMap;
+
+use anyhow::Context as _;
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
+};
+
+use crate::codes;
+use crate::dataset::{self, Dataset, MunicipalityFile};
+use crate::domain::{IndicatorValueKind, ManagementModel, ProposalStage, SchedulePhase};
+use entity::*;
+
+/// What an import wrote, for the command's summary line.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub metrics: usize,
+    pub regions: usize,
+    pub municipalities: Vec<String>,
+}
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Writes `ds` in one transaction.
+pub async fn import(db: &DatabaseConnection, ds: &Dataset) -> anyhow::Result<ImportSummary> {
+    let txn = db.begin().await?;
+    let mut summary = ImportSummary::default();
+    if let Some(m) = &ds.metrics {
+        for metric in &m.metrics {
+            write_metric(&txn, metric).await?;
+        }
+        summary.metrics = m.metrics.len();
+    }
+    for (file, m) in &ds.municipalities {
+        write_municipality(&txn, m)
+            .await
+            .with_context(|| format!("{file}: cannot be written"))?;
+        summary.municipalities.push(m.municipality.slug.clone());
+    }
+    if let Some(r) = &ds.regions {
+        write_regions(&txn, r)
+            .await
+            .context("regions.yaml: cannot be written")?;
+        summary.regions = r.regions.len();
+    }
+    txn.commit().await?;
+    Ok(summary)
+}
+
+/// Fills an empty database with the bundled dataset; leaves a filled one alone. Returns whether
+/// it loaded anything.
+pub async fn load_bundled_if_empty(db: &DatabaseConnection) -> anyhow::Result<bool> {
+    if municipalities::Entity::find().count(db).await? > 0 {
+        return Ok(false);
+    }
+    let ds = Dataset::bundled().context("the bundled dataset is invalid")?;
+    import(db, &ds).await?;
+    Ok(true)
+}
+
+async fn write_metric(db: &impl ConnectionTrait, m: &dataset::MetricRecord) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let existing = metrics::Entity::find_by_id(m.code.clone()).one(db).await?;
+    let mut model = metrics::ActiveModel {
+        code: Set(m.code.clone()),
+        name_ja: Set(m.name_ja.clone()),
+        name_en: Set(m.name_en.clone()),
+        unit: Set(m.unit.as_str().to_owned()),
+        description: Set(m.description.clone()),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    match existing {
+        Some(old) => {
+            model.created_at = Set(old.created_at);
+            model.update(db).await?;
+        }
+        None => {
+            model.insert(db).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn write_regions(
+    db: &impl ConnectionTrait,
+    file: &dataset::RegionsFile,
+) -> anyhow::Result<()> {
+    // Regions are defined by one file as a whole, so importing it replaces them all.
+    regions::Entity::delete_many().exec(db).await?;
+    let now = Utc::now();
+    for r in &file.regions {
+        let source_code = match &r.source {
+            Some(s) => {
+                let m = municipalities::Entity::find()
+                    .filter(municipalities::Column::Slug.eq(&s.municipality))
+                    .one(db)
+                    .await?
+                    .with_context(|| {
+                        format!(
+                            "region {:?}: source names municipality {:?}, which is not in the hub",
+                            r.slug, s.municipality
+                        )
+                    })?;
+                let found = sources::Entity::find()
+                    .filter(sources::Column::MunicipalityCode.eq(&m.code))
+                    .filter(sources::Column::Key.eq(&s.id))
+                    .one(db)
+                    .await?;
+                if found.is_none() {
+                    anyhow::bail!(
+                        "region {:?}: {} has no source {:?}",
+                        r.slug,
+                        s.municipality,
+                        s.id
+                    );
+                }
+                Some(m.code)
+            }
+            None => None,
+        };
+        let region = regions::ActiveModel {
+            id: NotSet,
+            slug: Set(r.slug.clone()),
+            name_ja: Set(r.name_ja.clone()),
+            name_en: Set(r.name_en.clone()),
+            kind: Set(r.kind.as_str().to_owned()),
+            description: Set(r.description.clone()),
+            note: Set(r.note.clone()),
+            source_municipality_code: Set(source_code),
+            source_key: Set(r.source.as_ref().map(|s| s.id.clone())),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+        for (position, m) in r.members.iter().enumerate() {
+            region_members::ActiveModel {
+                id: NotSet,
+                region_id: Set(region.id),
+                member_code: Set(m.code.clone()),
+                name_ja: Set(m.name_ja.clone()),
+                name_en: Set(m.name_en.clone()),
+                position: Set(pos(position)),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+fn pos(i: usize) -> i32 {
+    i32::try_from(i).unwrap_or(i32::MAX)
+}
+
+async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let rec = &m.municipality;
+    let code = rec.code.clone();
+    let prefecture = codes::validate_municipality_code(&code).map_err(anyhow::Error::msg)?;
+    municipalities::Entity::delete_by_id(code.clone())
+        .exec(db)
+        .await?;
+    // A slug may move to a new code only if the old holder is gone; say so rather than fail on
+    // the unique index.
+    if let Some(other) = municipalities::Entity::find()
+        .filter(municipalities::Column::Slug.eq(&rec.slug))
+        .one(db)
+        .await?
+    {
+        anyhow::bail!(
+            "slug {:?} already belongs to municipality {}",
+            rec.slug,
+            other.code
+        );
+    }
+    municipalities::ActiveModel {
+        code: Set(code.clone()),
+        slug: Set(rec.slug.clone()),
+        name_ja: Set(rec.name_ja.clone()),
+        name_en: Set(rec.name_en.clone()),
+        name_kana: Set(rec.name_kana.clone()),
+        prefecture_code: Set(prefecture.code.to_owned()),
+        population: Set(rec.population.map(|c| c.0)),
+        population_year: Set(rec.population_year),
+        population_source_id: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+
+    let mut source_ids: HashMap<&str, i32> = HashMap::new();
+    for s in &m.sources {
+        let row = sources::ActiveModel {
+            id: NotSet,
+            municipality_code: Set(code.clone()),
+            key: Set(s.id.clone()),
+            title: Set(s.title.clone()),
+            publisher: Set(s.publisher.clone()),
+            published: Set(s.published.as_ref().map(|d| d.0.clone())),
+            url: Set(s.url.clone()),
+            document: Set(s.document.clone()),
+            note: Set(s.note.clone()),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+        source_ids.insert(s.id.as_str(), row.id);
+    }
+    // Records without `source:` cite the file's first source (validation guarantees one).
+    let default_source = m
+        .sources
+        .first()
+        .and_then(|s| source_ids.get(s.id.as_str()).copied());
+    let source_of = |key: &Option<String>| -> Option<i32> {
+        match key {
+            Some(k) => source_ids.get(k.as_str()).copied(),
+            None => default_source,
+        }
+    };
+    if let Some(key) = &rec.population_source {
+        let mut row: municipalities::ActiveModel = municipalities::Entity::find_by_id(code.clone())
+            .one(db)
+            .await?
+            .context("municipality vanished mid-import")?
+            .into();
+        row.population_source_id = Set(source_ids.get(key.as_str()).copied());
+        row.update(db).await?;
+    }
+
+    for (i, o) in m.ordinances.iter().enumerate() {
+        let ordinance = ordinances::ActiveModel {
+            id: NotSet,
+            municipality_code: Set(code.clone()),
+            title: Set(o.title.clone()),
+            enacted: Set(o.enacted.as_ref().map(|d| d.0.clone())),
+            note: Set(o.note.clone()),
+            source_id: Set(source_of(&o.source)),
+            position: Set(pos(i)),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+        for (j, a) in o.articles.iter().enumerate() {
+            ordinance_articles::ActiveModel {
+                id: NotSet,
+                ordinance_id: Set(ordinance.id),
+                number: Set(a.number.0),
+                chapter: Set(a.chapter.clone()),
+                heading: Set(a.heading.clone()),
+                text: Set(a.text.clone()),
+                commentary: Set(a.commentary.clone()),
+                position: Set(pos(j)),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+
+    for (i, p) in m.plans.iter().enumerate() {
+        write_plan(db, &code, i, p, source_of(&p.source), &source_of).await?;
+    }
+
+    for o in &m.observations {
+        observations::ActiveModel {
+            id: NotSet,
+            municipality_code: Set(code.clone()),
+            metric_code: Set(o.metric.clone()),
+            fiscal_year: Set(o.fiscal_year.0),
+            value: Set(o.value.0),
+            approximate: Set(o.approximate),
+            label_ja: Set(o.label_ja.clone()),
+            note: Set(o.note.clone()),
+            source_id: Set(source_of(&o.source)),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await
+        .with_context(|| format!("observation {} {}", o.metric, o.fiscal_year.0))?;
+    }
+
+    for (i, p) in m.programs.iter().enumerate() {
+        let program = programs::ActiveModel {
+            id: NotSet,
+            municipality_code: Set(code.clone()),
+            key: Set(p.id.clone()),
+            kind: Set(p.kind.as_str().to_owned()),
+            title: Set(p.title.clone()),
+            organizer: Set(p.organizer.clone()),
+            department: Set(p.department.clone()),
+            started_fiscal_year: Set(p.started_fiscal_year.map(|y| y.0)),
+            description: Set(p.description.clone()),
+            url: Set(p.url.clone()),
+            note: Set(p.note.clone()),
+            source_id: Set(source_of(&p.source)),
+            position: Set(pos(i)),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+        for (j, a) in p.activities.iter().enumerate() {
+            let fiscal_year = dataset::resolve_fiscal_year(a.date.as_ref(), a.fiscal_year)
+                .map_err(anyhow::Error::msg)?;
+            activities::ActiveModel {
+                id: NotSet,
+                program_id: Set(program.id),
+                title: Set(a.title.clone()),
+                date: Set(a.date.as_ref().map(|d| d.0.clone())),
+                fiscal_year: Set(fiscal_year),
+                label_ja: Set(a.label_ja.clone()),
+                sessions: Set(a.sessions.map(|c| c.0)),
+                participants: Set(a.participants.map(|c| c.0)),
+                approximate: Set(a.approximate),
+                audience: Set(a.audience.clone()),
+                topic: Set(a.topic.clone()),
+                department: Set(a.department.clone()),
+                venue: Set(a.venue.clone()),
+                speakers: Set(json(&a.speakers)),
+                note: Set(a.note.clone()),
+                position: Set(pos(j)),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+        }
+        for (j, pr) in p.proposals.iter().enumerate() {
+            proposals::ActiveModel {
+                id: NotSet,
+                program_id: Set(program.id),
+                fiscal_year: Set(pr.fiscal_year.0),
+                track: Set(pr.track.as_str().to_owned()),
+                title: Set(pr.title.clone()),
+                count: Set(pr.count.map_or(1, |c| c.0)),
+                stage: Set(pr
+                    .stage
+                    .unwrap_or(ProposalStage::Unknown)
+                    .as_str()
+                    .to_owned()),
+                note: Set(pr.note.clone()),
+                position: Set(pos(j)),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+
+    let mut body_ids: HashMap<&str, i32> = HashMap::new();
+    for (i, b) in m.bodies.iter().enumerate() {
+        let body = bodies::ActiveModel {
+            id: NotSet,
+            municipality_code: Set(code.clone()),
+            key: Set(b.id.clone()),
+            kind: Set(b.kind.as_str().to_owned()),
+            name_ja: Set(b.name_ja.clone()),
+            name_en: Set(b.name_en.clone()),
+            parent_id: Set(None),
+            composition: Set(b.composition.clone()),
+            role: Set(b.role.clone()),
+            duties: Set(json(&b.duties)),
+            note: Set(b.note.clone()),
+            source_id: Set(source_of(&b.source)),
+            position: Set(pos(i)),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+        body_ids.insert(b.id.as_str(), body.id);
+        for y in &b.yearly {
+            body_years::ActiveModel {
+                id: NotSet,
+                body_id: Set(body.id),
+                fiscal_year: Set(y.fiscal_year.0),
+                meetings_held: Set(y.meetings_held.map(|c| c.0)),
+                note: Set(y.note.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+        }
+        for (j, mt) in b.meetings.iter().enumerate() {
+            let fiscal_year = dataset::resolve_fiscal_year(mt.date.as_ref(), mt.fiscal_year)
+                .map_err(anyhow::Error::msg)?;
+            let meeting = meetings::ActiveModel {
+                id: NotSet,
+                body_id: Set(body.id),
+                municipality_code: Set(code.clone()),
+                number: Set(mt.number.map(|c| c.0)),
+                date: Set(mt.date.as_ref().map(|d| d.0.clone())),
+                fiscal_year: Set(fiscal_year),
+                date_note: Set(mt.date_note.clone()),
+                format: Set(mt.format.as_str().to_owned()),
+                note: Set(mt.note.clone()),
+                position: Set(pos(j)),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+            for (k, text) in mt.agenda.iter().enumerate() {
+                agenda_items::ActiveModel {
+                    id: NotSet,
+                    meeting_id: Set(meeting.id),
+                    text: Set(text.clone()),
+                    position: Set(pos(k)),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                }
+                .insert(db)
+                .await?;
+            }
+        }
+    }
+    // Parents are linked once every body of the file has its id.
+    for b in &m.bodies {
+        if let (Some(parent), Some(id)) = (&b.parent, body_ids.get(b.id.as_str())) {
+            bodies::ActiveModel {
+                id: Set(*id),
+                parent_id: Set(body_ids.get(parent.as_str()).copied()),
+                ..Default::default()
+            }
+            .update(db)
+            .await?;
+        }
+    }
+
+    for (i, c) in m.support_centers.iter().enumerate() {
+        support_centers::ActiveModel {
+            id: NotSet,
+            municipality_code: Set(code.clone()),
+            key: Set(c.id.clone()),
+            name_ja: Set(c.name_ja.clone()),
+            name_en: Set(c.name_en.clone()),
+            opened: Set(c.opened.as_ref().map(|d| d.0.clone())),
+            operator: Set(c.operator.clone()),
+            management_model: Set(c
+                .management_model
+                .unwrap_or(ManagementModel::Unknown)
+                .as_str()
+                .to_owned()),
+            management_since_fiscal_year: Set(c.management_since_fiscal_year.map(|y| y.0)),
+            services: Set(c.services.clone()),
+            note: Set(c.note.clone()),
+            source_id: Set(source_of(&c.source)),
+            position: Set(pos(i)),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn write_plan(
+    db: &impl ConnectionTrait,
+    code: &str,
+    position: usize,
+    p: &dataset::PlanRecord,
+    source_id: Option<i32>,
+    source_of: &impl Fn(&Option<String>) -> Option<i32>,
+) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let plan = plans::ActiveModel {
+        id: NotSet,
+        municipality_code: Set(code.to_owned()),
+        key: Set(p.id.clone()),
+        title: Set(p.title.clone()),
+        subtitle: Set(p.subtitle.clone()),
+        published: Set(p.published.as_ref().map(|d| d.0.clone())),
+        period_start: Set(p.period_start.map(|y| y.0)),
+        period_end: Set(p.period_end.map(|y| y.0)),
+        action_plan_start: Set(p.action_plan_start.map(|y| y.0)),
+        action_plan_end: Set(p.action_plan_end.map(|y| y.0)),
+        note: Set(p.note.clone()),
+        source_id: Set(source_id),
+        position: Set(pos(position)),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    for (i, s) in p.sections.iter().enumerate() {
+        plan_sections::ActiveModel {
+            id: NotSet,
+            plan_id: Set(plan.id),
+            kind: Set(s.kind.as_str().to_owned()),
+            number: Set(s.number.clone()),
+            heading: Set(s.heading.clone()),
+            body: Set(s.body.clone()),
+            position: Set(pos(i)),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+    }
+    let mut item_ids: HashMap<&str, i32> = HashMap::new();
+    let mut policy_ids: HashMap<&str, i32> = HashMap::new();
+    for (pi, policy) in p.policies.iter().enumerate() {
+        let policy_row = policies::ActiveModel {
+            id: NotSet,
+            plan_id: Set(plan.id),
+            label: Set(policy.label.clone()),
+            title: Set(policy.title.clone()),
+            position: Set(pos(pi)),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+        policy_ids.insert(policy.label.as_str(), policy_row.id);
+        for (ri, role) in policy.roles.iter().enumerate() {
+            policy_roles::ActiveModel {
+                id: NotSet,
+                policy_id: Set(policy_row.id),
+                actor_ja: Set(role.actor_ja.clone()),
+                actors: Set(json(&role.actors)),
+                items: Set(json(&role.items)),
+                position: Set(pos(ri)),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+        }
+        for (mi, measure) in policy.measures.iter().enumerate() {
+            let measure_row = measures::ActiveModel {
+                id: NotSet,
+                policy_id: Set(policy_row.id),
+                label: Set(measure.label.clone()),
+                title: Set(measure.title.clone()),
+                position: Set(pos(mi)),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+            for (ii, item) in measure.items.iter().enumerate() {
+                let item_row = plan_items::ActiveModel {
+                    id: NotSet,
+                    measure_id: Set(measure_row.id),
+                    plan_id: Set(plan.id),
+                    label: Set(item.label.clone()),
+                    title: Set(item.title.clone()),
+                    tags: Set(json(&item.tags)),
+                    repost_of_id: Set(None),
+                    departments: Set(json(&item.departments)),
+                    implementers_ja: Set(item.implementers_ja.clone()),
+                    implementers: Set(json(&item.implementers)),
+                    targets: Set(json(&item.targets)),
+                    targets_note: Set(item.targets_note.clone()),
+                    purpose: Set(item.purpose.clone()),
+                    current_state: Set(item.current_state.clone()),
+                    content: Set(item.content.clone()),
+                    completion_criterion: Set(item.completion_criterion.clone()),
+                    note: Set(item.note.clone()),
+                    position: Set(pos(ii)),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                }
+                .insert(db)
+                .await?;
+                item_ids.insert(item.label.as_str(), item_row.id);
+                for (si, s) in item.schedule.iter().enumerate() {
+                    schedule_entries::ActiveModel {
+                        id: NotSet,
+                        item_id: Set(item_row.id),
+                        fiscal_year: Set(s.fiscal_year.0),
+                        phase: Set(SchedulePhase::from_label(&s.label_ja).as_str().to_owned()),
+                        label_ja: Set(s.label_ja.clone()),
+                        position: Set(pos(si)),
+                        created_at: Set(now),
+                        updated_at: Set(now),
+                    }
+                    .insert(db)
+                    .await?;
+                }
+            }
+        }
+    }
+    // Reposts point at items that may come later in the plan, so they are linked last.
+    for policy in &p.policies {
+        for measure in &policy.measures {
+            for item in &measure.items {
+                if let (Some(target), Some(id)) =
+                    (&item.repost_of, item_ids.get(item.label.as_str()))
+                {
+                    plan_items::ActiveModel {
+                        id: Set(*id),
+                        repost_of_id: Set(item_ids.get(target.as_str()).copied()),
+                        ..Default::default()
+                    }
+                    .update(db)
+                    .await?;
+                }
+            }
+        }
+    }
+    for (k, ind) in p.indicators.iter().enumerate() {
+        let row = indicators::ActiveModel {
+            id: NotSet,
+            municipality_code: Set(code.to_owned()),
+            plan_id: Set(Some(plan.id)),
+            policy_id: Set(ind
+                .policy
+                .as_ref()
+                .and_then(|l| policy_ids.get(l.as_str()).copied())),
+            key: Set(ind.id.clone()),
+            number: Set(ind.number.clone()),
+            name: Set(ind.name.clone()),
+            unit: Set(ind.unit.as_str().to_owned()),
+            metric_code: Set(ind.metric.clone()),
+            note: Set(ind.note.clone()),
+            source_id: Set(match &ind.source {
+                Some(_) => source_of(&ind.source),
+                None => source_id,
+            }),
+            position: Set(pos(k)),
+            created_at: Set(now),
+            updated_at: Set(now),
+        }
+        .insert(db)
+        .await?;
+        let values = ind
+            .baseline
+            .iter()
+            .map(|v| (IndicatorValueKind::Baseline, v))
+            .chain(ind.targets.iter().map(|v| (IndicatorValueKind::Target, v)))
+            .chain(
+                ind.observations
+                    .iter()
+                    .map(|v| (IndicatorValueKind::Observed, v)),
+            );
+        for (vi, (kind, v)) in values.enumerate() {
+            indicator_values::ActiveModel {
+                id: NotSet,
+                indicator_id: Set(row.id),
+                kind: Set(kind.as_str().to_owned()),
+                fiscal_year: Set(v.fiscal_year.0),
+                value: Set(v.value.0),
+                approximate: Set(v.approximate),
+                label_ja: Set(v.label_ja.clone()),
+                note: Set(v.note.clone()),
+                position: Set(pos(vi)),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(db)
+            .await?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,18 @@
+//! kyodo-hub: one queryable, source-cited dataset of how Japanese municipalities work with
+//! their citizens (協働), served as a GraphQL API.
+//!
+//! - [`dataset`] reads the hand-edited YAML files in `data/` and validates them;
+//! - [`import`] writes them to SQLite or PostgreSQL through sea-orm, in one transaction;
+//! - [`graphql`] serves them, nested lists batched through DataLoaders;
+//! - [`http`] is the axum router, [`cli`] the commands.
+
+pub mod cli;
+pub mod codes;
+pub mod dataset;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod fiscal_year;
+pub mod graphql;
+pub mod http;
+pub mod import;
