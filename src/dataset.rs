@@ -635,7 +635,12 @@ fn parse_yaml<T: for<'de> Deserialize<'de>>(file: &str, text: &str) -> Result<T,
     let de = serde_yaml::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
-        locate(file, &path, e.into_inner().to_string())
+        let message = e.into_inner().to_string();
+        // serde_yaml already starts some messages with the path; say it once.
+        let message = message
+            .strip_prefix(&format!("{path}: "))
+            .map_or(message.clone(), str::to_owned);
+        locate(file, &path, message)
     })
 }
 

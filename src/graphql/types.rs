@@ -230,11 +230,12 @@ impl Municipality {
         .map(Indicator)
         .collect())
     }
-    /// Values of the shared metric catalogue, by fiscal year.
+    /// Values of the shared metric catalogue, by fiscal year; `metric` is a catalogue code such
+    /// as `promotion_officers`.
     async fn observations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "a catalogue code, e.g. promotion_officers")] metric: Option<String>,
+        metric: Option<String>,
         from: Option<FiscalYear>,
         to: Option<FiscalYear>,
     ) -> AppResult<Vec<Observation>> {
@@ -251,12 +252,13 @@ impl Municipality {
             .map(Observation)
             .collect())
     }
-    /// 事業: programmes (proposal schemes, training, forums …), in the document's order.
+    /// 事業: programmes (proposal schemes, training, forums …), in the document's order; pages
+    /// of `first` (1–100, default 20).
     async fn programs(
         &self,
         ctx: &Context<'_>,
         kind: Option<ProgramKind>,
-        #[graphql(desc = "page size, 1–100 (default 20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
     ) -> AppResult<Connection<String, Program, TotalCount>> {
         let rows = children(&loaders(ctx).programs_of_municipality, self.0.code.clone()).await?;
@@ -264,7 +266,7 @@ impl Municipality {
             .into_iter()
             .filter(|p| kind.is_none_or(|k| p.kind == k.as_str()))
             .collect();
-        paginate(rows, first, after, |p| Program(p))
+        paginate(rows, first, after, Program)
     }
     /// 推進体制: headquarters, councils, committees, staff networks, with their meetings.
     async fn bodies(&self, ctx: &Context<'_>) -> AppResult<Vec<Body>> {
@@ -971,8 +973,8 @@ impl Indicator {
 pub fn progress(values: &[indicator_values::Model]) -> Option<f64> {
     let of = |kind: IndicatorValueKind| values.iter().filter(move |v| v.kind == kind.as_str());
     let baseline = of(IndicatorValueKind::Baseline).next()?.value;
-    let target = of(IndicatorValueKind::Target).last()?.value;
-    let latest = of(IndicatorValueKind::Observed).last()?.value;
+    let target = of(IndicatorValueKind::Target).next_back()?.value;
+    let latest = of(IndicatorValueKind::Observed).next_back()?.value;
     let span = target - baseline;
     (span.abs() > f64::EPSILON).then(|| (latest - baseline) / span)
 }

@@ -1,0 +1,237 @@
+//! A running hub for each test: a fresh database (an SQLite file in a temporary folder, or a
+//! new PostgreSQL database named at random when `TEST_DATABASE_URL` is set), migrated and
+//! loaded exactly as `kyodo-hub serve` does, behind a real TCP listener.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use kyodo_hub::db::StatementCounter;
+use serde_json::{Value, json};
+
+/// Which database a test runs on.
+#[derive(Clone, Debug)]
+pub enum Backend {
+    Sqlite,
+    Postgres(String),
+}
+
+impl Backend {
+    /// PostgreSQL, when `TEST_DATABASE_URL` names a server to create test databases on.
+    pub fn postgres() -> Option<Backend> {
+        std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| u.starts_with("postgres"))
+            .map(Backend::Postgres)
+    }
+}
+
+/// Runs each listed `async fn(Backend)` once on SQLite and once on PostgreSQL. Without
+/// `TEST_DATABASE_URL` the PostgreSQL run says it was skipped; CI always sets it.
+#[macro_export]
+macro_rules! db_tests {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() {
+                    super::$name($crate::helpers::Backend::Sqlite).await;
+                }
+
+                #[tokio::test]
+                async fn postgres() {
+                    match $crate::helpers::Backend::postgres() {
+                        Some(backend) => super::$name(backend).await,
+                        None => eprintln!("skipped: set TEST_DATABASE_URL=postgres://… to run on PostgreSQL"),
+                    }
+                }
+            }
+        )+
+    };
+}
+
+static NEXT: AtomicU32 = AtomicU32::new(0);
+
+/// A database that exists for one test.
+pub struct TestDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+    drop_pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn create(backend: &Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary folder");
+                let url = format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join("hub.sqlite").display()
+                );
+                TestDb {
+                    url,
+                    _dir: Some(dir),
+                    drop_pg: None,
+                }
+            }
+            Backend::Postgres(admin_url) => {
+                use sea_orm::{ConnectionTrait, Database};
+                let name = format!(
+                    "kyodo_test_{}_{}_{}",
+                    std::process::id(),
+                    NEXT.fetch_add(1, Ordering::Relaxed),
+                    chrono::Utc::now().timestamp_subsec_nanos()
+                );
+                let admin = Database::connect(admin_url.as_str())
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await
+                    .expect("create test database");
+                admin.close().await.ok();
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map_or(admin_url.as_str(), |(b, _)| b);
+                TestDb {
+                    url: format!("{base}/{name}"),
+                    _dir: None,
+                    drop_pg: Some((admin_url.clone(), name)),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        // Dropping runs outside async context; a short-lived runtime on its own thread removes
+        // the PostgreSQL database so repeated runs do not pile them up.
+        if let Some((admin_url, name)) = self.drop_pg.take() {
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
+                rt.block_on(async {
+                    use sea_orm::{ConnectionTrait, Database};
+                    if let Ok(admin) = Database::connect(admin_url.as_str()).await {
+                        let _ = admin
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
+                            .await;
+                        admin.close().await.ok();
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub statements: StatementCounter,
+    pub db: sea_orm::DatabaseConnection,
+    pub test_db: TestDb,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl TestApp {
+    /// A hub serving the bundled dataset, as after `kyodo-hub serve` on an empty database.
+    pub async fn spawn(backend: &Backend) -> TestApp {
+        let test_db = TestDb::create(backend).await;
+        TestApp::serve(test_db).await
+    }
+
+    /// A hub over an existing database (`serve` migrates it and fills it if empty).
+    pub async fn serve(test_db: TestDb) -> TestApp {
+        let state = kyodo_hub::cli::prepare(&test_db.url)
+            .await
+            .expect("prepare app");
+        let statements = state.statements.clone();
+        let db = state.db.clone();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = format!("http://{}", listener.local_addr().expect("address"));
+        let router = kyodo_hub::http::router(state);
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router).await.expect("server");
+        });
+        TestApp {
+            address,
+            client: reqwest::Client::new(),
+            statements,
+            db,
+            test_db,
+            server,
+        }
+    }
+
+    /// POSTs an operation and returns the whole response body.
+    pub async fn post(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request");
+        assert!(response.status().is_success(), "HTTP {}", response.status());
+        response.json().await.expect("JSON body")
+    }
+
+    /// The `data` of an operation that must succeed.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.post(query, variables).await;
+        assert!(
+            body.get("errors").is_none(),
+            "unexpected errors: {:#}",
+            body["errors"]
+        );
+        body["data"].clone()
+    }
+
+    /// The errors of an operation that must fail, as (code, message) pairs.
+    pub async fn errors(&self, query: &str, variables: Value) -> Vec<(String, String)> {
+        let body = self.post(query, variables).await;
+        let errors = body["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("expected errors, got {body:#}"));
+        errors
+            .iter()
+            .map(|e| {
+                (
+                    e["extensions"]["code"].as_str().unwrap_or("").to_owned(),
+                    e["message"].as_str().unwrap_or("").to_owned(),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Finds the one element of a JSON array whose `key` equals `value`.
+pub fn find<'a>(list: &'a Value, key: &str, value: impl Into<Value>) -> &'a Value {
+    let value = value.into();
+    let matches: Vec<&Value> = list
+        .as_array()
+        .unwrap_or_else(|| panic!("not a list: {list:#}"))
+        .iter()
+        .filter(|item| item[key] == value)
+        .collect();
+    assert_eq!(
+        matches.len(),
+        1,
+        "expected one element with {key} = {value} in {list:#}"
+    );
+    matches[0]
+}

@@ -1,0 +1,191 @@
+//! `kyodo-hub import`: validation errors that name file, record and field; one transaction, so
+//! a bad file changes nothing; a re-import replaces a municipality without duplicates.
+
+use std::path::Path;
+use std::process::Command;
+
+use sea_orm::{EntityTrait, PaginatorTrait};
+use serde_json::json;
+
+use crate::db_tests;
+use crate::helpers::{Backend, TestApp, TestDb};
+
+fn data_file(name: &str) -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("data/municipalities")
+            .join(name),
+    )
+    .expect("read data file")
+}
+
+/// Runs the real binary.
+fn import_cli(database_url: &str, path: &Path) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kyodo-hub"))
+        .args(["import", &path.display().to_string()])
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run kyodo-hub");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+async fn counts(db: &sea_orm::DatabaseConnection) -> [u64; 5] {
+    use entity::*;
+    [
+        municipalities::Entity::find()
+            .count(db)
+            .await
+            .expect("count"),
+        programs::Entity::find().count(db).await.expect("count"),
+        activities::Entity::find().count(db).await.expect("count"),
+        plan_items::Entity::find().count(db).await.expect("count"),
+        observations::Entity::find().count(db).await.expect("count"),
+    ]
+}
+
+async fn an_approximate_count_is_refused_naming_file_record_and_field(b: Backend) {
+    // Arrange: the hub as served, and a Hofu file whose third course row says 約14.
+    let app = TestApp::spawn(&b).await;
+    let before = counts(&app.db).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let bad = data_file("hofu.yaml").replacen("participants: 14", "participants: 約14", 1);
+    assert_ne!(bad, data_file("hofu.yaml"), "the fixture edit must apply");
+    std::fs::write(dir.path().join("hofu.yaml"), bad).expect("write");
+
+    // Act
+    let (ok, output) = import_cli(&app.test_db.url, &dir.path().join("hofu.yaml"));
+
+    // Assert
+    assert!(!ok, "import must fail: {output}");
+    assert!(
+        output.contains("hofu.yaml: programs[2].activities[0]: participants: expected a non-negative integer, got \"約14\""),
+        "{output}"
+    );
+    assert_eq!(counts(&app.db).await, before);
+}
+
+async fn a_failure_in_a_later_file_rolls_back_the_earlier_ones(b: Backend) {
+    // Arrange: a folder with an edited Hofu (new population) that is valid, and a Toyonaka
+    // whose observation names a metric the database does not have. Validation cannot see that
+    // (the folder has no metrics.yaml); the database's foreign key refuses it mid-transaction.
+    let app = TestApp::spawn(&b).await;
+    let before = counts(&app.db).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let hofu = data_file("hofu.yaml").replacen("population: 113979", "population: 1", 1);
+    let toyonaka = data_file("toyonaka.yaml").replacen(
+        "metric: promotion_officers",
+        "metric: no_such_metric",
+        1,
+    );
+    assert_ne!(toyonaka, data_file("toyonaka.yaml"));
+    std::fs::write(dir.path().join("a-hofu.yaml"), hofu).expect("write");
+    std::fs::write(dir.path().join("b-toyonaka.yaml"), toyonaka).expect("write");
+
+    // Act
+    let (ok, output) = import_cli(&app.test_db.url, dir.path());
+
+    // Assert: an error naming the file, and Hofu as it was.
+    assert!(!ok, "{output}");
+    assert!(output.contains("b-toyonaka.yaml"), "{output}");
+    assert_eq!(counts(&app.db).await, before);
+    let data = app
+        .data(
+            r#"{ municipality(slug: "hofu") { population } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["municipality"]["population"], 113_979);
+}
+
+async fn a_reimport_replaces_a_municipality_without_duplicates(b: Backend) {
+    let app = TestApp::spawn(&b).await;
+    let before = counts(&app.db).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let edited = data_file("hofu.yaml").replacen("participants: 43", "participants: 44", 1);
+    assert_ne!(edited, data_file("hofu.yaml"));
+    std::fs::write(dir.path().join("hofu.yaml"), edited).expect("write");
+
+    let (ok, output) = import_cli(&app.test_db.url, &dir.path().join("hofu.yaml"));
+    assert!(ok, "{output}");
+    assert!(
+        output.contains("imported 1 municipalities (hofu)"),
+        "{output}"
+    );
+    assert_eq!(
+        counts(&app.db).await,
+        before,
+        "same number of rows after replacing Hofu"
+    );
+    let data = app
+        .data(r#"{ municipality(slug: "hofu") { programs(kind: OUTREACH_LECTURE) { edges { node { activities { fiscalYear participants } } } } regions { slug } } }"#, json!({}))
+        .await;
+    let acts = data["municipality"]["programs"]["edges"][0]["node"]["activities"]
+        .as_array()
+        .expect("activities")
+        .clone();
+    assert!(
+        acts.iter()
+            .any(|a| a["fiscalYear"] == 2016 && a["participants"] == 44)
+    );
+    assert!(!acts.iter().any(|a| a["participants"] == 43));
+    // Region membership is by code, so it survives the replacement.
+    assert_eq!(
+        data["municipality"]["regions"],
+        json!([{ "slug": "yamaguchi-prefecture" }])
+    );
+}
+
+async fn the_whole_data_folder_imports_into_an_empty_database(b: Backend) {
+    let test_db = TestDb::create(&b).await;
+    let (ok, output) = import_cli(
+        &test_db.url,
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("data"),
+    );
+    assert!(ok, "{output}");
+    assert!(output.contains("imported 5 municipalities"), "{output}");
+    assert!(output.contains("4 regions, 7 metrics"), "{output}");
+    // serve on the filled database only migrates: nothing is loaded twice.
+    let app = TestApp::serve(test_db).await;
+    let data = app
+        .data("{ municipalities { slug } regions { slug } }", json!({}))
+        .await;
+    assert_eq!(data["municipalities"].as_array().map(Vec::len), Some(5));
+    assert_eq!(data["regions"].as_array().map(Vec::len), Some(4));
+    let before = counts(&app.db).await;
+    assert_eq!(before[0], 5);
+}
+
+db_tests!(
+    an_approximate_count_is_refused_naming_file_record_and_field,
+    a_failure_in_a_later_file_rolls_back_the_earlier_ones,
+    a_reimport_replaces_a_municipality_without_duplicates,
+    the_whole_data_folder_imports_into_an_empty_database,
+);
+
+#[tokio::test]
+async fn migrations_run_up_down_and_up_again() {
+    use migration::{Migrator, MigratorTrait};
+    for backend in std::iter::once(Backend::Sqlite).chain(Backend::postgres()) {
+        let test_db = TestDb::create(&backend).await;
+        let db = kyodo_hub::db::connect(&test_db.url).await.expect("connect");
+        Migrator::up(&db.conn, None).await.expect("up");
+        Migrator::down(&db.conn, None).await.expect("down");
+        Migrator::up(&db.conn, None).await.expect("up again");
+        assert_eq!(
+            entity::municipalities::Entity::find()
+                .count(&db.conn)
+                .await
+                .expect("count"),
+            0
+        );
+        db.conn.close().await.ok();
+    }
+}

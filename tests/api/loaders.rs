@@ -1,0 +1,95 @@
+//! N+1 is a bug: the number of SQL statements a query costs depends on its shape, not on how
+//! many municipalities or rows it returns.
+
+use serde_json::json;
+
+use crate::db_tests;
+use crate::helpers::{Backend, TestApp};
+
+/// The places in [`DEEP`] that read the database: the root list and each nested relation
+/// (`baseline`, `targets` and `progress` share one loader in the same pass). Each costs at most
+/// one statement, however many parents ask; two places that use the same loader may share one,
+/// which is why the count can be lower but never higher.
+const DEEP_RELATIONS: u64 = 43;
+
+/// Everything nested that the API offers, for every municipality.
+const DEEP: &str = r#"{ municipalities {
+    code prefecture { code } populationSource { title } regions { slug members { municipality { slug } } }
+    ordinances { articles { number } source { title } }
+    plans { sections { heading } policies { roles { actorJa } indicators { name }
+        measures { items { label repostOf { label } reposts { label } schedule { fiscalYear } measure { label } } } }
+      indicators { baseline { value } targets { value } progress metric { code } } }
+    indicators { name policy { label } }
+    observations { metric { code } source { title } value }
+    programs(first: 100) { totalCount edges { node { activities { participants } proposals { count } source { title } } } }
+    bodies { parent { nameJa } children { nameJa } yearly { meetingsHeld } meetings { agenda body { nameJa } } }
+    meetings { date }
+    supportCenters { registeredGroups { value } source { title } }
+} }"#;
+
+async fn statements_do_not_grow_with_municipalities(b: Backend) {
+    // Arrange: the five cities, then the same hub with two more cities (copies of the largest
+    // files under other codes), so every list the query touches gets longer.
+    let app = TestApp::spawn(&b).await;
+    let before = app.statements.get();
+    let five = app.data(DEEP, json!({})).await;
+    let cost_five = app.statements.get() - before;
+
+    let copies = [
+        ("yamaguchi.yaml", "352039", "yamaguchi", "352021", "ube"),
+        ("toyonaka.yaml", "272035", "toyonaka", "272043", "ikeda"),
+    ];
+    let mut texts = Vec::new();
+    for (file, code, slug, new_code, new_slug) in copies {
+        let text = std::fs::read_to_string(format!(
+            "{}/data/municipalities/{file}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .expect("read");
+        let text = text
+            .replacen(
+                &format!("code: \"{code}\""),
+                &format!("code: \"{new_code}\""),
+                1,
+            )
+            .replacen(&format!("slug: {slug}"), &format!("slug: {new_slug}"), 1);
+        texts.push((format!("{new_slug}.yaml"), text));
+    }
+    let ds = kyodo_hub::dataset::Dataset::from_texts(
+        texts.iter().map(|(n, t)| (n.as_str(), t.as_str())),
+    )
+    .expect("valid copies");
+    kyodo_hub::import::import(&app.db, &ds)
+        .await
+        .expect("import");
+
+    // Act
+    let before = app.statements.get();
+    let seven = app.data(DEEP, json!({})).await;
+    let cost_seven = app.statements.get() - before;
+
+    // Assert: more rows, and still at most one statement per relation. Loading Yamaguchi's 52
+    // items one by one would alone cost more than this bound.
+    assert_eq!(five["municipalities"].as_array().map(Vec::len), Some(5));
+    assert_eq!(seven["municipalities"].as_array().map(Vec::len), Some(7));
+    eprintln!("statements: {cost_five} for 5 cities, {cost_seven} for 7 (bound {DEEP_RELATIONS})");
+    assert!(
+        cost_five <= DEEP_RELATIONS,
+        "{cost_five} statements for 5 cities"
+    );
+    assert!(
+        cost_seven <= DEEP_RELATIONS,
+        "{cost_seven} statements for 7 cities"
+    );
+
+    // A single city costs no more than all of them.
+    let before = app.statements.get();
+    app.data(
+        &DEEP.replace("municipalities {", "municipalities(prefecture: \"27\") {"),
+        json!({}),
+    )
+    .await;
+    assert!(app.statements.get() - before <= cost_five);
+}
+
+db_tests!(statements_do_not_grow_with_municipalities);

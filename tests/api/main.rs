@@ -1,0 +1,12 @@
+//! Integration tests: HTTP → GraphQL → sea-orm → a real database (SQLite, and PostgreSQL when
+//! `TEST_DATABASE_URL` is set), one binary with a module per domain.
+
+mod helpers;
+
+mod cities;
+mod errors;
+mod examples;
+mod http;
+mod import;
+mod loaders;
+mod schema;
