@@ -1,5 +1,5 @@
 //! The HTTP surface: `POST /graphql`, GraphiQL on `GET /graphql`, `/healthz` (the process is
-//! up) and `/readyz` (the database answers).
+//! up), `/readyz` (the database answers), and the liaison-meeting exports (CSV, SVG).
 
 use std::time::Instant;
 
@@ -30,6 +30,9 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphiql).post(graphql))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/export/compare.csv", get(crate::export::compare_csv))
+        .route("/export/indicators.csv", get(crate::export::indicators_csv))
+        .route("/charts/compare.svg", get(crate::export::compare_svg))
         .with_state(state)
 }
 

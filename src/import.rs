@@ -172,6 +172,11 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
     let rec = &m.municipality;
     let code = rec.code.clone();
     let prefecture = codes::validate_municipality_code(&code).map_err(anyhow::Error::msg)?;
+    // Deleted explicitly rather than by the cascade, so that SQLite's full-text triggers see it.
+    search_documents::Entity::delete_many()
+        .filter(search_documents::Column::MunicipalityCode.eq(&code))
+        .exec(db)
+        .await?;
     municipalities::Entity::delete_by_id(code.clone())
         .exec(db)
         .await?;
@@ -474,6 +479,7 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
         .insert(db)
         .await?;
     }
+    crate::search::reindex_municipality(db, &code).await?;
     Ok(())
 }
 

@@ -4,15 +4,20 @@
 //! - [`dataset`] reads the hand-edited YAML files in `data/` and validates them;
 //! - [`import`] writes them to SQLite or PostgreSQL through sea-orm, in one transaction;
 //! - [`graphql`] serves them, nested lists batched through DataLoaders;
+//! - [`compare`], [`stats`] and [`search`] answer questions across cities;
 //! - [`http`] is the axum router, [`cli`] the commands.
 
 pub mod cli;
 pub mod codes;
+pub mod compare;
 pub mod dataset;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod export;
 pub mod fiscal_year;
 pub mod graphql;
 pub mod http;
 pub mod import;
+pub mod search;
+pub mod stats;

@@ -24,5 +24,6 @@ pub mod proposals;
 pub mod region_members;
 pub mod regions;
 pub mod schedule_entries;
+pub mod search_documents;
 pub mod sources;
 pub mod support_centers;

@@ -101,6 +101,21 @@ where
     Ok(loader.load_one(key).await?.unwrap_or_default())
 }
 
+/// Rows of a child table for one parent key, each wrapped in its GraphQL type.
+pub async fn children_as<E, K, T>(
+    loader: &DataLoader<ByColumn<E>>,
+    key: K,
+    wrap: impl Fn(E::Model) -> T,
+) -> AppResult<Vec<T>>
+where
+    E: EntityTrait + Send + Sync,
+    E::Model: Send + Sync,
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    ByColumn<E>: Loader<K, Value = Vec<E::Model>, Error = Arc<DbErr>>,
+{
+    Ok(children(loader, key).await?.into_iter().map(wrap).collect())
+}
+
 /// The row with a unique key, if any.
 pub async fn one<E, K>(loader: &DataLoader<ByColumn<E>>, key: K) -> AppResult<Option<E::Model>>
 where
@@ -156,6 +171,13 @@ pub struct Loaders {
     pub meetings_of_municipality: DataLoader<ByColumn<meetings::Entity>>,
     pub agenda_of_meeting: DataLoader<ByColumn<agenda_items::Entity>>,
     pub support_centers_of_municipality: DataLoader<ByColumn<support_centers::Entity>>,
+    pub section: DataLoader<ByColumn<plan_sections::Entity>>,
+    pub activity: DataLoader<ByColumn<activities::Entity>>,
+    pub meeting: DataLoader<ByColumn<meetings::Entity>>,
+    pub article: DataLoader<ByColumn<ordinance_articles::Entity>>,
+    pub ordinance: DataLoader<ByColumn<ordinances::Entity>>,
+    pub indicator: DataLoader<ByColumn<indicators::Entity>>,
+    pub support_center: DataLoader<ByColumn<support_centers::Entity>>,
 }
 
 impl Loaders {
@@ -317,6 +339,13 @@ impl Loaders {
                 sc::Column::MunicipalityCode,
                 &[sc::Column::Position],
             ),
+            section: loader::<sec::Entity>(db, sec::Column::Id, &[]),
+            activity: loader::<act::Entity>(db, act::Column::Id, &[]),
+            meeting: loader::<mt::Entity>(db, mt::Column::Id, &[]),
+            article: loader::<art::Entity>(db, art::Column::Id, &[]),
+            ordinance: loader::<ord::Entity>(db, ord::Column::Id, &[]),
+            indicator: loader::<ind::Entity>(db, ind::Column::Id, &[]),
+            support_center: loader::<sc::Entity>(db, sc::Column::Id, &[]),
         }
     }
 }

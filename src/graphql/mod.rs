@@ -1,5 +1,6 @@
 //! The GraphQL schema: types, loaders and the root query, assembled by [`build_schema`].
 
+pub mod crosscity;
 pub mod ids;
 pub mod loaders;
 pub mod query;
@@ -9,14 +10,21 @@ pub mod types;
 use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest};
-use async_graphql::{EmptyMutation, EmptySubscription, Response, Schema, SchemaBuilder};
+use async_graphql::{
+    EmptyMutation, EmptySubscription, MergedObject, Response, Schema, SchemaBuilder,
+};
 use sea_orm::DatabaseConnection;
 
-pub type AppSchema = Schema<query::Query, EmptyMutation, EmptySubscription>;
+/// The root query: one city's records ([`query::Query`]) and questions across cities
+/// ([`crosscity::CrossCityQuery`]).
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(query::Query, crosscity::CrossCityQuery);
+
+pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 
 /// The schema without data, for exporting its SDL.
-pub fn schema_builder() -> SchemaBuilder<query::Query, EmptyMutation, EmptySubscription> {
-    Schema::build(query::Query, EmptyMutation, EmptySubscription)
+pub fn schema_builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
+    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
         .enable_federation()
         .extension(ErrorCodes)
 }

@@ -6,7 +6,7 @@ use async_graphql::{Context, ID, Interface, Object, SimpleObject};
 use serde::de::DeserializeOwned;
 
 use super::ids;
-use super::loaders::{Loaders, children, one};
+use super::loaders::{Loaders, children, children_as, one};
 use super::scalars::{Date, FiscalYear};
 use crate::codes;
 use crate::domain::{
@@ -93,6 +93,7 @@ impl From<&codes::Prefecture> for Prefecture {
 
 /// 年度: a fiscal year with its Japanese name.
 #[derive(SimpleObject)]
+#[graphql(name = "FiscalYearInfo")]
 pub struct FiscalYearDetails {
     /// The Western year the fiscal year starts in (April).
     pub year: FiscalYear,
@@ -105,6 +106,7 @@ pub struct FiscalYearDetails {
 
 /// 元号: a Japanese era.
 #[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+#[graphql(name = "Era")]
 pub enum EraName {
     /// 昭和
     Showa,
@@ -419,11 +421,12 @@ impl Region {
     }
     /// Every member the sources name, in the hub or not.
     async fn members(&self, ctx: &Context<'_>) -> AppResult<Vec<RegionMember>> {
-        Ok(children(&loaders(ctx).region_members_of_region, self.0.id)
-            .await?
-            .into_iter()
-            .map(RegionMember)
-            .collect())
+        children_as(
+            &loaders(ctx).region_members_of_region,
+            self.0.id,
+            RegionMember,
+        )
+        .await
     }
     /// The members that are in the hub.
     async fn municipalities(&self, ctx: &Context<'_>) -> AppResult<Vec<Municipality>> {
@@ -518,11 +521,7 @@ impl Ordinance {
     }
     /// The articles the source quotes (not necessarily all of the ordinance).
     async fn articles(&self, ctx: &Context<'_>) -> AppResult<Vec<Article>> {
-        Ok(children(&loaders(ctx).articles_of_ordinance, self.0.id)
-            .await?
-            .into_iter()
-            .map(Article)
-            .collect())
+        children_as(&loaders(ctx).articles_of_ordinance, self.0.id, Article).await
     }
     async fn municipality(&self, ctx: &Context<'_>) -> AppResult<Municipality> {
         municipality_of(ctx, &self.0.municipality_code).await
@@ -606,27 +605,15 @@ impl Plan {
     }
     /// 推進方針
     async fn policies(&self, ctx: &Context<'_>) -> AppResult<Vec<Policy>> {
-        Ok(children(&loaders(ctx).policies_of_plan, self.0.id)
-            .await?
-            .into_iter()
-            .map(Policy)
-            .collect())
+        children_as(&loaders(ctx).policies_of_plan, self.0.id, Policy).await
     }
     /// Every item of the plan, across policies and measures.
     async fn items(&self, ctx: &Context<'_>) -> AppResult<Vec<PlanItem>> {
-        Ok(children(&loaders(ctx).items_of_plan, self.0.id)
-            .await?
-            .into_iter()
-            .map(PlanItem)
-            .collect())
+        children_as(&loaders(ctx).items_of_plan, self.0.id, PlanItem).await
     }
     /// The plan's outcome indicators.
     async fn indicators(&self, ctx: &Context<'_>) -> AppResult<Vec<Indicator>> {
-        Ok(children(&loaders(ctx).indicators_of_plan, self.0.id)
-            .await?
-            .into_iter()
-            .map(Indicator)
-            .collect())
+        children_as(&loaders(ctx).indicators_of_plan, self.0.id, Indicator).await
     }
     async fn municipality(&self, ctx: &Context<'_>) -> AppResult<Municipality> {
         municipality_of(ctx, &self.0.municipality_code).await
@@ -679,26 +666,14 @@ impl Policy {
     }
     /// 推進施策
     async fn measures(&self, ctx: &Context<'_>) -> AppResult<Vec<Measure>> {
-        Ok(children(&loaders(ctx).measures_of_policy, self.0.id)
-            .await?
-            .into_iter()
-            .map(Measure)
-            .collect())
+        children_as(&loaders(ctx).measures_of_policy, self.0.id, Measure).await
     }
     async fn roles(&self, ctx: &Context<'_>) -> AppResult<Vec<PolicyRole>> {
-        Ok(children(&loaders(ctx).roles_of_policy, self.0.id)
-            .await?
-            .into_iter()
-            .map(PolicyRole)
-            .collect())
+        children_as(&loaders(ctx).roles_of_policy, self.0.id, PolicyRole).await
     }
     /// Indicators that measure this policy.
     async fn indicators(&self, ctx: &Context<'_>) -> AppResult<Vec<Indicator>> {
-        Ok(children(&loaders(ctx).indicators_of_policy, self.0.id)
-            .await?
-            .into_iter()
-            .map(Indicator)
-            .collect())
+        children_as(&loaders(ctx).indicators_of_policy, self.0.id, Indicator).await
     }
     async fn plan(&self, ctx: &Context<'_>) -> AppResult<Option<Plan>> {
         Ok(one(&loaders(ctx).plan, self.0.plan_id).await?.map(Plan))
@@ -736,11 +711,7 @@ impl Measure {
     }
     /// 推進項目
     async fn items(&self, ctx: &Context<'_>) -> AppResult<Vec<PlanItem>> {
-        Ok(children(&loaders(ctx).items_of_measure, self.0.id)
-            .await?
-            .into_iter()
-            .map(PlanItem)
-            .collect())
+        children_as(&loaders(ctx).items_of_measure, self.0.id, PlanItem).await
     }
     async fn policy(&self, ctx: &Context<'_>) -> AppResult<Option<Policy>> {
         Ok(one(&loaders(ctx).policy, self.0.policy_id)
@@ -781,11 +752,7 @@ impl PlanItem {
     }
     /// Items elsewhere in the plan that repeat this one.
     async fn reposts(&self, ctx: &Context<'_>) -> AppResult<Vec<PlanItem>> {
-        Ok(children(&loaders(ctx).reposts_of_item, self.0.id)
-            .await?
-            .into_iter()
-            .map(PlanItem)
-            .collect())
+        children_as(&loaders(ctx).reposts_of_item, self.0.id, PlanItem).await
     }
     /// 担当課
     async fn departments(&self) -> AppResult<Vec<String>> {
@@ -824,11 +791,7 @@ impl PlanItem {
     }
     /// 年次計画
     async fn schedule(&self, ctx: &Context<'_>) -> AppResult<Vec<ScheduleEntry>> {
-        Ok(children(&loaders(ctx).schedule_of_item, self.0.id)
-            .await?
-            .into_iter()
-            .map(ScheduleEntry)
-            .collect())
+        children_as(&loaders(ctx).schedule_of_item, self.0.id, ScheduleEntry).await
     }
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
@@ -1101,19 +1064,11 @@ impl Program {
     }
     /// Sessions, courses and events, in the document's order.
     async fn activities(&self, ctx: &Context<'_>) -> AppResult<Vec<Activity>> {
-        Ok(children(&loaders(ctx).activities_of_program, self.0.id)
-            .await?
-            .into_iter()
-            .map(Activity)
-            .collect())
+        children_as(&loaders(ctx).activities_of_program, self.0.id, Activity).await
     }
     /// 提案: proposals under a proposal scheme.
     async fn proposals(&self, ctx: &Context<'_>) -> AppResult<Vec<Proposal>> {
-        Ok(children(&loaders(ctx).proposals_of_program, self.0.id)
-            .await?
-            .into_iter()
-            .map(Proposal)
-            .collect())
+        children_as(&loaders(ctx).proposals_of_program, self.0.id, Proposal).await
     }
     async fn municipality(&self, ctx: &Context<'_>) -> AppResult<Municipality> {
         municipality_of(ctx, &self.0.municipality_code).await
@@ -1242,11 +1197,7 @@ impl Body {
         }
     }
     async fn children(&self, ctx: &Context<'_>) -> AppResult<Vec<Body>> {
-        Ok(children(&loaders(ctx).children_of_body, self.0.id)
-            .await?
-            .into_iter()
-            .map(Body)
-            .collect())
+        children_as(&loaders(ctx).children_of_body, self.0.id, Body).await
     }
     /// 構成, as printed.
     async fn composition(&self) -> Option<&str> {
@@ -1264,18 +1215,10 @@ impl Body {
     }
     /// Meetings held per fiscal year, including years without one.
     async fn yearly(&self, ctx: &Context<'_>) -> AppResult<Vec<BodyYear>> {
-        Ok(children(&loaders(ctx).years_of_body, self.0.id)
-            .await?
-            .into_iter()
-            .map(BodyYear)
-            .collect())
+        children_as(&loaders(ctx).years_of_body, self.0.id, BodyYear).await
     }
     async fn meetings(&self, ctx: &Context<'_>) -> AppResult<Vec<Meeting>> {
-        Ok(children(&loaders(ctx).meetings_of_body, self.0.id)
-            .await?
-            .into_iter()
-            .map(Meeting)
-            .collect())
+        children_as(&loaders(ctx).meetings_of_body, self.0.id, Meeting).await
     }
     async fn municipality(&self, ctx: &Context<'_>) -> AppResult<Municipality> {
         municipality_of(ctx, &self.0.municipality_code).await
@@ -1333,11 +1276,7 @@ impl Meeting {
     }
     /// 案件
     async fn agenda(&self, ctx: &Context<'_>) -> AppResult<Vec<String>> {
-        Ok(children(&loaders(ctx).agenda_of_meeting, self.0.id)
-            .await?
-            .into_iter()
-            .map(|a| a.text)
-            .collect())
+        children_as(&loaders(ctx).agenda_of_meeting, self.0.id, |a| a.text).await
     }
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod cities;
+mod crosscity;
 mod errors;
 mod examples;
 mod http;

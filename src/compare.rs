@@ -1,0 +1,306 @@
+//! Cross-city comparison of a catalogue metric: one row per municipality, values by fiscal
+//! year, the latest value and a rank, optionally per 100,000 inhabitants. GraphQL's `compare`,
+//! the CSV export and the chart all call [`compare`], so a meeting's spreadsheet and slide show
+//! exactly what the API answers, with the same errors for the same bad parameters.
+
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::codes;
+use crate::error::{AppError, AppResult};
+use entity::{metrics, municipalities, observations, region_members, regions, sources};
+
+/// How values are scaled before they are compared.
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Normalization {
+    /// As reported.
+    #[default]
+    None,
+    /// Divided by the census population, times 100,000.
+    #[graphql(name = "PER_100K_POPULATION")]
+    Per100kPopulation,
+}
+
+impl Normalization {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Normalization::None => "NONE",
+            Normalization::Per100kPopulation => "PER_100K_POPULATION",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<Self, String> {
+        match s {
+            "" | "NONE" | "none" => Ok(Normalization::None),
+            "PER_100K_POPULATION" | "per_100k_population" => Ok(Normalization::Per100kPopulation),
+            other => Err(format!("per: {other:?} is not NONE or PER_100K_POPULATION")),
+        }
+    }
+}
+
+/// What to compare; the same whether it came from GraphQL arguments or a query string.
+#[derive(Clone, Debug, Default)]
+pub struct CompareParams {
+    pub metric: String,
+    /// Local government codes; `None` for every municipality.
+    pub municipalities: Option<Vec<String>>,
+    /// A region's slug: its members in the hub.
+    pub region: Option<String>,
+    pub from: Option<i32>,
+    pub to: Option<i32>,
+    pub per: Normalization,
+}
+
+/// One value of one municipality.
+#[derive(Clone, Debug)]
+pub struct YearValue {
+    pub fiscal_year: i32,
+    /// Normalised when `per` asks for it.
+    pub value: f64,
+    /// As reported.
+    pub raw_value: f64,
+    pub approximate: bool,
+    pub label_ja: Option<String>,
+    pub note: Option<String>,
+    pub source: Option<sources::Model>,
+}
+
+/// One municipality's line of a comparison.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub municipality: municipalities::Model,
+    pub values: Vec<YearValue>,
+    /// Rank by latest value, highest first; ties share a rank; `None` without data.
+    pub rank: Option<i32>,
+    /// Why the row has no values although the city may have data (e.g. no population to
+    /// normalise by).
+    pub error: Option<String>,
+}
+
+impl Row {
+    pub fn latest(&self) -> Option<&YearValue> {
+        self.values.last()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Comparison {
+    pub metric: metrics::Model,
+    pub per: Normalization,
+    /// Every fiscal year that has a value in some row, ascending.
+    pub fiscal_years: Vec<i32>,
+    pub rows: Vec<Row>,
+}
+
+/// The municipalities a comparison or statistic covers: all, a list of codes, a region's
+/// members in the hub, or the list within the region when both are given. Unknown codes and
+/// regions are errors, not silently empty rows.
+pub async fn scope(
+    db: &DatabaseConnection,
+    municipalities: Option<&[String]>,
+    region: Option<&str>,
+) -> AppResult<Vec<municipalities::Model>> {
+    let mut query = municipalities::Entity::find().order_by_asc(municipalities::Column::Code);
+    if let Some(codes) = municipalities {
+        if codes.is_empty() {
+            return Err(AppError::BadInput(
+                "municipalities: give at least one code, or leave it out for all".into(),
+            ));
+        }
+        for code in codes {
+            codes::validate_municipality_code(code)
+                .map_err(|e| AppError::BadInput(format!("municipalities: {e}")))?;
+        }
+        query = query.filter(municipalities::Column::Code.is_in(codes.iter().cloned()));
+    }
+    if let Some(slug) = region {
+        let region = regions::Entity::find()
+            .filter(regions::Column::Slug.eq(slug))
+            .one(db)
+            .await?
+            .ok_or_else(|| AppError::NotFound(format!("region: no region with slug {slug:?}")))?;
+        let members: Vec<String> = region_members::Entity::find()
+            .filter(region_members::Column::RegionId.eq(region.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| m.member_code)
+            .collect();
+        query = query.filter(municipalities::Column::Code.is_in(members));
+    }
+    let found = query.all(db).await?;
+    if let Some(codes) = municipalities
+        && region.is_none()
+    {
+        let missing: Vec<&str> = codes
+            .iter()
+            .filter(|c| !found.iter().any(|m| &&m.code == c))
+            .map(String::as_str)
+            .collect();
+        if !missing.is_empty() {
+            return Err(AppError::NotFound(format!(
+                "municipalities: not in the hub: {}",
+                missing.join(", ")
+            )));
+        }
+    }
+    Ok(found)
+}
+
+pub fn check_range(from: Option<i32>, to: Option<i32>) -> AppResult<()> {
+    match (from, to) {
+        (Some(f), Some(t)) if f > t => {
+            Err(AppError::BadInput(format!("from ({f}) is after to ({t})")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Competition ranking ("1, 2, 2, 4") of values, highest first. `None` stays unranked.
+pub fn rank(values: &[Option<f64>]) -> Vec<Option<i32>> {
+    values
+        .iter()
+        .map(|v| {
+            v.map(|v| {
+                let higher = values.iter().flatten().filter(|o| **o > v).count();
+                i32::try_from(higher).unwrap_or(i32::MAX - 1) + 1
+            })
+        })
+        .collect()
+}
+
+pub async fn compare(db: &DatabaseConnection, params: &CompareParams) -> AppResult<Comparison> {
+    let metric = metrics::Entity::find_by_id(params.metric.clone())
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            AppError::BadInput(format!(
+                "metric: {:?} is not a code of the metric catalogue (see `metrics`)",
+                params.metric
+            ))
+        })?;
+    check_range(params.from, params.to)?;
+    let cities = scope(
+        db,
+        params.municipalities.as_deref(),
+        params.region.as_deref(),
+    )
+    .await?;
+
+    let mut query = observations::Entity::find()
+        .filter(observations::Column::MetricCode.eq(&metric.code))
+        .filter(observations::Column::MunicipalityCode.is_in(cities.iter().map(|m| m.code.clone())))
+        .order_by_asc(observations::Column::FiscalYear);
+    if let Some(from) = params.from {
+        query = query.filter(observations::Column::FiscalYear.gte(from));
+    }
+    if let Some(to) = params.to {
+        query = query.filter(observations::Column::FiscalYear.lte(to));
+    }
+    let found = query.all(db).await?;
+    let source_ids: Vec<i32> = found.iter().filter_map(|o| o.source_id).collect();
+    let sources: HashMap<i32, sources::Model> = if source_ids.is_empty() {
+        HashMap::new()
+    } else {
+        sources::Entity::find()
+            .filter(sources::Column::Id.is_in(source_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect()
+    };
+    let mut by_city: HashMap<String, Vec<observations::Model>> = HashMap::new();
+    for o in found {
+        by_city
+            .entry(o.municipality_code.clone())
+            .or_default()
+            .push(o);
+    }
+
+    let mut rows: Vec<Row> = cities
+        .into_iter()
+        .map(|m| {
+            let obs = by_city.remove(&m.code).unwrap_or_default();
+            let divisor = match params.per {
+                Normalization::None => Ok(1.0),
+                Normalization::Per100kPopulation => match m.population {
+                    Some(p) if p > 0 => Ok(f64::from(p) / 100_000.0),
+                    _ => Err(format!(
+                        "{} ({}) has no population figure, so its values cannot be given per 100,000 inhabitants",
+                        m.name_en, m.code
+                    )),
+                },
+            };
+            match divisor {
+                Err(error) => Row {
+                    municipality: m,
+                    values: Vec::new(),
+                    rank: None,
+                    error: Some(error),
+                },
+                Ok(divisor) => Row {
+                    values: obs
+                        .into_iter()
+                        .map(|o| YearValue {
+                            fiscal_year: o.fiscal_year,
+                            value: o.value / divisor,
+                            raw_value: o.value,
+                            approximate: o.approximate,
+                            label_ja: o.label_ja,
+                            note: o.note,
+                            source: o.source_id.and_then(|id| sources.get(&id).cloned()),
+                        })
+                        .collect(),
+                    municipality: m,
+                    rank: None,
+                    error: None,
+                },
+            }
+        })
+        .collect();
+    let ranks = rank(
+        &rows
+            .iter()
+            .map(|r| r.latest().map(|v| v.value))
+            .collect::<Vec<_>>(),
+    );
+    for (row, rank) in rows.iter_mut().zip(ranks) {
+        row.rank = rank;
+    }
+    rows.sort_by(|a, b| match (a.rank, b.rank) {
+        (Some(x), Some(y)) => x
+            .cmp(&y)
+            .then_with(|| a.municipality.code.cmp(&b.municipality.code)),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => a.municipality.code.cmp(&b.municipality.code),
+    });
+    let mut fiscal_years: Vec<i32> = rows
+        .iter()
+        .flat_map(|r| r.values.iter().map(|v| v.fiscal_year))
+        .collect();
+    fiscal_years.sort_unstable();
+    fiscal_years.dedup();
+    Ok(Comparison {
+        metric,
+        per: params.per,
+        fiscal_years,
+        rows,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rank;
+
+    #[test]
+    fn ties_share_a_rank_and_missing_values_stay_unranked() {
+        assert_eq!(
+            rank(&[Some(10.0), Some(30.0), None, Some(10.0), Some(5.0)]),
+            [Some(2), Some(1), None, Some(2), Some(4)]
+        );
+        assert_eq!(rank(&[None, None]), [None, None]);
+    }
+}

@@ -1,0 +1,500 @@
+//! The liaison-meeting pack: a comparison or the indicators of a region as a CSV file that
+//! Excel opens with its Japanese intact, and a comparison as an SVG chart for a slide.
+//!
+//! The endpoints take the same parameters as the GraphQL fields and run the same code
+//! ([`crate::compare`], [`crate::stats`]), so the spreadsheet shows what the API answers. A bad
+//! parameter is HTTP 400 with a JSON body naming it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use crate::compare::{self, CompareParams, Comparison, Normalization};
+use crate::error::AppError;
+use crate::fiscal_year::{self, FiscalYearInfo};
+use crate::http::AppState;
+use crate::stats::{self, ProgressOrder};
+
+/// An export that could not be made, as HTTP.
+pub struct ExportError {
+    status: StatusCode,
+    code: &'static str,
+    parameter: Option<String>,
+    message: String,
+}
+
+impl ExportError {
+    fn bad(parameter: &str, message: String) -> Self {
+        ExportError {
+            status: StatusCode::BAD_REQUEST,
+            code: "BAD_USER_INPUT",
+            parameter: Some(parameter.to_owned()),
+            message,
+        }
+    }
+}
+
+/// The parameters the messages of [`crate::compare`] start with.
+const PARAMETERS: [&str; 7] = [
+    "metric",
+    "municipalities",
+    "region",
+    "from",
+    "to",
+    "per",
+    "order",
+];
+
+impl From<AppError> for ExportError {
+    fn from(e: AppError) -> Self {
+        let code = e.code();
+        let status = match &e {
+            AppError::BadInput(_) => StatusCode::BAD_REQUEST,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let message = async_graphql::Error::from(e).message;
+        let parameter = PARAMETERS
+            .iter()
+            .find(|p| {
+                message.starts_with(&format!("{p}:")) || message.starts_with(&format!("{p} ("))
+            })
+            .map(|p| (*p).to_owned());
+        ExportError {
+            status,
+            code,
+            parameter,
+            message,
+        }
+    }
+}
+
+impl IntoResponse for ExportError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({
+            "error": { "code": self.code, "parameter": self.parameter, "message": self.message }
+        });
+        (self.status, Json(body)).into_response()
+    }
+}
+
+/// Query string of `/export/compare.csv` and `/charts/compare.svg`.
+#[derive(Debug, Deserialize)]
+pub struct CompareQuery {
+    metric: Option<String>,
+    /// Comma-separated codes.
+    municipalities: Option<String>,
+    region: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    per: Option<String>,
+}
+
+fn year(parameter: &str, value: &Option<String>) -> Result<Option<i32>, ExportError> {
+    match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => fiscal_year::parse(v)
+            .map(Some)
+            .map_err(|e| ExportError::bad(parameter, format!("{parameter}: {e}"))),
+    }
+}
+
+fn codes(value: &Option<String>) -> Option<Vec<String>> {
+    value.as_ref().map(|v| {
+        v.split(',')
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect()
+    })
+}
+
+impl CompareQuery {
+    fn params(&self) -> Result<CompareParams, ExportError> {
+        let metric = self
+            .metric
+            .clone()
+            .filter(|m| !m.trim().is_empty())
+            .ok_or_else(|| {
+                ExportError::bad(
+                    "metric",
+                    "metric: give a catalogue code, e.g. metric=promotion_officers".into(),
+                )
+            })?;
+        Ok(CompareParams {
+            metric,
+            municipalities: codes(&self.municipalities),
+            region: self.region.clone().filter(|r| !r.is_empty()),
+            from: year("from", &self.from)?,
+            to: year("to", &self.to)?,
+            per: Normalization::parse(self.per.as_deref().unwrap_or(""))
+                .map_err(|e| ExportError::bad("per", e))?,
+        })
+    }
+}
+
+/// A number as a spreadsheet cell: integers without decimals, others to two places.
+fn cell(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.2}")
+    }
+}
+
+fn year_header(year: i32) -> String {
+    format!("{year}年度 ({})", FiscalYearInfo::of(year).label_ja)
+}
+
+/// Writes rows as UTF-8 CSV with a byte-order mark, which is what makes Excel read Japanese
+/// correctly instead of guessing Shift_JIS.
+fn csv_bytes(rows: Vec<Vec<String>>) -> Result<Vec<u8>, ExportError> {
+    let mut out = Vec::from("\u{feff}".as_bytes());
+    {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(&mut out);
+        for row in rows {
+            w.write_record(&row)
+                .map_err(|e| ExportError::from(AppError::internal(e.into())))?;
+        }
+        w.flush()
+            .map_err(|e| ExportError::from(AppError::internal(e.into())))?;
+    }
+    Ok(out)
+}
+
+fn csv_response(filename: &str, body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// The comparison as a table: one row per municipality, one column per fiscal year.
+pub fn comparison_table(c: &Comparison) -> Vec<Vec<String>> {
+    let per = match c.per {
+        Normalization::None => String::new(),
+        Normalization::Per100kPopulation => {
+            " (人口10万人あたり / per 100,000 inhabitants)".to_owned()
+        }
+    };
+    let mut header = vec![
+        "自治体コード / Code".to_owned(),
+        "自治体 / Municipality".to_owned(),
+        "Municipality (English)".to_owned(),
+        format!("指標 / Metric{per}"),
+        "順位 / Rank".to_owned(),
+    ];
+    header.extend(c.fiscal_years.iter().map(|y| year_header(*y)));
+    header.extend([
+        "人口 / Population".to_owned(),
+        "人口の年 / Population year".to_owned(),
+        "出典 / Source".to_owned(),
+        "備考 / Note".to_owned(),
+    ]);
+    let mut rows = vec![header];
+    for r in &c.rows {
+        let by_year: BTreeMap<i32, &compare::YearValue> =
+            r.values.iter().map(|v| (v.fiscal_year, v)).collect();
+        let mut line = vec![
+            r.municipality.code.clone(),
+            r.municipality.name_ja.clone(),
+            r.municipality.name_en.clone(),
+            c.metric.name_ja.clone(),
+            r.rank.map(|x| x.to_string()).unwrap_or_default(),
+        ];
+        line.extend(
+            c.fiscal_years
+                .iter()
+                .map(|y| by_year.get(y).map(|v| cell(v.value)).unwrap_or_default()),
+        );
+        let sources: BTreeSet<String> = r
+            .values
+            .iter()
+            .filter_map(|v| v.source.as_ref())
+            .map(|s| match (&s.publisher, &s.published) {
+                (Some(p), Some(d)) => format!("{} ({p}, {d})", s.title),
+                (Some(p), None) => format!("{} ({p})", s.title),
+                _ => s.title.clone(),
+            })
+            .collect();
+        let mut notes: Vec<String> = r.error.iter().cloned().collect();
+        notes.extend(
+            r.values
+                .iter()
+                .filter(|v| v.approximate)
+                .map(|v| format!("{}: 約 (approximate)", v.fiscal_year)),
+        );
+        if r.values.is_empty() && r.error.is_none() {
+            notes.push("データなし / no data".to_owned());
+        }
+        line.extend([
+            r.municipality
+                .population
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            r.municipality
+                .population_year
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            sources.into_iter().collect::<Vec<_>>().join("; "),
+            notes.join("; "),
+        ]);
+        rows.push(line);
+    }
+    rows
+}
+
+/// `GET /export/compare.csv?metric=…&region=…&municipalities=…&from=…&to=…&per=…`
+pub async fn compare_csv(
+    State(state): State<AppState>,
+    Query(q): Query<CompareQuery>,
+) -> Result<Response, ExportError> {
+    let params = q.params()?;
+    let comparison = compare::compare(&state.db, &params).await?;
+    let body = csv_bytes(comparison_table(&comparison))?;
+    Ok(csv_response(
+        &format!("compare-{}.csv", comparison.metric.code),
+        body,
+    ))
+}
+
+/// Query string of `/export/indicators.csv`.
+#[derive(Debug, Deserialize)]
+pub struct IndicatorsQuery {
+    municipalities: Option<String>,
+    region: Option<String>,
+    order: Option<String>,
+}
+
+/// `GET /export/indicators.csv?region=…`: each indicator's baseline, latest value, final target
+/// and progress, and its values in one column per fiscal year.
+pub async fn indicators_csv(
+    State(state): State<AppState>,
+    Query(q): Query<IndicatorsQuery>,
+) -> Result<Response, ExportError> {
+    use entity::indicator_values;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+    let order = match q.order.as_deref().unwrap_or("") {
+        "" | "PROGRESS_DESC" => ProgressOrder::ProgressDesc,
+        "PROGRESS_ASC" => ProgressOrder::ProgressAsc,
+        "MUNICIPALITY" => ProgressOrder::Municipality,
+        other => {
+            return Err(ExportError::bad(
+                "order",
+                format!("order: {other:?} is not PROGRESS_DESC, PROGRESS_ASC or MUNICIPALITY"),
+            ));
+        }
+    };
+    let codes = codes(&q.municipalities);
+    let region = q.region.clone().filter(|r| !r.is_empty());
+    let list =
+        stats::indicator_progress(&state.db, codes.as_deref(), region.as_deref(), order).await?;
+    let cities = compare::scope(&state.db, codes.as_deref(), region.as_deref()).await?;
+    let names: BTreeMap<&str, &entity::municipalities::Model> =
+        cities.iter().map(|m| (m.code.as_str(), m)).collect();
+    let values = if list.is_empty() {
+        Vec::new()
+    } else {
+        indicator_values::Entity::find()
+            .filter(indicator_values::Column::IndicatorId.is_in(list.iter().map(|(i, _)| i.id)))
+            .order_by_asc(indicator_values::Column::FiscalYear)
+            .all(&state.db)
+            .await
+            .map_err(AppError::from)?
+    };
+    let source_ids: Vec<i32> = list.iter().filter_map(|(i, _)| i.source_id).collect();
+    let sources: BTreeMap<i32, entity::sources::Model> = if source_ids.is_empty() {
+        BTreeMap::new()
+    } else {
+        entity::sources::Entity::find()
+            .filter(entity::sources::Column::Id.is_in(source_ids))
+            .all(&state.db)
+            .await
+            .map_err(AppError::from)?
+            .into_iter()
+            .map(|s| (s.id, s))
+            .collect()
+    };
+    let years: BTreeSet<i32> = values.iter().map(|v| v.fiscal_year).collect();
+    let mut header: Vec<String> = [
+        "自治体コード / Code",
+        "自治体 / Municipality",
+        "指標 / Indicator",
+        "単位 / Unit",
+        "基準年度 / Baseline year",
+        "基準値 / Baseline",
+        "最新年度 / Latest year",
+        "最新値 / Latest",
+        "目標年度 / Target year",
+        "目標値 / Target",
+        "進捗 / Progress",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    header.extend(years.iter().map(|y| year_header(*y)));
+    header.push("出典 / Source".to_owned());
+    let mut rows = vec![header];
+    for (ind, progress) in &list {
+        let mine: Vec<&indicator_values::Model> =
+            values.iter().filter(|v| v.indicator_id == ind.id).collect();
+        let of = |kind: &'static str| mine.iter().filter(move |v| v.kind == kind).copied();
+        let baseline = of("BASELINE").next();
+        let latest = of("OBSERVED").next_back();
+        let target = of("TARGET").next_back();
+        let pair = |v: Option<&indicator_values::Model>| match v {
+            Some(v) => [v.fiscal_year.to_string(), cell(v.value)],
+            None => [String::new(), String::new()],
+        };
+        let city = names.get(ind.municipality_code.as_str());
+        let mut line = vec![
+            ind.municipality_code.clone(),
+            city.map(|m| m.name_ja.clone()).unwrap_or_default(),
+            ind.name.clone(),
+            ind.unit.clone(),
+        ];
+        line.extend(pair(baseline));
+        line.extend(pair(latest));
+        line.extend(pair(target));
+        line.push(progress.map(|p| format!("{p:.3}")).unwrap_or_default());
+        for y in &years {
+            // An observed value is what happened; otherwise the baseline or target of that year.
+            let in_year: Vec<&&indicator_values::Model> =
+                mine.iter().filter(|v| v.fiscal_year == *y).collect();
+            let pick = in_year
+                .iter()
+                .find(|v| v.kind == "OBSERVED")
+                .or_else(|| in_year.iter().find(|v| v.kind == "BASELINE"))
+                .or_else(|| in_year.first());
+            line.push(pick.map(|v| cell(v.value)).unwrap_or_default());
+        }
+        line.push(
+            ind.source_id
+                .and_then(|id| sources.get(&id))
+                .map(|s| s.title.clone())
+                .unwrap_or_default(),
+        );
+        rows.push(line);
+    }
+    let body = csv_bytes(rows)?;
+    Ok(csv_response("indicators.csv", body))
+}
+
+/// `GET /charts/compare.svg?…`: the latest value of each municipality as a bar, highest first,
+/// with the municipality's Japanese name under its bar.
+pub async fn compare_svg(
+    State(state): State<AppState>,
+    Query(q): Query<CompareQuery>,
+) -> Result<Response, ExportError> {
+    let params = q.params()?;
+    let comparison = compare::compare(&state.db, &params).await?;
+    let svg = chart(&comparison)
+        .map_err(|e| ExportError::from(AppError::internal(anyhow::anyhow!("chart: {e}"))))?;
+    Ok((
+        [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
+        svg,
+    )
+        .into_response())
+}
+
+/// Draws the bar chart. Text is left to the viewer's fonts (SVG `<text>`), which is how the
+/// Japanese names render without shipping a font.
+pub fn chart(c: &Comparison) -> Result<String, Box<dyn std::error::Error>> {
+    use plotters::prelude::*;
+
+    let bars: Vec<(String, f64, i32)> = c
+        .rows
+        .iter()
+        .filter_map(|r| {
+            r.latest()
+                .map(|v| (r.municipality.name_ja.clone(), v.value, v.fiscal_year))
+        })
+        .collect();
+    let width = (160 + 110 * u32::try_from(bars.len().max(1)).unwrap_or(1)).max(760);
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (width.min(4000), 480)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let per = match c.per {
+            Normalization::None => "",
+            Normalization::Per100kPopulation => "（人口10万人あたり）",
+        };
+        let title = format!("{}{per} — 最新値 / latest value", c.metric.name_ja);
+        let max = bars.iter().map(|b| b.1).fold(0.0_f64, f64::max);
+        let top = if max > 0.0 { max * 1.15 } else { 1.0 };
+        let n = bars.len().max(1);
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 22))
+            .margin(16)
+            .x_label_area_size(60)
+            .y_label_area_size(70)
+            // A segmented range over 0..k has k + 1 slots.
+            .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..top)?;
+        let labels = bars.clone();
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .light_line_style(WHITE)
+            .x_labels(n)
+            .x_label_formatter(&|x| match x {
+                SegmentValue::CenterOf(i) => labels
+                    .get(*i)
+                    .map(|b| format!("{} ({})", b.0, b.2))
+                    .unwrap_or_default(),
+                _ => String::new(),
+            })
+            .y_desc(c.metric.name_en.clone())
+            .label_style(("sans-serif", 14))
+            .draw()?;
+        chart.draw_series(bars.iter().enumerate().map(|(i, b)| {
+            let mut bar = Rectangle::new(
+                [
+                    (SegmentValue::Exact(i), 0.0),
+                    (SegmentValue::Exact(i + 1), b.1),
+                ],
+                RGBColor(46, 110, 180).filled(),
+            );
+            bar.set_margin(0, 0, 12, 12);
+            bar
+        }))?;
+        if bars.is_empty() {
+            let (w, h) = root.dim_in_pixel();
+            let centre = (
+                i32::try_from(w / 2).unwrap_or(0),
+                i32::try_from(h / 2).unwrap_or(0),
+            );
+            let style =
+                TextStyle::from(("sans-serif", 20)).pos(plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Center,
+                    plotters::style::text_anchor::VPos::Center,
+                ));
+            root.draw(&Text::new("データなし / no data", centre, style))?;
+        }
+        root.present()?;
+    }
+    Ok(svg)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cells_keep_integers_whole() {
+        assert_eq!(super::cell(54.0), "54");
+        assert_eq!(super::cell(47.377_148), "47.38");
+        assert_eq!(super::year_header(2019), "2019年度 (令和元年度)");
+    }
+}

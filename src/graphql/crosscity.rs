@@ -1,0 +1,316 @@
+//! Questions across cities: `compare`, `indicatorProgress`, `activityStats` and `search`.
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, ID, Object};
+use sea_orm::DatabaseConnection;
+
+use super::loaders::{Loaders, one};
+use super::scalars::FiscalYear;
+use super::types::{
+    Activity, Body, Indicator, Meeting, Metric, Municipality, Node, Ordinance, PlanItem,
+    PlanSection, Program, Source, SupportCenter, TotalCount, paginate,
+};
+use crate::compare::{self, CompareParams, Normalization};
+use crate::domain::ProgramKind;
+use crate::error::{AppError, AppResult};
+use crate::search;
+use crate::stats::{self, ProgressOrder, StatGroup};
+
+fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
+    ctx.data_unchecked::<DatabaseConnection>()
+}
+
+fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
+    ctx.data_unchecked::<Loaders>()
+}
+
+fn codes(ids: Option<Vec<ID>>) -> Option<Vec<String>> {
+    ids.map(|ids| ids.into_iter().map(|id| id.0).collect())
+}
+
+#[derive(Default)]
+pub struct CrossCityQuery;
+
+#[Object]
+impl CrossCityQuery {
+    /// A catalogue metric side by side: one row per municipality (all of them, the listed
+    /// codes, or a region's members in the hub), each with its values by fiscal year, its
+    /// latest value and its rank. Cities without data are listed, unranked.
+    #[allow(clippy::too_many_arguments)]
+    async fn compare(
+        &self,
+        ctx: &Context<'_>,
+        metric: String,
+        municipalities: Option<Vec<ID>>,
+        region: Option<String>,
+        from: Option<FiscalYear>,
+        to: Option<FiscalYear>,
+        #[graphql(default_with = "Some(Normalization::None)")] per: Option<Normalization>,
+    ) -> AppResult<Comparison> {
+        let params = CompareParams {
+            metric,
+            municipalities: codes(municipalities),
+            region,
+            from: from.map(|y| y.0),
+            to: to.map(|y| y.0),
+            per: per.unwrap_or_default(),
+        };
+        Ok(Comparison(compare::compare(db(ctx), &params).await?))
+    }
+
+    /// Each municipality's plan indicators with baseline, latest value, target and progress,
+    /// ordered by progress (indicators that cannot be measured yet come last).
+    async fn indicator_progress(
+        &self,
+        ctx: &Context<'_>,
+        municipalities: Option<Vec<ID>>,
+        region: Option<String>,
+        #[graphql(default_with = "Some(ProgressOrder::ProgressDesc)")] order: Option<ProgressOrder>,
+    ) -> AppResult<Vec<Indicator>> {
+        let codes = codes(municipalities);
+        let order = order.unwrap_or_default();
+        let list =
+            stats::indicator_progress(db(ctx), codes.as_deref(), region.as_deref(), order).await?;
+        Ok(list.into_iter().map(|(i, _)| Indicator(i)).collect())
+    }
+
+    /// Sessions and participants of programme activities, summed by the database over the
+    /// chosen groups (none: one grand total).
+    async fn activity_stats(
+        &self,
+        ctx: &Context<'_>,
+        municipalities: Option<Vec<ID>>,
+        region: Option<String>,
+        from: Option<FiscalYear>,
+        to: Option<FiscalYear>,
+        group_by: Vec<StatGroup>,
+    ) -> AppResult<Vec<ActivityStat>> {
+        let codes = codes(municipalities);
+        let rows = stats::activity_stats(
+            db(ctx),
+            codes.as_deref(),
+            region.as_deref(),
+            from.map(|y| y.0),
+            to.map(|y| y.0),
+            &group_by,
+        )
+        .await?;
+        Ok(rows.into_iter().map(ActivityStat).collect())
+    }
+
+    /// Japanese full-text search over plan items and sections, programmes, activities,
+    /// meetings' agendas, ordinance articles, indicators, bodies and support centres. Any
+    /// length from one character matches as a substring; results are ranked (matches in a
+    /// title count three times) and paged with `first` (1–100, default 20) and `after`.
+    async fn search(
+        &self,
+        ctx: &Context<'_>,
+        text: String,
+        municipalities: Option<Vec<ID>>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> AppResult<Connection<String, SearchResult, TotalCount>> {
+        let codes = codes(municipalities);
+        if let Some(codes) = &codes {
+            compare::scope(db(ctx), Some(codes), None).await?;
+        }
+        let hits = search::search(db(ctx), &text, codes.as_deref()).await?;
+        paginate(hits, first, after, SearchResult)
+    }
+}
+
+/// A metric compared across municipalities.
+pub struct Comparison(pub compare::Comparison);
+
+#[Object]
+impl Comparison {
+    async fn metric(&self) -> Metric {
+        Metric(self.0.metric.clone())
+    }
+    /// How the values are scaled.
+    async fn per(&self) -> Normalization {
+        self.0.per
+    }
+    /// The fiscal years that have a value in some row, ascending: the columns of a table.
+    async fn fiscal_years(&self) -> Vec<FiscalYear> {
+        self.0
+            .fiscal_years
+            .iter()
+            .copied()
+            .map(FiscalYear)
+            .collect()
+    }
+    /// Ranked rows first (rank, then code), then the rows without data.
+    async fn rows(&self) -> Vec<ComparisonRow> {
+        self.0.rows.iter().cloned().map(ComparisonRow).collect()
+    }
+}
+
+/// One municipality's line of a comparison.
+pub struct ComparisonRow(pub compare::Row);
+
+#[Object]
+impl ComparisonRow {
+    async fn municipality(&self) -> Municipality {
+        Municipality(self.0.municipality.clone())
+    }
+    async fn values(&self) -> Vec<YearValue> {
+        self.0.values.iter().cloned().map(YearValue).collect()
+    }
+    /// The most recent value in the range.
+    async fn latest(&self) -> Option<YearValue> {
+        self.0.latest().cloned().map(YearValue)
+    }
+    /// 1 for the highest latest value; ties share a rank; null without data.
+    async fn rank(&self) -> Option<i32> {
+        self.0.rank
+    }
+    /// The population values are divided by (`PER_100K_POPULATION`), and its census year.
+    async fn population(&self) -> Option<i32> {
+        self.0.municipality.population
+    }
+    async fn population_year(&self) -> Option<i32> {
+        self.0.municipality.population_year
+    }
+    async fn population_source(&self, ctx: &Context<'_>) -> AppResult<Option<Source>> {
+        match self.0.municipality.population_source_id {
+            Some(id) => Ok(one(&loaders(ctx).source, id).await?.map(Source)),
+            None => Ok(None),
+        }
+    }
+    /// Why the row has no values, e.g. no population to normalise by.
+    async fn error(&self) -> Option<&str> {
+        self.0.error.as_deref()
+    }
+}
+
+/// A value for one fiscal year, with where it comes from.
+pub struct YearValue(pub compare::YearValue);
+
+#[Object]
+impl YearValue {
+    async fn fiscal_year(&self) -> FiscalYear {
+        FiscalYear(self.0.fiscal_year)
+    }
+    /// Normalised when the comparison asks for it.
+    async fn value(&self) -> f64 {
+        self.0.value
+    }
+    /// As the city reported it.
+    async fn raw_value(&self) -> f64 {
+        self.0.raw_value
+    }
+    /// The document says 約 (about).
+    async fn approximate(&self) -> bool {
+        self.0.approximate
+    }
+    async fn label_ja(&self) -> Option<&str> {
+        self.0.label_ja.as_deref()
+    }
+    async fn note(&self) -> Option<&str> {
+        self.0.note.as_deref()
+    }
+    async fn source(&self) -> Option<Source> {
+        self.0.source.clone().map(Source)
+    }
+}
+
+/// Activity totals over one group; the fields not grouped by are null.
+pub struct ActivityStat(pub stats::ActivityTotals);
+
+#[Object]
+impl ActivityStat {
+    async fn municipality(&self, ctx: &Context<'_>) -> AppResult<Option<Municipality>> {
+        match &self.0.municipality_code {
+            Some(code) => Ok(one(&loaders(ctx).municipality, code.clone())
+                .await?
+                .map(Municipality)),
+            None => Ok(None),
+        }
+    }
+    async fn fiscal_year(&self) -> Option<FiscalYear> {
+        self.0.fiscal_year.map(FiscalYear)
+    }
+    async fn program_kind(&self) -> Option<ProgramKind> {
+        self.0.program_kind
+    }
+    /// Sessions the documents count.
+    async fn sessions(&self) -> AppResult<i32> {
+        i32::try_from(self.0.sessions)
+            .map_err(|_| AppError::internal(anyhow::anyhow!("sessions overflow")))
+    }
+    /// Participants the documents count.
+    async fn participants(&self) -> AppResult<i32> {
+        i32::try_from(self.0.participants)
+            .map_err(|_| AppError::internal(anyhow::anyhow!("participants overflow")))
+    }
+    /// Activities in the group, whether or not they have counts.
+    async fn activities(&self) -> AppResult<i32> {
+        i32::try_from(self.0.activities)
+            .map_err(|_| AppError::internal(anyhow::anyhow!("activities overflow")))
+    }
+}
+
+/// A record that contains the searched text.
+pub struct SearchResult(pub search::Hit);
+
+#[Object]
+impl SearchResult {
+    /// The record's type: PlanItem, PlanSection, Program, Activity, Meeting, Article,
+    /// Indicator, Body or SupportCenter.
+    async fn kind(&self) -> &str {
+        &self.0.document.kind
+    }
+    async fn title(&self) -> &str {
+        &self.0.document.title
+    }
+    /// HTML: the text around the match, escaped, each match in `<mark>`.
+    async fn snippet(&self) -> &str {
+        &self.0.snippet
+    }
+    /// Higher is more relevant.
+    async fn score(&self) -> f64 {
+        self.0.score
+    }
+    async fn municipality(&self, ctx: &Context<'_>) -> AppResult<Municipality> {
+        let code = &self.0.document.municipality_code;
+        one(&loaders(ctx).municipality, code.clone())
+            .await?
+            .map(Municipality)
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("municipality {code} vanished")))
+    }
+    /// The record itself (for an article, its ordinance).
+    async fn node(&self, ctx: &Context<'_>) -> AppResult<Option<Node>> {
+        let l = loaders(ctx);
+        let id = self.0.document.record_id;
+        Ok(match self.0.document.kind.as_str() {
+            "PlanItem" => one(&l.item, id).await?.map(|m| Node::PlanItem(PlanItem(m))),
+            "PlanSection" => one(&l.section, id)
+                .await?
+                .map(|m| Node::PlanSection(PlanSection(m))),
+            "Program" => one(&l.program, id)
+                .await?
+                .map(|m| Node::Program(Program(m))),
+            "Activity" => one(&l.activity, id)
+                .await?
+                .map(|m| Node::Activity(Activity(m))),
+            "Meeting" => one(&l.meeting, id)
+                .await?
+                .map(|m| Node::Meeting(Meeting(m))),
+            "Article" => match one(&l.article, id).await? {
+                Some(a) => one(&l.ordinance, a.ordinance_id)
+                    .await?
+                    .map(|m| Node::Ordinance(Ordinance(m))),
+                None => None,
+            },
+            "Indicator" => one(&l.indicator, id)
+                .await?
+                .map(|m| Node::Indicator(Indicator(m))),
+            "Body" => one(&l.body, id).await?.map(|m| Node::Body(Body(m))),
+            "SupportCenter" => one(&l.support_center, id)
+                .await?
+                .map(|m| Node::SupportCenter(SupportCenter(m))),
+            _ => None,
+        })
+    }
+}

@@ -1,0 +1,463 @@
+//! Full-text search over the Japanese text of every city: plan items and sections, programmes,
+//! activities, meetings' agendas, ordinance articles, indicators, bodies and support centres.
+//!
+//! Each searchable record has one row in `search_documents`, rebuilt for a municipality in the
+//! same transaction that writes its data, so the index cannot drift from what it indexes.
+//! Matching is by substring, accelerated by character trigrams (see the migration): a word
+//! such as 防災 or 研修 has no spaces around it in Japanese, so word tokenizers would miss it.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,
+    QueryFilter, QueryOrder, Set,
+};
+
+use crate::error::{AppError, AppResult};
+use entity::{
+    activities, agenda_items, bodies, indicators, meetings, ordinance_articles, ordinances,
+    plan_items, plan_sections, plans, programs, search_documents, support_centers,
+};
+
+/// Longest query accepted, in characters.
+pub const MAX_QUERY_CHARS: usize = 100;
+/// Characters of context on each side of the first match in a snippet.
+const CONTEXT: usize = 40;
+
+/// The kinds of record searched, in the order results of equal score are listed.
+pub const KINDS: [&str; 9] = [
+    "PlanItem",
+    "Program",
+    "Activity",
+    "Meeting",
+    "Article",
+    "Indicator",
+    "Body",
+    "SupportCenter",
+    "PlanSection",
+];
+
+fn join(parts: &[Option<&str>]) -> String {
+    parts
+        .iter()
+        .flatten()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn json_list(text: &str) -> String {
+    serde_json::from_str::<Vec<String>>(text)
+        .unwrap_or_default()
+        .join("・")
+}
+
+struct Doc {
+    kind: &'static str,
+    record_id: i32,
+    title: String,
+    body: String,
+}
+
+/// Rebuilds the search documents of one municipality from its records.
+pub async fn reindex_municipality(db: &impl ConnectionTrait, code: &str) -> Result<(), DbErr> {
+    search_documents::Entity::delete_many()
+        .filter(search_documents::Column::MunicipalityCode.eq(code))
+        .exec(db)
+        .await?;
+    let mut docs: Vec<Doc> = Vec::new();
+
+    let plan_ids: Vec<i32> = plans::Entity::find()
+        .filter(plans::Column::MunicipalityCode.eq(code))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    for item in plan_items::Entity::find()
+        .filter(plan_items::Column::PlanId.is_in(plan_ids.clone()))
+        .all(db)
+        .await?
+    {
+        docs.push(Doc {
+            kind: "PlanItem",
+            record_id: item.id,
+            title: format!("{} {}", item.label, item.title),
+            body: join(&[
+                item.purpose.as_deref(),
+                item.current_state.as_deref(),
+                item.content.as_deref(),
+                item.completion_criterion.as_deref(),
+                Some(&json_list(&item.departments)),
+            ]),
+        });
+    }
+    for s in plan_sections::Entity::find()
+        .filter(plan_sections::Column::PlanId.is_in(plan_ids))
+        .all(db)
+        .await?
+    {
+        docs.push(Doc {
+            kind: "PlanSection",
+            record_id: s.id,
+            title: s.heading.clone(),
+            body: s.body,
+        });
+    }
+    let progs = programs::Entity::find()
+        .filter(programs::Column::MunicipalityCode.eq(code))
+        .all(db)
+        .await?;
+    for a in activities::Entity::find()
+        .filter(activities::Column::ProgramId.is_in(progs.iter().map(|p| p.id)))
+        .all(db)
+        .await?
+    {
+        docs.push(Doc {
+            kind: "Activity",
+            record_id: a.id,
+            title: a.title.clone(),
+            body: join(&[
+                a.topic.as_deref(),
+                a.audience.as_deref(),
+                a.department.as_deref(),
+                a.venue.as_deref(),
+                Some(&json_list(&a.speakers)),
+            ]),
+        });
+    }
+    for p in progs {
+        docs.push(Doc {
+            kind: "Program",
+            record_id: p.id,
+            title: p.title.clone(),
+            body: join(&[
+                p.description.as_deref(),
+                p.organizer.as_deref(),
+                p.department.as_deref(),
+            ]),
+        });
+    }
+    let body_rows = bodies::Entity::find()
+        .filter(bodies::Column::MunicipalityCode.eq(code))
+        .all(db)
+        .await?;
+    let body_names: HashMap<i32, String> = body_rows
+        .iter()
+        .map(|b| (b.id, b.name_ja.clone()))
+        .collect();
+    for b in body_rows {
+        docs.push(Doc {
+            kind: "Body",
+            record_id: b.id,
+            title: b.name_ja.clone(),
+            body: join(&[
+                b.composition.as_deref(),
+                b.role.as_deref(),
+                Some(&json_list(&b.duties)),
+            ]),
+        });
+    }
+    let meeting_rows = meetings::Entity::find()
+        .filter(meetings::Column::MunicipalityCode.eq(code))
+        .all(db)
+        .await?;
+    let mut agenda: HashMap<i32, Vec<String>> = HashMap::new();
+    for item in agenda_items::Entity::find()
+        .filter(agenda_items::Column::MeetingId.is_in(meeting_rows.iter().map(|m| m.id)))
+        .order_by_asc(agenda_items::Column::Position)
+        .all(db)
+        .await?
+    {
+        agenda.entry(item.meeting_id).or_default().push(item.text);
+    }
+    for m in meeting_rows {
+        let name = body_names.get(&m.body_id).cloned().unwrap_or_default();
+        let when = m
+            .date
+            .clone()
+            .unwrap_or_else(|| format!("{}年度", m.fiscal_year));
+        docs.push(Doc {
+            kind: "Meeting",
+            record_id: m.id,
+            title: format!("{name} {when}"),
+            body: agenda.remove(&m.id).unwrap_or_default().join("\n"),
+        });
+    }
+    let ordinance_rows = ordinances::Entity::find()
+        .filter(ordinances::Column::MunicipalityCode.eq(code))
+        .all(db)
+        .await?;
+    let titles: HashMap<i32, String> = ordinance_rows
+        .iter()
+        .map(|o| (o.id, o.title.clone()))
+        .collect();
+    for a in ordinance_articles::Entity::find()
+        .filter(ordinance_articles::Column::OrdinanceId.is_in(ordinance_rows.iter().map(|o| o.id)))
+        .all(db)
+        .await?
+    {
+        let ordinance = titles.get(&a.ordinance_id).cloned().unwrap_or_default();
+        docs.push(Doc {
+            kind: "Article",
+            record_id: a.id,
+            title: format!(
+                "{ordinance} 第{}条 {}",
+                a.number,
+                a.heading.as_deref().unwrap_or_default()
+            ),
+            body: join(&[Some(&a.text), a.commentary.as_deref()]),
+        });
+    }
+    for i in indicators::Entity::find()
+        .filter(indicators::Column::MunicipalityCode.eq(code))
+        .all(db)
+        .await?
+    {
+        docs.push(Doc {
+            kind: "Indicator",
+            record_id: i.id,
+            title: i.name,
+            body: String::new(),
+        });
+    }
+    for c in support_centers::Entity::find()
+        .filter(support_centers::Column::MunicipalityCode.eq(code))
+        .all(db)
+        .await?
+    {
+        docs.push(Doc {
+            kind: "SupportCenter",
+            record_id: c.id,
+            title: c.name_ja,
+            body: join(&[c.services.as_deref(), c.operator.as_deref()]),
+        });
+    }
+
+    let now = chrono::Utc::now();
+    // Stay well under SQLite's limit on bound parameters per statement.
+    for chunk in docs.chunks(500) {
+        search_documents::Entity::insert_many(chunk.iter().map(|d| {
+            search_documents::ActiveModel {
+                id: NotSet,
+                municipality_code: Set(code.to_owned()),
+                kind: Set(d.kind.to_owned()),
+                record_id: Set(d.record_id),
+                title: Set(d.title.clone()),
+                body: Set(d.body.clone()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+        }))
+        .exec(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// A matching record with its relevance and a highlighted snippet.
+#[derive(Clone, Debug)]
+pub struct Hit {
+    pub document: search_documents::Model,
+    pub score: f64,
+    /// HTML: the text escaped, every match wrapped in `<mark>`.
+    pub snippet: String,
+}
+
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Finds `needle` in `haystack` ignoring ASCII case; returns char offsets of each match.
+fn matches(haystack: &[char], needle: &[char]) -> Vec<usize> {
+    if needle.is_empty() || needle.len() > haystack.len() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + needle.len() <= haystack.len() {
+        if haystack[i..i + needle.len()]
+            .iter()
+            .zip(needle)
+            .all(|(a, b)| a.eq_ignore_ascii_case(b))
+        {
+            out.push(i);
+            i += needle.len();
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The text around the first match, matches marked.
+pub fn snippet(text: &str, query: &str) -> String {
+    let chars: Vec<char> = text
+        .chars()
+        .map(|c| if c == '\n' { ' ' } else { c })
+        .collect();
+    let needle: Vec<char> = query.chars().collect();
+    let found = matches(&chars, &needle);
+    let Some(&first) = found.first() else {
+        let head: String = chars.iter().take(CONTEXT * 2).collect();
+        return escape_html(&head);
+    };
+    let start = first.saturating_sub(CONTEXT);
+    let end = (first + needle.len() + CONTEXT).min(chars.len());
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    let mut i = start;
+    for &m in found
+        .iter()
+        .filter(|&&m| m >= start && m + needle.len() <= end)
+    {
+        out.push_str(&escape_html(&chars[i..m].iter().collect::<String>()));
+        out.push_str("<mark>");
+        out.push_str(&escape_html(
+            &chars[m..m + needle.len()].iter().collect::<String>(),
+        ));
+        out.push_str("</mark>");
+        i = m + needle.len();
+    }
+    out.push_str(&escape_html(&chars[i..end].iter().collect::<String>()));
+    if end < chars.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// Checks a query and returns it trimmed.
+pub fn check_query(text: &str) -> AppResult<String> {
+    let q = text.trim();
+    if q.is_empty() {
+        return Err(AppError::BadInput(
+            "text: give at least one character to search for".into(),
+        ));
+    }
+    let n = q.chars().count();
+    if n > MAX_QUERY_CHARS {
+        return Err(AppError::BadInput(format!(
+            "text: at most {MAX_QUERY_CHARS} characters, got {n}"
+        )));
+    }
+    Ok(q.to_owned())
+}
+
+/// Every record whose title or text contains `text`, best first: matches in the title count
+/// three times, then the number of matches, then the kind of record.
+pub async fn search(
+    db: &impl ConnectionTrait,
+    text: &str,
+    municipalities: Option<&[String]>,
+) -> AppResult<Vec<Hit>> {
+    let q = check_query(text)?;
+    let mut query = search_documents::Entity::find();
+    if let Some(codes) = municipalities {
+        query =
+            query.filter(search_documents::Column::MunicipalityCode.is_in(codes.iter().cloned()));
+    }
+    let backend = db.get_database_backend();
+    query = if backend == DatabaseBackend::Sqlite && q.chars().count() >= 3 {
+        // The trigram index answers a quoted phrase as a substring match.
+        let phrase = format!("\"{}\"", q.replace('"', "\"\""));
+        query.filter(Expr::cust_with_values(
+            "search_documents.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)",
+            [phrase],
+        ))
+    } else {
+        // PostgreSQL escapes LIKE patterns with a backslash by default and numbers its
+        // placeholders; SQLite must be told the escape and takes `?`.
+        let condition = if backend == DatabaseBackend::Postgres {
+            "(search_documents.title || ' ' || search_documents.body) ILIKE $1"
+        } else {
+            "(search_documents.title || ' ' || search_documents.body) LIKE ? ESCAPE '\\'"
+        };
+        query.filter(Expr::cust_with_values(condition, [escape_like(&q)]))
+    };
+    let docs = query.all(db).await?;
+    let needle: Vec<char> = q.chars().collect();
+    let mut hits: Vec<Hit> = docs
+        .into_iter()
+        .map(|d| {
+            let in_title = matches(&d.title.chars().collect::<Vec<_>>(), &needle).len();
+            let in_body = matches(&d.body.chars().collect::<Vec<_>>(), &needle).len();
+            let score = (in_title * 3 + in_body) as f64;
+            // The title is returned beside the snippet, so the snippet shows the text's match.
+            let snippet = snippet(if in_body > 0 { &d.body } else { &d.title }, &q);
+            Hit {
+                document: d,
+                score,
+                snippet,
+            }
+        })
+        .filter(|h| h.score > 0.0)
+        .collect();
+    let kind_rank = |k: &str| KINDS.iter().position(|x| *x == k).unwrap_or(KINDS.len());
+    hits.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| kind_rank(&a.document.kind).cmp(&kind_rank(&b.document.kind)))
+            .then_with(|| {
+                a.document
+                    .municipality_code
+                    .cmp(&b.document.municipality_code)
+            })
+            .then_with(|| a.document.record_id.cmp(&b.document.record_id))
+    });
+    Ok(hits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn snippets_mark_every_match_and_escape_the_rest() {
+        assert_eq!(
+            snippet("防災・災害から<子ども>を守る防災", "防災"),
+            "<mark>防災</mark>・災害から&lt;子ども&gt;を守る<mark>防災</mark>"
+        );
+        let long = format!("{}防災{}", "あ".repeat(60), "い".repeat(60));
+        let s = snippet(&long, "防災");
+        assert!(
+            s.starts_with('…') && s.ends_with('…') && s.contains("<mark>防災</mark>"),
+            "{s}"
+        );
+        assert_eq!(
+            snippet("Data and data", "DATA"),
+            "<mark>Data</mark> and <mark>data</mark>"
+        );
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(escape_like("100%_\\"), "%100\\%\\_\\\\%");
+    }
+
+    #[test]
+    fn queries_are_bounded() {
+        assert!(check_query("  ").is_err());
+        assert!(check_query(&"あ".repeat(101)).is_err());
+        assert_eq!(check_query(" 防 ").ok().as_deref(), Some("防"));
+    }
+}

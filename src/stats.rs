@@ -1,0 +1,205 @@
+//! Figures across cities: activity totals summed by the database (GROUP BY, not by loading
+//! every activity into Rust), and plan indicators ordered by their progress.
+
+use std::collections::HashMap;
+
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Order, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+};
+
+use crate::compare::{check_range, scope};
+use crate::domain::ProgramKind;
+use crate::error::{AppError, AppResult};
+use entity::{activities, indicator_values, indicators, programs};
+
+/// What activity totals are grouped by.
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StatGroup {
+    Municipality,
+    FiscalYear,
+    ProgramKind,
+}
+
+/// Sessions and participants summed over one group.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ActivityTotals {
+    pub municipality_code: Option<String>,
+    pub fiscal_year: Option<i32>,
+    pub program_kind: Option<ProgramKind>,
+    /// Sum of the sessions the documents count (activities without a count add nothing).
+    pub sessions: i64,
+    /// Sum of the participants the documents count.
+    pub participants: i64,
+    /// Activities in the group, counted or not.
+    pub activities: i64,
+}
+
+pub async fn activity_stats(
+    db: &DatabaseConnection,
+    municipalities: Option<&[String]>,
+    region: Option<&str>,
+    from: Option<i32>,
+    to: Option<i32>,
+    group_by: &[StatGroup],
+) -> AppResult<Vec<ActivityTotals>> {
+    check_range(from, to)?;
+    let cities = scope(db, municipalities, region).await?;
+    let mut groups: Vec<StatGroup> = Vec::new();
+    for g in group_by {
+        if groups.contains(g) {
+            return Err(AppError::BadInput(format!(
+                "groupBy: {g:?} is listed twice"
+            )));
+        }
+        groups.push(*g);
+    }
+
+    let a = activities::Entity;
+    let p = programs::Entity;
+    let column = |g: StatGroup| -> Expr {
+        match g {
+            StatGroup::Municipality => Expr::col((p, programs::Column::MunicipalityCode)),
+            StatGroup::FiscalYear => Expr::col((a, activities::Column::FiscalYear)),
+            StatGroup::ProgramKind => Expr::col((p, programs::Column::Kind)),
+        }
+    };
+    let alias = |g: StatGroup| match g {
+        StatGroup::Municipality => "municipality_code",
+        StatGroup::FiscalYear => "fiscal_year",
+        StatGroup::ProgramKind => "program_kind",
+    };
+    let mut stmt = Query::select();
+    stmt.from(a).inner_join(
+        p,
+        Expr::col((p, programs::Column::Id)).equals((a, activities::Column::ProgramId)),
+    );
+    for g in &groups {
+        stmt.expr_as(column(*g), Alias::new(alias(*g)));
+        stmt.add_group_by([column(*g)]);
+        stmt.order_by_expr(column(*g), Order::Asc);
+    }
+    // SUM of an integer column is BIGINT on PostgreSQL and INTEGER on SQLite; both read as i64.
+    let sum = |col: activities::Column| -> Expr {
+        let counted: Expr = Func::coalesce([Expr::col((a, col)), Expr::val(0)]).into();
+        Func::coalesce([Expr::from(Func::sum(counted)), Expr::val(0)]).into()
+    };
+    stmt.expr_as(sum(activities::Column::Sessions), Alias::new("sessions"));
+    stmt.expr_as(
+        sum(activities::Column::Participants),
+        Alias::new("participants"),
+    );
+    stmt.expr_as(
+        Func::count(Expr::col((a, activities::Column::Id))),
+        Alias::new("activities"),
+    );
+    stmt.and_where(
+        Expr::col((p, programs::Column::MunicipalityCode))
+            .is_in(cities.iter().map(|m| m.code.clone())),
+    );
+    if let Some(from) = from {
+        stmt.and_where(Expr::col((a, activities::Column::FiscalYear)).gte(from));
+    }
+    if let Some(to) = to {
+        stmt.and_where(Expr::col((a, activities::Column::FiscalYear)).lte(to));
+    }
+
+    let rows = db.query_all(&stmt).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let get_i64 = |name: &str| -> AppResult<i64> {
+            row.try_get::<i64>("", name)
+                .or_else(|_| row.try_get::<i32>("", name).map(i64::from))
+                .map_err(AppError::from)
+        };
+        out.push(ActivityTotals {
+            municipality_code: if groups.contains(&StatGroup::Municipality) {
+                Some(row.try_get::<String>("", "municipality_code")?)
+            } else {
+                None
+            },
+            fiscal_year: if groups.contains(&StatGroup::FiscalYear) {
+                Some(row.try_get::<i32>("", "fiscal_year")?)
+            } else {
+                None
+            },
+            program_kind: if groups.contains(&StatGroup::ProgramKind) {
+                let kind: String = row.try_get("", "program_kind")?;
+                Some(
+                    kind.parse()
+                        .map_err(|e: String| AppError::internal(anyhow::anyhow!(e)))?,
+                )
+            } else {
+                None
+            },
+            sessions: get_i64("sessions")?,
+            participants: get_i64("participants")?,
+            activities: get_i64("activities")?,
+        });
+    }
+    Ok(out)
+}
+
+/// How `indicatorProgress` orders indicators.
+#[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ProgressOrder {
+    /// Furthest along first; indicators without progress last.
+    #[default]
+    ProgressDesc,
+    /// Furthest behind first; indicators without progress last.
+    ProgressAsc,
+    /// By municipality, then as the plan lists them.
+    Municipality,
+}
+
+/// Indicators of the municipalities in scope with their progress, ordered.
+pub async fn indicator_progress(
+    db: &DatabaseConnection,
+    municipalities: Option<&[String]>,
+    region: Option<&str>,
+    order: ProgressOrder,
+) -> AppResult<Vec<(indicators::Model, Option<f64>)>> {
+    let cities = scope(db, municipalities, region).await?;
+    let list = indicators::Entity::find()
+        .filter(indicators::Column::MunicipalityCode.is_in(cities.iter().map(|m| m.code.clone())))
+        .order_by_asc(indicators::Column::MunicipalityCode)
+        .order_by_asc(indicators::Column::Position)
+        .all(db)
+        .await?;
+    let mut values: HashMap<i32, Vec<indicator_values::Model>> = HashMap::new();
+    if !list.is_empty() {
+        for v in indicator_values::Entity::find()
+            .filter(indicator_values::Column::IndicatorId.is_in(list.iter().map(|i| i.id)))
+            .order_by_asc(indicator_values::Column::FiscalYear)
+            .order_by_asc(indicator_values::Column::Position)
+            .all(db)
+            .await?
+        {
+            values.entry(v.indicator_id).or_default().push(v);
+        }
+    }
+    let mut out: Vec<(indicators::Model, Option<f64>)> = list
+        .into_iter()
+        .map(|i| {
+            let p = values
+                .get(&i.id)
+                .and_then(|v| crate::graphql::types::progress(v));
+            (i, p)
+        })
+        .collect();
+    let by_progress = |a: &Option<f64>, b: &Option<f64>, desc: bool| match (a, b) {
+        (Some(x), Some(y)) => {
+            let o = x.total_cmp(y);
+            if desc { o.reverse() } else { o }
+        }
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    };
+    match order {
+        ProgressOrder::Municipality => {}
+        ProgressOrder::ProgressDesc => out.sort_by(|a, b| by_progress(&a.1, &b.1, true)),
+        ProgressOrder::ProgressAsc => out.sort_by(|a, b| by_progress(&a.1, &b.1, false)),
+    }
+    Ok(out)
+}
