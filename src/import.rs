@@ -145,8 +145,9 @@ async fn write_regions(
         }
         .insert(db)
         .await?;
+        let mut batch = Vec::new();
         for (position, m) in r.members.iter().enumerate() {
-            region_members::ActiveModel {
+            batch.push(region_members::ActiveModel {
                 id: NotSet,
                 region_id: Set(region.id),
                 member_code: Set(m.code.clone()),
@@ -155,10 +156,23 @@ async fn write_regions(
                 position: Set(pos(position)),
                 created_at: Set(now),
                 updated_at: Set(now),
-            }
-            .insert(db)
-            .await?;
+            });
         }
+        insert_all(db, batch).await?;
+    }
+    Ok(())
+}
+
+/// Inserts rows in chunks: a round trip per chunk instead of per row, and never more bound
+/// parameters in one statement than SQLite allows.
+async fn insert_all<A>(db: &impl ConnectionTrait, rows: Vec<A>) -> Result<(), sea_orm::DbErr>
+where
+    A: ActiveModelTrait + sea_orm::ActiveModelBehavior + Send + Clone,
+{
+    for chunk in rows.chunks(200) {
+        <A::Entity as EntityTrait>::insert_many(chunk.to_vec())
+            .exec(db)
+            .await?;
     }
     Ok(())
 }
@@ -263,8 +277,9 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
         }
         .insert(db)
         .await?;
+        let mut batch = Vec::new();
         for (j, a) in o.articles.iter().enumerate() {
-            ordinance_articles::ActiveModel {
+            batch.push(ordinance_articles::ActiveModel {
                 id: NotSet,
                 ordinance_id: Set(ordinance.id),
                 number: Set(a.number.0),
@@ -275,18 +290,18 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
                 position: Set(pos(j)),
                 created_at: Set(now),
                 updated_at: Set(now),
-            }
-            .insert(db)
-            .await?;
+            });
         }
+        insert_all(db, batch).await?;
     }
 
     for (i, p) in m.plans.iter().enumerate() {
         write_plan(db, &code, i, p, source_of(&p.source), &source_of).await?;
     }
 
+    let mut batch = Vec::new();
     for o in &m.observations {
-        observations::ActiveModel {
+        batch.push(observations::ActiveModel {
             id: NotSet,
             municipality_code: Set(code.clone()),
             metric_code: Set(o.metric.clone()),
@@ -298,11 +313,9 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
             source_id: Set(source_of(&o.source)),
             created_at: Set(now),
             updated_at: Set(now),
-        }
-        .insert(db)
-        .await
-        .with_context(|| format!("observation {} {}", o.metric, o.fiscal_year.0))?;
+        });
     }
+    insert_all(db, batch).await?;
 
     for (i, p) in m.programs.iter().enumerate() {
         let program = programs::ActiveModel {
@@ -324,10 +337,11 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
         }
         .insert(db)
         .await?;
+        let mut batch = Vec::new();
         for (j, a) in p.activities.iter().enumerate() {
             let fiscal_year = dataset::resolve_fiscal_year(a.date.as_ref(), a.fiscal_year)
                 .map_err(anyhow::Error::msg)?;
-            activities::ActiveModel {
+            batch.push(activities::ActiveModel {
                 id: NotSet,
                 program_id: Set(program.id),
                 title: Set(a.title.clone()),
@@ -346,12 +360,12 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
                 position: Set(pos(j)),
                 created_at: Set(now),
                 updated_at: Set(now),
-            }
-            .insert(db)
-            .await?;
+            });
         }
+        insert_all(db, batch).await?;
+        let mut batch = Vec::new();
         for (j, pr) in p.proposals.iter().enumerate() {
-            proposals::ActiveModel {
+            batch.push(proposals::ActiveModel {
                 id: NotSet,
                 program_id: Set(program.id),
                 fiscal_year: Set(pr.fiscal_year.0),
@@ -367,10 +381,9 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
                 position: Set(pos(j)),
                 created_at: Set(now),
                 updated_at: Set(now),
-            }
-            .insert(db)
-            .await?;
+            });
         }
+        insert_all(db, batch).await?;
     }
 
     let mut body_ids: HashMap<&str, i32> = HashMap::new();
@@ -395,8 +408,9 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
         .insert(db)
         .await?;
         body_ids.insert(b.id.as_str(), body.id);
+        let mut batch = Vec::new();
         for y in &b.yearly {
-            body_years::ActiveModel {
+            batch.push(body_years::ActiveModel {
                 id: NotSet,
                 body_id: Set(body.id),
                 fiscal_year: Set(y.fiscal_year.0),
@@ -404,10 +418,9 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
                 note: Set(y.note.clone()),
                 created_at: Set(now),
                 updated_at: Set(now),
-            }
-            .insert(db)
-            .await?;
+            });
         }
+        insert_all(db, batch).await?;
         for (j, mt) in b.meetings.iter().enumerate() {
             let fiscal_year = dataset::resolve_fiscal_year(mt.date.as_ref(), mt.fiscal_year)
                 .map_err(anyhow::Error::msg)?;
@@ -427,18 +440,18 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
             }
             .insert(db)
             .await?;
+            let mut batch = Vec::new();
             for (k, text) in mt.agenda.iter().enumerate() {
-                agenda_items::ActiveModel {
+                batch.push(agenda_items::ActiveModel {
                     id: NotSet,
                     meeting_id: Set(meeting.id),
                     text: Set(text.clone()),
                     position: Set(pos(k)),
                     created_at: Set(now),
                     updated_at: Set(now),
-                }
-                .insert(db)
-                .await?;
+                });
             }
+            insert_all(db, batch).await?;
         }
     }
     // Parents are linked once every body of the file has its id.
@@ -511,8 +524,9 @@ async fn write_plan(
     }
     .insert(db)
     .await?;
+    let mut batch = Vec::new();
     for (i, s) in p.sections.iter().enumerate() {
-        plan_sections::ActiveModel {
+        batch.push(plan_sections::ActiveModel {
             id: NotSet,
             plan_id: Set(plan.id),
             kind: Set(s.kind.as_str().to_owned()),
@@ -522,10 +536,9 @@ async fn write_plan(
             position: Set(pos(i)),
             created_at: Set(now),
             updated_at: Set(now),
-        }
-        .insert(db)
-        .await?;
+        });
     }
+    insert_all(db, batch).await?;
     let mut item_ids: HashMap<&str, i32> = HashMap::new();
     let mut policy_ids: HashMap<&str, i32> = HashMap::new();
     for (pi, policy) in p.policies.iter().enumerate() {
@@ -541,8 +554,9 @@ async fn write_plan(
         .insert(db)
         .await?;
         policy_ids.insert(policy.label.as_str(), policy_row.id);
+        let mut batch = Vec::new();
         for (ri, role) in policy.roles.iter().enumerate() {
-            policy_roles::ActiveModel {
+            batch.push(policy_roles::ActiveModel {
                 id: NotSet,
                 policy_id: Set(policy_row.id),
                 actor_ja: Set(role.actor_ja.clone()),
@@ -551,10 +565,9 @@ async fn write_plan(
                 position: Set(pos(ri)),
                 created_at: Set(now),
                 updated_at: Set(now),
-            }
-            .insert(db)
-            .await?;
+            });
         }
+        insert_all(db, batch).await?;
         for (mi, measure) in policy.measures.iter().enumerate() {
             let measure_row = measures::ActiveModel {
                 id: NotSet,
@@ -593,8 +606,9 @@ async fn write_plan(
                 .insert(db)
                 .await?;
                 item_ids.insert(item.label.as_str(), item_row.id);
+                let mut batch = Vec::new();
                 for (si, s) in item.schedule.iter().enumerate() {
-                    schedule_entries::ActiveModel {
+                    batch.push(schedule_entries::ActiveModel {
                         id: NotSet,
                         item_id: Set(item_row.id),
                         fiscal_year: Set(s.fiscal_year.0),
@@ -603,10 +617,9 @@ async fn write_plan(
                         position: Set(pos(si)),
                         created_at: Set(now),
                         updated_at: Set(now),
-                    }
-                    .insert(db)
-                    .await?;
+                    });
                 }
+                insert_all(db, batch).await?;
             }
         }
     }
@@ -663,8 +676,9 @@ async fn write_plan(
                     .iter()
                     .map(|v| (IndicatorValueKind::Observed, v)),
             );
+        let mut batch = Vec::new();
         for (vi, (kind, v)) in values.enumerate() {
-            indicator_values::ActiveModel {
+            batch.push(indicator_values::ActiveModel {
                 id: NotSet,
                 indicator_id: Set(row.id),
                 kind: Set(kind.as_str().to_owned()),
@@ -676,10 +690,9 @@ async fn write_plan(
                 position: Set(pos(vi)),
                 created_at: Set(now),
                 updated_at: Set(now),
-            }
-            .insert(db)
-            .await?;
+            });
         }
+        insert_all(db, batch).await?;
     }
     Ok(())
 }
