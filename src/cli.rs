@@ -36,6 +36,25 @@ pub enum Command {
         /// A `.yaml` file or a folder of them (e.g. `data/`).
         path: PathBuf,
     },
+    /// Write a synthetic dataset of the same shape as the real one (for benchmarks), loadable
+    /// with `import`. The same options give the same files.
+    Generate {
+        /// How many municipalities (up to 1,741, all of Japan).
+        #[arg(long, default_value_t = 1741)]
+        municipalities: usize,
+        /// How many fiscal years of observations, activities and meetings.
+        #[arg(long, default_value_t = 20)]
+        years: u32,
+        /// The first of those fiscal years.
+        #[arg(long, default_value_t = 2005)]
+        first_fiscal_year: i32,
+        /// Seed of the random choices.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Folder to write metrics.yaml, regions.yaml and municipalities/ into.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Print the GraphQL schema (SDL).
     Schema,
     /// Apply pending migrations and exit.
@@ -44,6 +63,23 @@ pub enum Command {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
+        Command::Generate {
+            municipalities,
+            years,
+            first_fiscal_year,
+            seed,
+            out,
+        } => {
+            let files = crate::generate::generate(&crate::generate::GenerateOptions {
+                municipalities,
+                years,
+                first_fiscal_year,
+                seed,
+            })?;
+            crate::generate::write(&files, &out)?;
+            println!("wrote {} files to {}", files.len(), out.display());
+            Ok(())
+        }
         Command::Schema => {
             print!("{}", graphql::sdl());
             Ok(())

@@ -97,8 +97,12 @@ async fn write_regions(
     db: &impl ConnectionTrait,
     file: &dataset::RegionsFile,
 ) -> anyhow::Result<()> {
-    // Regions are defined by one file as a whole, so importing it replaces them all.
-    regions::Entity::delete_many().exec(db).await?;
+    // A regions file replaces the regions it names and leaves the others, so a synthetic set
+    // can be imported beside the real one.
+    regions::Entity::delete_many()
+        .filter(regions::Column::Slug.is_in(file.regions.iter().map(|r| r.slug.clone())))
+        .exec(db)
+        .await?;
     let now = Utc::now();
     for r in &file.regions {
         let source_code = match &r.source {

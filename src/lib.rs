@@ -5,6 +5,7 @@
 //! - [`import`] writes them to SQLite or PostgreSQL through sea-orm, in one transaction;
 //! - [`graphql`] serves them, nested lists batched through DataLoaders;
 //! - [`compare`], [`stats`] and [`search`] answer questions across cities;
+//! - [`generate`] writes a synthetic national dataset for benchmarks;
 //! - [`http`] is the axum router, [`cli`] the commands.
 
 pub mod cli;
@@ -16,6 +17,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod fiscal_year;
+pub mod generate;
 pub mod graphql;
 pub mod http;
 pub mod import;

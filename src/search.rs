@@ -8,7 +8,6 @@
 
 use std::collections::HashMap;
 
-use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::NotSet, ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait,
     QueryFilter, QueryOrder, Set,
@@ -363,68 +362,162 @@ pub fn check_query(text: &str) -> AppResult<String> {
     Ok(q.to_owned())
 }
 
-/// Every record whose title or text contains `text`, best first: matches in the title count
-/// three times, then the number of matches, then the kind of record.
+/// One page of results and how many there are in all.
+#[derive(Clone, Debug)]
+pub struct Page {
+    pub hits: Vec<Hit>,
+    pub total: usize,
+}
+
+/// Builds SQL with the backend's placeholders (`$1, $2 …` on PostgreSQL, `?` on SQLite) and
+/// collects the values in the same order.
+struct Sql {
+    backend: DatabaseBackend,
+    text: String,
+    values: Vec<sea_orm::Value>,
+}
+
+impl Sql {
+    fn bind(&mut self, v: impl Into<sea_orm::Value>) -> String {
+        self.values.push(v.into());
+        match self.backend {
+            DatabaseBackend::Postgres => format!("${}", self.values.len()),
+            _ => "?".to_owned(),
+        }
+    }
+}
+
+/// The condition that selects matching documents: the FTS5 trigram index on SQLite for three
+/// characters or more, otherwise a substring match (which pg_trgm's index serves on PostgreSQL
+/// from three characters on).
+fn matching(sql: &mut Sql, q: &str, municipalities: Option<&[String]>) -> String {
+    let mut cond = if sql.backend == DatabaseBackend::Sqlite && q.chars().count() >= 3 {
+        let phrase = format!("\"{}\"", q.replace('"', "\"\""));
+        format!(
+            "id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH {})",
+            sql.bind(phrase)
+        )
+    } else if sql.backend == DatabaseBackend::Postgres {
+        // PostgreSQL escapes LIKE patterns with a backslash by default.
+        format!("(title || ' ' || body) ILIKE {}", sql.bind(escape_like(q)))
+    } else {
+        format!(
+            "(title || ' ' || body) LIKE {} ESCAPE '\\'",
+            sql.bind(escape_like(q))
+        )
+    };
+    if let Some(codes) = municipalities {
+        let list: Vec<String> = codes.iter().map(|c| sql.bind(c.clone())).collect();
+        cond.push_str(&format!(" AND municipality_code IN ({})", list.join(", ")));
+    }
+    cond
+}
+
+/// Records whose title or text contains `text`, best first, `limit` of them from `offset`:
+/// matches in the title count three times, then the number of matches, then the kind of
+/// record. Ranking, counting and paging happen in the database, so a common word across all of
+/// Japan costs one page of rows, not every match.
 pub async fn search(
     db: &impl ConnectionTrait,
     text: &str,
     municipalities: Option<&[String]>,
-) -> AppResult<Vec<Hit>> {
+    offset: usize,
+    limit: usize,
+) -> AppResult<Page> {
     let q = check_query(text)?;
-    let mut query = search_documents::Entity::find();
-    if let Some(codes) = municipalities {
-        query =
-            query.filter(search_documents::Column::MunicipalityCode.is_in(codes.iter().cloned()));
-    }
     let backend = db.get_database_backend();
-    query = if backend == DatabaseBackend::Sqlite && q.chars().count() >= 3 {
-        // The trigram index answers a quoted phrase as a substring match.
-        let phrase = format!("\"{}\"", q.replace('"', "\"\""));
-        query.filter(Expr::cust_with_values(
-            "search_documents.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH ?)",
-            [phrase],
-        ))
-    } else {
-        // PostgreSQL escapes LIKE patterns with a backslash by default and numbers its
-        // placeholders; SQLite must be told the escape and takes `?`.
-        let condition = if backend == DatabaseBackend::Postgres {
-            "(search_documents.title || ' ' || search_documents.body) ILIKE $1"
-        } else {
-            "(search_documents.title || ' ' || search_documents.body) LIKE ? ESCAPE '\\'"
-        };
-        query.filter(Expr::cust_with_values(condition, [escape_like(&q)]))
+    if municipalities.is_some_and(<[String]>::is_empty) {
+        return Ok(Page {
+            hits: Vec::new(),
+            total: 0,
+        });
+    }
+
+    let mut count = Sql {
+        backend,
+        text: String::new(),
+        values: Vec::new(),
     };
-    let docs = query.all(db).await?;
-    let needle: Vec<char> = q.chars().collect();
-    let mut hits: Vec<Hit> = docs
-        .into_iter()
-        .map(|d| {
-            let in_title = matches(&d.title.chars().collect::<Vec<_>>(), &needle).len();
-            let in_body = matches(&d.body.chars().collect::<Vec<_>>(), &needle).len();
-            let score = (in_title * 3 + in_body) as f64;
-            // The title is returned beside the snippet, so the snippet shows the text's match.
-            let snippet = snippet(if in_body > 0 { &d.body } else { &d.title }, &q);
-            Hit {
-                document: d,
-                score,
-                snippet,
-            }
-        })
-        .filter(|h| h.score > 0.0)
+    let cond = matching(&mut count, &q, municipalities);
+    count.text = format!("SELECT COUNT(*) AS n FROM search_documents WHERE {cond}");
+    let total: i64 = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            count.text,
+            count.values,
+        ))
+        .await?
+        .map(|row| row.try_get::<i64>("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+
+    let mut page = Sql {
+        backend,
+        text: String::new(),
+        values: Vec::new(),
+    };
+    // Occurrences of q in a column: how much shorter the column gets without them. LOWER makes
+    // Latin letters match regardless of case, as LIKE does.
+    let needle = q.to_lowercase();
+    let occurrences = |sql: &mut Sql, col: &str| {
+        let a = sql.bind(needle.clone());
+        let b = sql.bind(needle.clone());
+        format!(
+            "(LENGTH({col}) - LENGTH(REPLACE(LOWER({col}), CAST({a} AS TEXT), ''))) / LENGTH(CAST({b} AS TEXT))"
+        )
+    };
+    let in_title = occurrences(&mut page, "title");
+    let in_body = occurrences(&mut page, "body");
+    let kind_rank: Vec<String> = KINDS
+        .iter()
+        .enumerate()
+        .map(|(i, k)| format!("WHEN '{k}' THEN {i}"))
         .collect();
-    let kind_rank = |k: &str| KINDS.iter().position(|x| *x == k).unwrap_or(KINDS.len());
-    hits.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| kind_rank(&a.document.kind).cmp(&kind_rank(&b.document.kind)))
-            .then_with(|| {
-                a.document
-                    .municipality_code
-                    .cmp(&b.document.municipality_code)
-            })
-            .then_with(|| a.document.record_id.cmp(&b.document.record_id))
-    });
-    Ok(hits)
+    let cond = matching(&mut page, &q, municipalities);
+    let limit_p = page.bind(i64::try_from(limit).unwrap_or(i64::MAX));
+    let offset_p = page.bind(i64::try_from(offset).unwrap_or(i64::MAX));
+    page.text = format!(
+        "SELECT id, municipality_code, kind, record_id, title, body, created_at, updated_at, \
+         CAST(({in_title}) * 3 + ({in_body}) AS BIGINT) AS score \
+         FROM search_documents WHERE {cond} \
+         ORDER BY score DESC, CASE kind {} ELSE {} END, municipality_code, record_id \
+         LIMIT {limit_p} OFFSET {offset_p}",
+        kind_rank.join(" "),
+        KINDS.len()
+    );
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            page.text,
+            page.values,
+        ))
+        .await?;
+    let mut hits = Vec::with_capacity(rows.len());
+    for row in rows {
+        use sea_orm::FromQueryResult;
+        let document = search_documents::Model::from_query_result(&row, "")?;
+        let score: i64 = row.try_get("", "score")?;
+        let needle: Vec<char> = q.chars().collect();
+        let in_body = !matches(&document.body.chars().collect::<Vec<_>>(), &needle).is_empty();
+        // The title is returned beside the snippet, so the snippet shows the text's match.
+        let snippet = snippet(
+            if in_body {
+                &document.body
+            } else {
+                &document.title
+            },
+            &q,
+        );
+        hits.push(Hit {
+            document,
+            score: score as f64,
+            snippet,
+        });
+    }
+    Ok(Page {
+        hits,
+        total: usize::try_from(total).unwrap_or(0),
+    })
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use super::loaders::{Loaders, one};
 use super::scalars::FiscalYear;
 use super::types::{
     Activity, Body, Indicator, Meeting, Metric, Municipality, Node, Ordinance, PlanItem,
-    PlanSection, Program, Source, SupportCenter, TotalCount, paginate,
+    PlanSection, Program, Source, SupportCenter, TotalCount, connection, page_window,
 };
 use crate::compare::{self, CompareParams, Normalization};
 use crate::domain::ProgramKind;
@@ -114,8 +114,9 @@ impl CrossCityQuery {
         if let Some(codes) = &codes {
             compare::scope(db(ctx), Some(codes), None).await?;
         }
-        let hits = search::search(db(ctx), &text, codes.as_deref()).await?;
-        paginate(hits, first, after, SearchResult)
+        let (offset, limit) = page_window(first, after)?;
+        let page = search::search(db(ctx), &text, codes.as_deref(), offset, limit).await?;
+        Ok(connection(page.hits, offset, page.total, SearchResult))
     }
 }
 

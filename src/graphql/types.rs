@@ -335,13 +335,8 @@ fn cursor(offset: usize) -> String {
     ids::encode("cursor", offset).0
 }
 
-/// Pages an ordered list with `first`/`after`; cursors are opaque offsets.
-pub fn paginate<M, N: async_graphql::OutputType>(
-    rows: Vec<M>,
-    first: Option<i32>,
-    after: Option<String>,
-    node: impl Fn(M) -> N,
-) -> AppResult<Connection<String, N, TotalCount>> {
+/// The offset and size of the page `first`/`after` ask for; cursors are opaque offsets.
+pub fn page_window(first: Option<i32>, after: Option<String>) -> AppResult<(usize, usize)> {
     let first = first.unwrap_or(DEFAULT_PAGE);
     if !(1..=MAX_PAGE).contains(&first) {
         return Err(AppError::BadInput(format!(
@@ -363,22 +358,41 @@ pub fn paginate<M, N: async_graphql::OutputType>(
             }
         },
     };
-    let total = rows.len();
-    let page = usize::try_from(first).unwrap_or(DEFAULT_PAGE as usize);
-    let end = (start + page).min(total);
+    Ok((start, usize::try_from(first).unwrap_or(1)))
+}
+
+/// A connection over one page that starts at `offset` of `total` nodes.
+pub fn connection<M, N: async_graphql::OutputType>(
+    page: Vec<M>,
+    offset: usize,
+    total: usize,
+    node: impl Fn(M) -> N,
+) -> Connection<String, N, TotalCount> {
+    let end = offset + page.len();
     let mut conn = Connection::with_additional_fields(
-        start > 0,
+        offset > 0,
         end < total,
         TotalCount { total_count: total },
     );
     conn.edges.extend(
-        rows.into_iter()
+        page.into_iter()
             .enumerate()
-            .skip(start)
-            .take(end.saturating_sub(start))
-            .map(|(i, r)| Edge::new(cursor(i), node(r))),
+            .map(|(i, r)| Edge::new(cursor(offset + i), node(r))),
     );
-    Ok(conn)
+    conn
+}
+
+/// Pages an ordered list held in memory with `first`/`after`.
+pub fn paginate<M, N: async_graphql::OutputType>(
+    rows: Vec<M>,
+    first: Option<i32>,
+    after: Option<String>,
+    node: impl Fn(M) -> N,
+) -> AppResult<Connection<String, N, TotalCount>> {
+    let (start, size) = page_window(first, after)?;
+    let total = rows.len();
+    let page: Vec<M> = rows.into_iter().skip(start).take(size).collect();
+    Ok(connection(page, start.min(total), total, node))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -163,7 +163,79 @@ async fn the_whole_data_folder_imports_into_an_empty_database(b: Backend) {
     assert_eq!(before[0], 5);
 }
 
+async fn a_generated_national_set_imports_beside_the_real_cities(b: Backend) {
+    // Arrange: the five cities as served, and 12 synthetic ones written by the binary.
+    let app = TestApp::spawn(&b).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let out = Command::new(env!("CARGO_BIN_EXE_kyodo-hub"))
+        .args([
+            "generate",
+            "--municipalities",
+            "12",
+            "--years",
+            "3",
+            "--seed",
+            "7",
+            "--out",
+        ])
+        .arg(dir.path())
+        .output()
+        .expect("run generate");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Act
+    let (ok, output) = import_cli(&app.test_db.url, dir.path());
+
+    // Assert: 17 cities; the real regions are still there beside the synthetic ones.
+    assert!(ok, "{output}");
+    assert!(output.contains("imported 12 municipalities"), "{output}");
+    let data = app
+        .data(r#"{ municipalities { code } regions { slug } nats: region(slug: "nats") { members { code } } }"#, json!({}))
+        .await;
+    assert_eq!(data["municipalities"].as_array().map(Vec::len), Some(17));
+    let slugs: Vec<&str> = data["regions"]
+        .as_array()
+        .expect("regions")
+        .iter()
+        .filter_map(|r| r["slug"].as_str())
+        .collect();
+    for real in [
+        "nats",
+        "takahashi-river-basin",
+        "toyono",
+        "yamaguchi-prefecture",
+    ] {
+        assert!(slugs.contains(&real), "{real} missing from {slugs:?}");
+    }
+    assert!(slugs.iter().any(|s| s.starts_with("pref-")), "{slugs:?}");
+    assert_eq!(data["nats"]["members"].as_array().map(Vec::len), Some(4));
+    // The same seed writes the same files.
+    let again = tempfile::tempdir().expect("dir");
+    let status = Command::new(env!("CARGO_BIN_EXE_kyodo-hub"))
+        .args([
+            "generate",
+            "--municipalities",
+            "12",
+            "--years",
+            "3",
+            "--seed",
+            "7",
+            "--out",
+        ])
+        .arg(again.path())
+        .status()
+        .expect("run generate");
+    assert!(status.success());
+    let read = |d: &Path| std::fs::read_to_string(d.join("regions.yaml")).expect("regions.yaml");
+    assert_eq!(read(dir.path()), read(again.path()));
+}
+
 db_tests!(
+    a_generated_national_set_imports_beside_the_real_cities,
     an_approximate_count_is_refused_naming_file_record_and_field,
     a_failure_in_a_later_file_rolls_back_the_earlier_ones,
     a_reimport_replaces_a_municipality_without_duplicates,
