@@ -96,10 +96,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = db::connect(&cli.database_url).await?;
             db::migrate(&db.conn).await?;
             let summary = import::import(&db.conn, &dataset).await?;
+            // Name the cities of a small import; a national one would fill the terminal.
+            let names = match summary.municipalities.len() {
+                0..=10 => summary.municipalities.join(", "),
+                n => format!(
+                    "{}, … and {} more",
+                    summary.municipalities[..5].join(", "),
+                    n - 5
+                ),
+            };
             println!(
-                "imported {} municipalities ({}), {} regions, {} metrics into {}",
+                "imported {} municipalities ({names}), {} regions, {} metrics into {}",
                 summary.municipalities.len(),
-                summary.municipalities.join(", "),
                 summary.regions,
                 summary.metrics,
                 db::redact(&cli.database_url)

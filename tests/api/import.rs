@@ -163,10 +163,8 @@ async fn the_whole_data_folder_imports_into_an_empty_database(b: Backend) {
     assert_eq!(before[0], 5);
 }
 
-async fn a_generated_national_set_imports_beside_the_real_cities(b: Backend) {
-    // Arrange: the five cities as served, and 12 synthetic ones written by the binary.
-    let app = TestApp::spawn(&b).await;
-    let dir = tempfile::tempdir().expect("dir");
+/// Runs `kyodo-hub generate` for 12 cities × 3 years, seed 7, into `dir`.
+fn generate_into(dir: &Path) {
     let out = Command::new(env!("CARGO_BIN_EXE_kyodo-hub"))
         .args([
             "generate",
@@ -178,7 +176,7 @@ async fn a_generated_national_set_imports_beside_the_real_cities(b: Backend) {
             "7",
             "--out",
         ])
-        .arg(dir.path())
+        .arg(dir)
         .output()
         .expect("run generate");
     assert!(
@@ -186,6 +184,13 @@ async fn a_generated_national_set_imports_beside_the_real_cities(b: Backend) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+async fn a_generated_national_set_imports_beside_the_real_cities(b: Backend) {
+    // Arrange: the five cities as served, and 12 synthetic ones written by the binary.
+    let app = TestApp::spawn(&b).await;
+    let dir = tempfile::tempdir().expect("dir");
+    generate_into(dir.path());
 
     // Act
     let (ok, output) = import_cli(&app.test_db.url, dir.path());
@@ -215,21 +220,7 @@ async fn a_generated_national_set_imports_beside_the_real_cities(b: Backend) {
     assert_eq!(data["nats"]["members"].as_array().map(Vec::len), Some(4));
     // The same seed writes the same files.
     let again = tempfile::tempdir().expect("dir");
-    let status = Command::new(env!("CARGO_BIN_EXE_kyodo-hub"))
-        .args([
-            "generate",
-            "--municipalities",
-            "12",
-            "--years",
-            "3",
-            "--seed",
-            "7",
-            "--out",
-        ])
-        .arg(again.path())
-        .status()
-        .expect("run generate");
-    assert!(status.success());
+    generate_into(again.path());
     let read = |d: &Path| std::fs::read_to_string(d.join("regions.yaml")).expect("regions.yaml");
     assert_eq!(read(dir.path()), read(again.path()));
 }
