@@ -29,6 +29,8 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, env = "KYODO_HUB_ADDR", default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
+        #[command(flatten)]
+        limits: crate::limits::Limits,
     },
     /// Validate a dataset file or folder and load it in one transaction. A municipality that
     /// is already in the database is replaced.
@@ -114,26 +116,40 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Serve { addr } => serve(&cli.database_url, addr).await,
+        Command::Serve { addr, limits } => serve(&cli.database_url, addr, limits).await,
     }
 }
 
-/// Builds the app over a migrated database holding at least the bundled dataset.
+/// Builds the app over a migrated database holding at least the bundled dataset, with the
+/// default limits.
 pub async fn prepare(database_url: &str) -> anyhow::Result<http::AppState> {
+    prepare_with(database_url, crate::limits::Limits::default()).await
+}
+
+/// As [`prepare`], with the given limits.
+pub async fn prepare_with(
+    database_url: &str,
+    limits: crate::limits::Limits,
+) -> anyhow::Result<http::AppState> {
     let db = db::connect(database_url).await?;
     db::migrate(&db.conn).await?;
     if import::load_bundled_if_empty(&db.conn).await? {
         tracing::info!("empty database: loaded the bundled dataset");
     }
     Ok(http::AppState {
-        schema: graphql::build_schema(db.conn.clone()),
+        schema: graphql::build_schema(db.conn.clone(), &limits),
         db: db.conn,
         statements: db.statements,
+        limits: std::sync::Arc::new(limits),
     })
 }
 
-async fn serve(database_url: &str, addr: SocketAddr) -> anyhow::Result<()> {
-    let state = prepare(database_url).await?;
+async fn serve(
+    database_url: &str,
+    addr: SocketAddr,
+    limits: crate::limits::Limits,
+) -> anyhow::Result<()> {
+    let state = prepare_with(database_url, limits).await?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;

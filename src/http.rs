@@ -1,18 +1,20 @@
 //! The HTTP surface: `POST /graphql`, GraphiQL on `GET /graphql`, `/healthz` (the process is
 //! up), `/readyz` (the database answers), and the liaison-meeting exports (CSV, SVG).
 
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 
 use crate::db::StatementCounter;
 use crate::graphql::AppSchema;
+use crate::limits::{Limits, limit_error};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -23,24 +25,78 @@ pub struct AppState {
     pub db: sea_orm::DatabaseConnection,
     /// SQL statements sent so far, for tests and diagnostics.
     pub statements: StatementCounter,
+    /// What one request may ask for.
+    pub limits: Arc<Limits>,
 }
 
 pub fn router(state: AppState) -> Router {
+    let body_limit = state.limits.max_body_bytes;
     Router::new()
-        .route("/graphql", get(graphiql).post(graphql))
+        .route(
+            "/graphql",
+            get(graphiql)
+                .post(graphql)
+                .route_layer(axum::middleware::from_fn(refuse_simple_posts)),
+        )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/export/compare.csv", get(crate::export::compare_csv))
         .route("/export/indicators.csv", get(crate::export::indicators_csv))
         .route("/charts/compare.svg", get(crate::export::compare_svg))
+        // Bodies over the limit are refused with 413 before they are read into memory.
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
         .with_state(state)
 }
 
-async fn graphql(State(state): State<AppState>, req: GraphQLRequest) -> GraphQLResponse {
+/// Refuses a POST that is not JSON before its body is read (see [`csrf_safe`]).
+async fn refuse_simple_posts(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if request.method() == axum::http::Method::POST && !csrf_safe(request.headers()) {
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            axum::Json(serde_json::json!({ "errors": [{
+                "message": "POST /graphql takes Content-Type: application/json (or an apollo-require-preflight header)",
+                "extensions": { "code": "BAD_USER_INPUT" }
+            }] })),
+        )
+            .into_response();
+    }
+    next.run(request).await
+}
+
+/// A browser sends a cross-site POST without a preflight only with a "simple" content type
+/// (form or text); refusing those stops cross-site request forgery. Clients that cannot send
+/// JSON may send an `apollo-require-preflight` or `x-apollo-operation-name` header instead.
+fn csrf_safe(headers: &HeaderMap) -> bool {
+    let json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .is_some_and(|t| t == "application/json" || t == "application/graphql-response+json");
+    json || headers.contains_key("apollo-require-preflight")
+        || headers.contains_key("x-apollo-operation-name")
+}
+
+async fn graphql(State(state): State<AppState>, req: GraphQLRequest) -> axum::response::Response {
     let req = req.into_inner();
     let started = Instant::now();
     let operation = req.operation_name.clone().unwrap_or_else(|| "-".to_owned());
-    let response = state.schema.execute(req).await;
+    let timeout = Duration::from_secs(state.limits.request_timeout_secs);
+    let response = match tokio::time::timeout(timeout, state.schema.execute(req)).await {
+        Ok(response) => response,
+        Err(_) => async_graphql::Response::from_errors(vec![limit_error(format!(
+            "the request took longer than {} s and was stopped",
+            state.limits.request_timeout_secs
+        ))]),
+    };
     let codes: Vec<String> = response
         .errors
         .iter()
@@ -52,11 +108,18 @@ async fn graphql(State(state): State<AppState>, req: GraphQLRequest) -> GraphQLR
         errors = %codes.join(","),
         "graphql"
     );
-    response.into()
+    GraphQLResponse::from(response).into_response()
 }
 
-async fn graphiql() -> impl IntoResponse {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+async fn graphiql(State(state): State<AppState>) -> axum::response::Response {
+    if state.limits.production {
+        return (
+            StatusCode::NOT_FOUND,
+            "GraphiQL is off in production mode; POST queries to /graphql",
+        )
+            .into_response();
+    }
+    Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response()
 }
 
 async fn healthz() -> &'static str {

@@ -21,5 +21,6 @@ pub mod generate;
 pub mod graphql;
 pub mod http;
 pub mod import;
+pub mod limits;
 pub mod search;
 pub mod stats;

@@ -102,6 +102,7 @@ impl CrossCityQuery {
     /// meetings' agendas, ordinance articles, indicators, bodies and support centres. Any
     /// length from one character matches as a substring; results are ranked (matches in a
     /// title count three times) and paged with `first` (1–100, default 20) and `after`.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
     async fn search(
         &self,
         ctx: &Context<'_>,

@@ -15,6 +15,8 @@ use async_graphql::{
 };
 use sea_orm::DatabaseConnection;
 
+use crate::limits::{DocumentLimits, Limits};
+
 /// The root query: one city's records ([`query::Query`]) and questions across cities
 /// ([`crosscity::CrossCityQuery`]).
 #[derive(MergedObject, Default)]
@@ -29,12 +31,23 @@ pub fn schema_builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscrip
         .extension(ErrorCodes)
 }
 
-/// The schema serving `db`.
-pub fn build_schema(db: DatabaseConnection) -> AppSchema {
-    schema_builder()
+/// The schema serving `db`, refusing what `limits` do not allow.
+pub fn build_schema(db: DatabaseConnection, limits: &Limits) -> AppSchema {
+    let mut builder = schema_builder()
         .data(loaders::Loaders::new(&db))
         .data(db)
-        .finish()
+        .limit_depth(limits.max_depth)
+        .limit_complexity(limits.max_complexity)
+        // One directive per field is all a client needs (@include or @skip).
+        .limit_directives(2)
+        .extension(DocumentLimits {
+            max_aliases: limits.max_aliases,
+            max_root_fields: limits.max_root_fields,
+        });
+    if limits.production {
+        builder = builder.disable_introspection().disable_suggestions();
+    }
+    builder.finish()
 }
 
 /// The SDL clients see, as committed in `schema/schema.graphql`.
@@ -44,10 +57,10 @@ pub fn sdl() -> String {
         .sdl_with_options(async_graphql::SDLExportOptions::new().federation())
 }
 
-/// Gives every error an `extensions.code`. Resolver errors carry theirs already; what is left
-/// comes from async-graphql itself rejecting the request (syntax, unknown fields, a variable or
-/// argument that does not coerce, such as a fiscal year that is no year), which is the client's
-/// input.
+/// Gives every error an `extensions.code`. Resolver errors and the document limits carry theirs
+/// already; async-graphql's own depth and complexity refusals become `LIMIT_EXCEEDED`; what is
+/// left comes from async-graphql rejecting the request (syntax, unknown fields, a variable or
+/// argument that does not coerce, such as a fiscal year that is no year), the client's input.
 struct ErrorCodes;
 
 impl ExtensionFactory for ErrorCodes {
@@ -63,7 +76,16 @@ impl Extension for ErrorCodes {
         for error in &mut response.errors {
             let ext = error.extensions.get_or_insert_with(Default::default);
             if ext.get("code").is_none() {
-                ext.set("code", "BAD_USER_INPUT");
+                let limit = error.message.starts_with("Query is nested too deep")
+                    || error.message.starts_with("Query is too complex");
+                ext.set(
+                    "code",
+                    if limit {
+                        "LIMIT_EXCEEDED"
+                    } else {
+                        "BAD_USER_INPUT"
+                    },
+                );
             }
         }
         response

@@ -256,6 +256,7 @@ impl Municipality {
     }
     /// 事業: programmes (proposal schemes, training, forums …), in the document's order; pages
     /// of `first` (1–100, default 20).
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
     async fn programs(
         &self,
         ctx: &Context<'_>,

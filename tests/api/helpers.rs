@@ -154,7 +154,17 @@ impl TestApp {
 
     /// A hub over an existing database (`serve` migrates it and fills it if empty).
     pub async fn serve(test_db: TestDb) -> TestApp {
-        let state = kyodo_hub::cli::prepare(&test_db.url)
+        TestApp::serve_with(test_db, kyodo_hub::limits::Limits::default()).await
+    }
+
+    /// A hub serving the bundled dataset with the given limits.
+    pub async fn spawn_with(backend: &Backend, limits: kyodo_hub::limits::Limits) -> TestApp {
+        let test_db = TestDb::create(backend).await;
+        TestApp::serve_with(test_db, limits).await
+    }
+
+    async fn serve_with(test_db: TestDb, limits: kyodo_hub::limits::Limits) -> TestApp {
+        let state = kyodo_hub::cli::prepare_with(&test_db.url, limits)
             .await
             .expect("prepare app");
         let statements = state.statements.clone();

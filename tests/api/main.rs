@@ -9,5 +9,6 @@ mod errors;
 mod examples;
 mod http;
 mod import;
+mod limits;
 mod loaders;
 mod schema;

@@ -1,0 +1,149 @@
+//! Limits of the public endpoint. async-graphql and its axum integration accept any depth,
+//! complexity, number of aliases and body size by default; a public civic API must refuse a
+//! hostile query before any resolver or SQL runs, and say why.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+use async_graphql::{ServerError, ServerResult, Variables};
+use clap::Args;
+
+/// How much one request may ask for. Every value is a flag and an environment variable.
+#[derive(Clone, Debug, Args)]
+pub struct Limits {
+    /// Deepest nesting of fields (a city's full plan tree needs 7).
+    #[arg(long, env = "KYODO_HUB_MAX_DEPTH", default_value_t = 10)]
+    pub max_depth: usize,
+    /// Largest complexity: each field costs 1, lists paged with `first` multiply their contents
+    /// by it. The deepest query of every relation of every city costs about 1,500.
+    #[arg(long, env = "KYODO_HUB_MAX_COMPLEXITY", default_value_t = 5000)]
+    pub max_complexity: usize,
+    /// Most aliases in one document (aliases are how one request multiplies its cost).
+    #[arg(long, env = "KYODO_HUB_MAX_ALIASES", default_value_t = 30)]
+    pub max_aliases: usize,
+    /// Most fields at the root of an operation.
+    #[arg(long, env = "KYODO_HUB_MAX_ROOT_FIELDS", default_value_t = 20)]
+    pub max_root_fields: usize,
+    /// Largest request body, in bytes.
+    #[arg(long, env = "KYODO_HUB_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
+    pub max_body_bytes: usize,
+    /// Longest a request may run, in seconds.
+    #[arg(long, env = "KYODO_HUB_REQUEST_TIMEOUT", default_value_t = 10)]
+    pub request_timeout_secs: u64,
+    /// Production mode: no introspection, no field suggestions, no GraphiQL page.
+    #[arg(long, env = "KYODO_HUB_PRODUCTION", default_value_t = false)]
+    pub production: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 10,
+            max_complexity: 5000,
+            max_aliases: 30,
+            max_root_fields: 20,
+            max_body_bytes: 64 * 1024,
+            request_timeout_secs: 10,
+            production: false,
+        }
+    }
+}
+
+/// A refusal with `extensions.code = LIMIT_EXCEEDED`.
+pub fn limit_error(message: String) -> ServerError {
+    let mut e = ServerError::new(message, None);
+    let mut ext = async_graphql::ErrorExtensionValues::default();
+    ext.set("code", "LIMIT_EXCEEDED");
+    e.extensions = Some(ext);
+    e
+}
+
+/// Counts aliases and root fields right after parsing, before validation or execution.
+pub struct DocumentLimits {
+    pub max_aliases: usize,
+    pub max_root_fields: usize,
+}
+
+impl ExtensionFactory for DocumentLimits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(DocumentLimits {
+            max_aliases: self.max_aliases,
+            max_root_fields: self.max_root_fields,
+        })
+    }
+}
+
+fn count_aliases(set: &SelectionSet) -> usize {
+    set.items
+        .iter()
+        .map(|s| match &s.node {
+            Selection::Field(f) => {
+                usize::from(f.node.alias.is_some()) + count_aliases(&f.node.selection_set.node)
+            }
+            Selection::InlineFragment(f) => count_aliases(&f.node.selection_set.node),
+            Selection::FragmentSpread(_) => 0,
+        })
+        .sum()
+}
+
+/// Root fields of a selection set, looking through inline fragments and named fragments.
+fn count_root_fields(doc: &ExecutableDocument, set: &SelectionSet, depth: usize) -> usize {
+    if depth > 8 {
+        return 0;
+    }
+    set.items
+        .iter()
+        .map(|s| match &s.node {
+            Selection::Field(_) => 1,
+            Selection::InlineFragment(f) => {
+                count_root_fields(doc, &f.node.selection_set.node, depth + 1)
+            }
+            Selection::FragmentSpread(spread) => doc
+                .fragments
+                .get(&spread.node.fragment_name.node)
+                .map_or(0, |f| {
+                    count_root_fields(doc, &f.node.selection_set.node, depth + 1)
+                }),
+        })
+        .sum()
+}
+
+#[async_trait::async_trait]
+impl Extension for DocumentLimits {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let doc = next.run(ctx, query, variables).await?;
+        let aliases: usize = doc
+            .operations
+            .iter()
+            .map(|(_, op)| count_aliases(&op.node.selection_set.node))
+            .sum::<usize>()
+            + doc
+                .fragments
+                .values()
+                .map(|f| count_aliases(&f.node.selection_set.node))
+                .sum::<usize>();
+        if aliases > self.max_aliases {
+            return Err(limit_error(format!(
+                "the document has {aliases} aliases; at most {} are allowed",
+                self.max_aliases
+            )));
+        }
+        for (_, op) in doc.operations.iter() {
+            let roots = count_root_fields(&doc, &op.node.selection_set.node, 0);
+            if roots > self.max_root_fields {
+                return Err(limit_error(format!(
+                    "an operation asks for {roots} root fields; at most {} are allowed",
+                    self.max_root_fields
+                )));
+            }
+        }
+        Ok(doc)
+    }
+}

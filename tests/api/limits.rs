@@ -1,0 +1,170 @@
+//! The public endpoint refuses hostile requests cheaply — before any resolver or SQL runs —
+//! with a clear code, and the next normal request is unaffected.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestApp};
+
+const NORMAL: &str = r#"{ municipality(slug: "hofu") { nameJa } }"#;
+
+/// Sends a hostile operation; returns its error code and checks that it cost no SQL and that
+/// a normal request still works afterwards.
+async fn refused(app: &TestApp, query: &str) -> (String, String) {
+    let before = app.statements.get();
+    let errors = app.errors(query, json!({})).await;
+    assert_eq!(
+        app.statements.get(),
+        before,
+        "a refused request must not reach the database"
+    );
+    let data = app.data(NORMAL, json!({})).await;
+    assert_eq!(data["municipality"]["nameJa"], "防府市");
+    errors[0].clone()
+}
+
+#[tokio::test]
+async fn depth_complexity_aliases_and_root_fields_are_limited() {
+    let app = TestApp::spawn(&Backend::Sqlite).await;
+
+    // 11 levels: policy → plan → policies → … beyond the default depth of 10.
+    let deep = r#"{ municipality(slug: "yamaguchi") { plans { policies { plan { policies { plan {
+        policies { plan { policies { plan { title } } } } } } } } } } }"#;
+    let (code, message) = refused(&app, deep).await;
+    assert_eq!(code, "LIMIT_EXCEEDED", "{message}");
+
+    // Three pages of 100 results, each result asking for 20 fields: 3 × 100 × 20 > 5,000.
+    let fields = "kind title snippet score municipality { code slug nameJa nameEn nameKana population populationYear id \
+                  prefecture { code nameJa nameEn } }";
+    let heavy = format!(
+        r#"{{ a: search(text: "防", first: 100) {{ edges {{ node {{ {fields} }} }} }}
+             b: search(text: "災", first: 100) {{ edges {{ node {{ {fields} }} }} }}
+             c: search(text: "協", first: 100) {{ edges {{ node {{ {fields} }} }} }} }}"#
+    );
+    let (code, message) = refused(&app, &heavy).await;
+    assert_eq!(code, "LIMIT_EXCEEDED", "{message}");
+    // The same with one page of 20 is an ordinary request.
+    let light =
+        format!(r#"{{ search(text: "防", first: 20) {{ edges {{ node {{ {fields} }} }} }} }}"#);
+    app.data(&light, json!({})).await;
+
+    // 31 aliases.
+    let aliases: Vec<String> = (0..31)
+        .map(|i| format!("a{i}: metrics {{ code }}"))
+        .collect();
+    let (code, message) = refused(&app, &format!("{{ {} }}", aliases.join(" "))).await;
+    assert_eq!(code, "LIMIT_EXCEEDED", "{message}");
+    assert!(message.contains("31 aliases"), "{message}");
+
+    // 21 root fields, some behind a fragment.
+    let roots = "fragment F on QueryRoot { regions { slug } metrics { code } }
+        { __typename f1: fiscalYear(label: \"H1\") { year } f2: fiscalYear(label: \"H2\") { year }
+          f3: fiscalYear(label: \"H3\") { year } f4: fiscalYear(label: \"H4\") { year } f5: fiscalYear(label: \"H5\") { year }
+          f6: fiscalYear(label: \"H6\") { year } f7: fiscalYear(label: \"H7\") { year } f8: fiscalYear(label: \"H8\") { year }
+          f9: fiscalYear(label: \"H9\") { year } f10: fiscalYear(label: \"H10\") { year } f11: fiscalYear(label: \"H11\") { year }
+          f12: fiscalYear(label: \"H12\") { year } f13: fiscalYear(label: \"H13\") { year } f14: fiscalYear(label: \"H14\") { year }
+          f15: fiscalYear(label: \"H15\") { year } f16: fiscalYear(label: \"H16\") { year } f17: fiscalYear(label: \"H17\") { year }
+          f18: fiscalYear(label: \"H18\") { year } ...F }";
+    let (code, message) = refused(&app, roots).await;
+    assert_eq!(code, "LIMIT_EXCEEDED", "{message}");
+    assert!(message.contains("21 root fields"), "{message}");
+
+    // `first` outside 1–100.
+    let errors = app
+        .errors(
+            r#"{ search(text: "防", first: 1000) { totalCount } }"#,
+            json!({}),
+        )
+        .await;
+    assert_eq!(errors[0].0, "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn oversized_and_cross_site_posts_are_refused_at_the_http_layer() {
+    let app = TestApp::spawn(&Backend::Sqlite).await;
+    let url = format!("{}/graphql", app.address);
+
+    // 70 KiB of body: 413 before it is parsed.
+    let padding = " ".repeat(70 * 1024);
+    let response = app
+        .client
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(format!(
+            r#"{{"query": "{{ metrics {{ code }} }}{padding}"}}"#
+        ))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 413);
+
+    // A form-encoded or text POST is what a cross-site form can send without a preflight.
+    for content_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+    ] {
+        let response = app
+            .client
+            .post(&url)
+            .header("content-type", content_type)
+            .body(r#"{"query": "{ metrics { code } }"}"#)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(response.status(), 415, "{content_type}");
+    }
+    // With a preflight header the same request is allowed.
+    let response = app
+        .client
+        .post(&url)
+        .header("content-type", "text/plain")
+        .header("apollo-require-preflight", "true")
+        .body(r#"{"query": "{ metrics { code } }"}"#)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.expect("json");
+    assert!(
+        body["data"]["metrics"]
+            .as_array()
+            .is_some_and(|m| !m.is_empty())
+    );
+    // And ordinary JSON requests go on working.
+    app.data(NORMAL, json!({})).await;
+}
+
+#[tokio::test]
+async fn production_mode_turns_off_introspection_suggestions_and_graphiql() {
+    let limits = kyodo_hub::limits::Limits {
+        production: true,
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(&Backend::Sqlite, limits).await;
+    // Introspection answers nothing: no types to discover.
+    let body = app
+        .post(
+            "{ __schema { types { name } } __type(name: \"Municipality\") { name } }",
+            json!({}),
+        )
+        .await;
+    assert!(
+        body["data"]["__schema"].is_null() && body["data"]["__type"].is_null(),
+        "{body}"
+    );
+    let errors = app.errors("{ municipalitie { code } }", json!({})).await;
+    assert!(!errors[0].1.contains("Did you mean"), "{errors:?}");
+    let page = app
+        .client
+        .get(format!("{}/graphql", app.address))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(page.status(), 404);
+    app.data(NORMAL, json!({})).await;
+
+    // Outside production mode, suggestions help developers.
+    let dev = TestApp::spawn(&Backend::Sqlite).await;
+    let errors = dev.errors("{ municipalitie { code } }", json!({})).await;
+    assert!(errors[0].1.contains("Did you mean"), "{errors:?}");
+}
