@@ -48,6 +48,8 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         });
     } else {
         opts.max_connections(16);
+        // No statement may hold a connection longer than a request may last.
+        opts.map_sqlx_postgres_opts(|o| o.options([("statement_timeout", "10s")]));
     }
     let mut conn = Database::connect(opts)
         .await

@@ -31,6 +31,7 @@ pub struct AppState {
 
 pub fn router(state: AppState) -> Router {
     let body_limit = state.limits.max_body_bytes;
+    let cors = cors(&state.limits.cors_origins);
     Router::new()
         .route(
             "/graphql",
@@ -45,7 +46,34 @@ pub fn router(state: AppState) -> Router {
         .route("/charts/compare.svg", get(crate::export::compare_svg))
         // Bodies over the limit are refused with 413 before they are read into memory.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
+        .layer(cors)
         .with_state(state)
+}
+
+/// Browsers may call the API only from the configured portal origins; without any, the layer
+/// adds no CORS headers and browsers keep to same-origin requests.
+fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
+    use axum::http::{HeaderName, HeaderValue, Method};
+    let allowed: Vec<HeaderValue> = origins
+        .iter()
+        .map(|o| o.trim())
+        .filter(|o| !o.is_empty())
+        .filter_map(|o| match HeaderValue::from_str(o) {
+            Ok(v) => Some(v),
+            Err(_) => {
+                tracing::warn!(origin = %o, "ignoring a CORS origin that is not a valid header value");
+                None
+            }
+        })
+        .collect();
+    tower_http::cors::CorsLayer::new()
+        .allow_origin(allowed)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            HeaderName::from_static("apollo-require-preflight"),
+        ])
+        .max_age(Duration::from_secs(3600))
 }
 
 /// Refuses a POST that is not JSON before its body is read (see [`csrf_safe`]).

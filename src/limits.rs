@@ -34,6 +34,13 @@ pub struct Limits {
     /// Production mode: no introspection, no field suggestions, no GraphiQL page.
     #[arg(long, env = "KYODO_HUB_PRODUCTION", default_value_t = false)]
     pub production: bool,
+    /// Origins of the portals whose pages may call the API from a browser, comma-separated
+    /// (e.g. `https://kyodo.example.jp`). None by default: only same-origin pages.
+    #[arg(long, env = "KYODO_HUB_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// How many persisted queries (sent by hash instead of text) are kept in memory.
+    #[arg(long, env = "KYODO_HUB_PERSISTED_QUERIES", default_value_t = 1000)]
+    pub persisted_queries: usize,
 }
 
 impl Default for Limits {
@@ -46,6 +53,8 @@ impl Default for Limits {
             max_body_bytes: 64 * 1024,
             request_timeout_secs: 10,
             production: false,
+            cors_origins: Vec::new(),
+            persisted_queries: 1000,
         }
     }
 }

@@ -9,6 +9,9 @@ pub mod types;
 
 use std::sync::Arc;
 
+use async_graphql::extensions::apollo_persisted_queries::{
+    ApolloPersistedQueries, LruCacheStorage,
+};
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest};
 use async_graphql::{
     EmptyMutation, EmptySubscription, MergedObject, Response, Schema, SchemaBuilder,
@@ -43,7 +46,12 @@ pub fn build_schema(db: DatabaseConnection, limits: &Limits) -> AppSchema {
         .extension(DocumentLimits {
             max_aliases: limits.max_aliases,
             max_root_fields: limits.max_root_fields,
-        });
+        })
+        // Portals send a query's hash instead of its text once the hub has seen it, which
+        // keeps requests small; the cache is per process, and a miss makes the client resend.
+        .extension(ApolloPersistedQueries::new(LruCacheStorage::new(
+            limits.persisted_queries.max(1),
+        )));
     if limits.production {
         builder = builder.disable_introspection().disable_suggestions();
     }

@@ -168,3 +168,79 @@ async fn production_mode_turns_off_introspection_suggestions_and_graphiql() {
     let errors = dev.errors("{ municipalitie { code } }", json!({})).await;
     assert!(errors[0].1.contains("Did you mean"), "{errors:?}");
 }
+
+#[tokio::test]
+async fn only_configured_portal_origins_get_cors_headers() {
+    let limits = kyodo_hub::limits::Limits {
+        cors_origins: vec!["https://portal.example.jp".into()],
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(&Backend::Sqlite, limits).await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, format!("{}/graphql", app.address))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+    };
+    let allowed = preflight("https://portal.example.jp")
+        .await
+        .expect("preflight");
+    assert_eq!(
+        allowed
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("https://portal.example.jp")
+    );
+    let other = preflight("https://evil.example.com")
+        .await
+        .expect("preflight");
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+    app.data(NORMAL, json!({})).await;
+}
+
+#[tokio::test]
+async fn portals_can_send_a_query_by_its_hash() {
+    use sha2::{Digest, Sha256};
+    let app = TestApp::spawn(&Backend::Sqlite).await;
+    let hash = format!("{:x}", Sha256::digest(NORMAL.as_bytes()));
+    let by_hash =
+        json!({ "extensions": { "persistedQuery": { "version": 1, "sha256Hash": hash } } });
+    let send = |body: Value| {
+        app.client
+            .post(format!("{}/graphql", app.address))
+            .json(&body)
+            .send()
+    };
+    // Unknown hash: the client is told to send the text once.
+    let first: Value = send(by_hash.clone())
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        first["errors"][0]["message"], "PersistedQueryNotFound",
+        "{first}"
+    );
+    // With the text, it is answered and remembered …
+    let mut with_text = by_hash.clone();
+    with_text["query"] = json!(NORMAL);
+    let second: Value = send(with_text)
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(second["data"]["municipality"]["nameJa"], "防府市");
+    // … so the hash alone is enough from then on.
+    let third: Value = send(by_hash)
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(third["data"]["municipality"]["nameJa"], "防府市", "{third}");
+}

@@ -11,4 +11,5 @@ mod http;
 mod import;
 mod limits;
 mod loaders;
+mod scaleout;
 mod schema;

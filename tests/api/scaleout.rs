@@ -1,0 +1,132 @@
+//! PostgreSQL as the scale-out database: the hub keeps no state of its own, so several
+//! processes can serve one database, and none lets a statement run unbounded.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+
+use crate::helpers::{Backend, TestDb};
+
+struct Hub {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Starts `kyodo-hub serve` and waits until it is ready.
+async fn start(database_url: &str) -> Hub {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_kyodo-hub"))
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", database_url)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start kyodo-hub");
+    let hub = Hub {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    for _ in 0..120 {
+        if reqwest::get(format!("{}/readyz", hub.url))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return hub;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("kyodo-hub did not become ready on {}", hub.url);
+}
+
+async fn population(hub: &Hub) -> Value {
+    let body: Value = reqwest::Client::new()
+        .post(format!("{}/graphql", hub.url))
+        .json(&json!({ "query": r#"{ municipality(slug: "hofu") { population } }"# }))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    body["data"]["municipality"]["population"].clone()
+}
+
+#[tokio::test]
+async fn two_hub_processes_serve_one_postgresql_database() {
+    let Some(backend) = Backend::postgres() else {
+        eprintln!("skipped: set TEST_DATABASE_URL=postgres://… to run on PostgreSQL");
+        return;
+    };
+    // Arrange: one process fills the empty database; a second joins it.
+    let db = TestDb::create(&backend).await;
+    let a = start(&db.url).await;
+    let b = start(&db.url).await;
+    assert_eq!(population(&a).await, 113_979);
+    assert_eq!(population(&b).await, 113_979);
+
+    // Act: a third process re-imports Hofu with another population.
+    let dir = tempfile::tempdir().expect("dir");
+    let hofu = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/municipalities/hofu.yaml"
+    ))
+    .expect("hofu.yaml")
+    .replacen("population: 113979", "population: 114000", 1);
+    std::fs::write(dir.path().join("hofu.yaml"), hofu).expect("write");
+    let status = Command::new(env!("CARGO_BIN_EXE_kyodo-hub"))
+        .args([
+            "import",
+            &dir.path().join("hofu.yaml").display().to_string(),
+        ])
+        .env("DATABASE_URL", &db.url)
+        .env("RUST_LOG", "warn")
+        .status()
+        .expect("import");
+    assert!(status.success());
+
+    // Assert: both serving processes answer with the new figure at once; neither caches.
+    assert_eq!(population(&a).await, 114_000);
+    assert_eq!(population(&b).await, 114_000);
+}
+
+#[tokio::test]
+async fn postgresql_statements_time_out_after_ten_seconds() {
+    let Some(backend) = Backend::postgres() else {
+        eprintln!("skipped: set TEST_DATABASE_URL=postgres://… to run on PostgreSQL");
+        return;
+    };
+    let db = TestDb::create(&backend).await;
+    let pool = kyodo_hub::db::connect(&db.url).await.expect("connect");
+    let row = pool
+        .conn
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DatabaseBackend::Postgres,
+            "SELECT current_setting('statement_timeout') AS t",
+        ))
+        .await
+        .expect("query")
+        .expect("a row");
+    assert_eq!(row.try_get::<String>("", "t").expect("setting"), "10s");
+    pool.conn
+        .execute_unprepared("SELECT 1")
+        .await
+        .expect("still usable");
+    pool.conn.close().await.ok();
+}
