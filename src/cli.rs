@@ -141,6 +141,7 @@ pub async fn prepare_with(
         db: db.conn,
         statements: db.statements,
         limits: std::sync::Arc::new(limits),
+        metrics: std::sync::Arc::default(),
     })
 }
 

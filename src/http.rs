@@ -27,6 +27,8 @@ pub struct AppState {
     pub statements: StatementCounter,
     /// What one request may ask for.
     pub limits: Arc<Limits>,
+    /// Counters behind `/metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -41,6 +43,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .route("/export/compare.csv", get(crate::export::compare_csv))
         .route("/export/indicators.csv", get(crate::export::indicators_csv))
         .route("/charts/compare.svg", get(crate::export::compare_svg))
@@ -130,6 +133,7 @@ async fn graphql(State(state): State<AppState>, req: GraphQLRequest) -> axum::re
         .iter()
         .filter_map(|e| e.extensions.as_ref()?.get("code").map(|c| c.to_string()))
         .collect();
+    state.metrics.observe(started.elapsed(), &codes);
     tracing::info!(
         operation = %operation,
         duration_ms = started.elapsed().as_secs_f64() * 1000.0,
@@ -148,6 +152,16 @@ async fn graphiql(State(state): State<AppState>) -> axum::response::Response {
             .into_response();
     }
     Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response()
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(state.statements.get(), &state.db),
+    )
 }
 
 async fn healthz() -> &'static str {

@@ -22,5 +22,6 @@ pub mod graphql;
 pub mod http;
 pub mod import;
 pub mod limits;
+pub mod metrics;
 pub mod search;
 pub mod stats;
