@@ -211,6 +211,49 @@ impl Query {
         })
     }
 
+    /// Federation: resolves a `Plan` referenced by another subgraph, by its global ID.
+    #[graphql(entity)]
+    async fn find_plan_by_id(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(key)] id: ID,
+    ) -> AppResult<Option<Plan>> {
+        let Some(pk) = entity_pk(&id, "Plan") else {
+            return Ok(None);
+        };
+        Ok(super::loaders::one(&loaders(ctx).plan, pk).await?.map(Plan))
+    }
+
+    /// Federation: resolves a `Program` referenced by another subgraph, by its global ID.
+    #[graphql(entity)]
+    async fn find_program_by_id(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(key)] id: ID,
+    ) -> AppResult<Option<Program>> {
+        let Some(pk) = entity_pk(&id, "Program") else {
+            return Ok(None);
+        };
+        Ok(super::loaders::one(&loaders(ctx).program, pk)
+            .await?
+            .map(Program))
+    }
+
+    /// Federation: resolves an `Indicator` referenced by another subgraph, by its global ID.
+    #[graphql(entity)]
+    async fn find_indicator_by_id(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(key)] id: ID,
+    ) -> AppResult<Option<Indicator>> {
+        let Some(pk) = entity_pk(&id, "Indicator") else {
+            return Ok(None);
+        };
+        Ok(super::loaders::one(&loaders(ctx).indicator, pk)
+            .await?
+            .map(Indicator))
+    }
+
     /// Federation: resolves a `Municipality` referenced by another subgraph.
     #[graphql(entity)]
     async fn find_municipality_by_code(
@@ -224,6 +267,19 @@ impl Query {
         )
         .await?
         .map(Municipality))
+    }
+}
+
+fn loaders<'a>(ctx: &Context<'a>) -> &'a super::loaders::Loaders {
+    ctx.data_unchecked::<super::loaders::Loaders>()
+}
+
+/// The row key inside a global ID of the given type; `None` for any other ID, which federation
+/// answers with null rather than an error.
+fn entity_pk(id: &ID, type_name: &str) -> Option<i32> {
+    match ids::decode(id) {
+        Some((t, key)) if t == type_name => key.parse().ok(),
+        _ => None,
     }
 }
 

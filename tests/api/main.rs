@@ -7,6 +7,7 @@ mod cities;
 mod crosscity;
 mod errors;
 mod examples;
+mod federation;
 mod http;
 mod import;
 mod limits;
