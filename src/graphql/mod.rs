@@ -20,10 +20,12 @@ use sea_orm::DatabaseConnection;
 
 use crate::limits::{DocumentLimits, Limits};
 
-/// The root query: one city's records ([`query::Query`]) and questions across cities
-/// ([`crosscity::CrossCityQuery`]).
+/// The root query: each municipality's records, and questions across municipalities.
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(query::Query, crosscity::CrossCityQuery);
+// `query::Query` holds one city's records, `crosscity::CrossCityQuery` the comparisons; the
+// root is named `Query` because federation composes on that name.
 
 pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 

@@ -17,7 +17,8 @@ fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
 #[derive(Default)]
 pub struct Query;
 
-#[Object]
+// Merged into the root `Query` (see `QueryRoot`); its own name never reaches the schema.
+#[Object(name = "CityQuery")]
 impl Query {
     /// A municipality by its local government code or its slug. `NOT_FOUND` when the hub does
     /// not have it; `BAD_USER_INPUT` when the code is malformed or neither argument is given.

@@ -56,7 +56,7 @@ async fn depth_complexity_aliases_and_root_fields_are_limited() {
     assert!(message.contains("31 aliases"), "{message}");
 
     // 21 root fields, some behind a fragment.
-    let roots = "fragment F on QueryRoot { regions { slug } metrics { code } }
+    let roots = "fragment F on Query { regions { slug } metrics { code } }
         { __typename f1: fiscalYear(label: \"H1\") { year } f2: fiscalYear(label: \"H2\") { year }
           f3: fiscalYear(label: \"H3\") { year } f4: fiscalYear(label: \"H4\") { year } f5: fiscalYear(label: \"H5\") { year }
           f6: fiscalYear(label: \"H6\") { year } f7: fiscalYear(label: \"H7\") { year } f8: fiscalYear(label: \"H8\") { year }

@@ -21,6 +21,7 @@ fn the_contract_names_exist() {
     let sdl = kyodo_hub::graphql::sdl();
     for needle in [
         "scalar FiscalYear",
+        "type Query {",
         "type Municipality implements Node @key(fields: \"code\")",
         "@link(",
         "municipality(code: ID, slug: String): Municipality",
