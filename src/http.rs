@@ -81,9 +81,17 @@ fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
 
 /// Refuses a POST that is not JSON before its body is read (see [`csrf_safe`]).
 async fn refuse_simple_posts(
-    request: axum::extract::Request,
+    mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
+    // Who is asking (the peer address, when the server knows it), for rate limiting.
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    request
+        .extensions_mut()
+        .insert(crate::ratelimit::ClientKey(peer));
     if request.method() == axum::http::Method::POST && !csrf_safe(request.headers()) {
         return (
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -116,8 +124,12 @@ fn csrf_safe(headers: &HeaderMap) -> bool {
         || headers.contains_key("x-apollo-operation-name")
 }
 
-async fn graphql(State(state): State<AppState>, req: GraphQLRequest) -> axum::response::Response {
-    let req = req.into_inner();
+async fn graphql(
+    State(state): State<AppState>,
+    axum::Extension(client): axum::Extension<crate::ratelimit::ClientKey>,
+    req: GraphQLRequest,
+) -> axum::response::Response {
+    let req = req.into_inner().data(client);
     let started = Instant::now();
     let operation = req.operation_name.clone().unwrap_or_else(|| "-".to_owned());
     let timeout = Duration::from_secs(state.limits.request_timeout_secs);
@@ -140,7 +152,20 @@ async fn graphql(State(state): State<AppState>, req: GraphQLRequest) -> axum::re
         errors = %codes.join(","),
         "graphql"
     );
-    GraphQLResponse::from(response).into_response()
+    let retry_after = response.errors.iter().find_map(|e| {
+        e.extensions
+            .as_ref()?
+            .get(crate::ratelimit::RETRY_AFTER)
+            .map(|v| v.to_string())
+    });
+    let mut http = GraphQLResponse::from(response).into_response();
+    if let Some(seconds) = retry_after {
+        *http.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+        if let Ok(v) = axum::http::HeaderValue::from_str(&seconds) {
+            http.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+    }
+    http
 }
 
 async fn graphiql(State(state): State<AppState>) -> axum::response::Response {

@@ -23,5 +23,6 @@ pub mod http;
 pub mod import;
 pub mod limits;
 pub mod metrics;
+pub mod ratelimit;
 pub mod search;
 pub mod stats;

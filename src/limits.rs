@@ -38,6 +38,12 @@ pub struct Limits {
     /// (e.g. `https://kyodo.example.jp`). None by default: only same-origin pages.
     #[arg(long, env = "KYODO_HUB_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+    /// Cost units an anonymous client may spend at once (its bucket's size).
+    #[arg(long, env = "KYODO_HUB_RATE_LIMIT_BURST", default_value_t = 20_000)]
+    pub rate_limit_burst: u64,
+    /// Cost units a client's bucket regains each second; 0 turns rate limiting off.
+    #[arg(long, env = "KYODO_HUB_RATE_LIMIT_PER_SECOND", default_value_t = 2_000)]
+    pub rate_limit_per_second: u64,
     /// How many persisted queries (sent by hash instead of text) are kept in memory.
     #[arg(long, env = "KYODO_HUB_PERSISTED_QUERIES", default_value_t = 1000)]
     pub persisted_queries: usize,
@@ -54,6 +60,8 @@ impl Default for Limits {
             request_timeout_secs: 10,
             production: false,
             cors_origins: Vec::new(),
+            rate_limit_burst: 20_000,
+            rate_limit_per_second: 2_000,
             persisted_queries: 1000,
         }
     }

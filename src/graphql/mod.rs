@@ -54,6 +54,11 @@ pub fn build_schema(db: DatabaseConnection, limits: &Limits) -> AppSchema {
         .extension(ApolloPersistedQueries::new(LruCacheStorage::new(
             limits.persisted_queries.max(1),
         )));
+    if let Some(limiter) =
+        crate::ratelimit::CostLimiter::new(limits.rate_limit_burst, limits.rate_limit_per_second)
+    {
+        builder = builder.extension(limiter);
+    }
     if limits.production {
         builder = builder.disable_introspection().disable_suggestions();
     }

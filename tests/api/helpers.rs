@@ -175,7 +175,12 @@ impl TestApp {
         let address = format!("http://{}", listener.local_addr().expect("address"));
         let router = kyodo_hub::http::router(state);
         let server = tokio::spawn(async move {
-            axum::serve(listener, router).await.expect("server");
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .expect("server");
         });
         TestApp {
             address,

@@ -244,3 +244,44 @@ async fn portals_can_send_a_query_by_its_hash() {
         .expect("json");
     assert_eq!(third["data"]["municipality"]["nameJa"], "防府市", "{third}");
 }
+
+#[tokio::test]
+async fn expensive_operations_are_rate_limited_by_cost_with_retry_after() {
+    // A budget of 300 units refilling at 100 a second; the page below costs 50 × 4 + 1 = 201.
+    let limits = kyodo_hub::limits::Limits {
+        rate_limit_burst: 300,
+        rate_limit_per_second: 100,
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(&Backend::Sqlite, limits).await;
+    let page = json!({ "query": r#"{ search(text: "協働", first: 50) { edges { node { kind title } } } }"# });
+    let send = || {
+        app.client
+            .post(format!("{}/graphql", app.address))
+            .json(&page)
+            .send()
+    };
+
+    let first = send().await.expect("request");
+    assert_eq!(first.status(), 200);
+    let before = app.statements.get();
+    let second = send().await.expect("request");
+    assert_eq!(second.status(), 429);
+    let retry: u64 = second.headers()["retry-after"]
+        .to_str()
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert!((1..=3).contains(&retry), "{retry}");
+    let body: Value = second.json().await.expect("json");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED",
+        "{body}"
+    );
+    assert_eq!(app.statements.get(), before, "refused before any SQL");
+
+    // A cheap request still fits the remaining budget, and after waiting the page is served.
+    app.data(r#"{ metrics { code } }"#, json!({})).await;
+    tokio::time::sleep(std::time::Duration::from_secs(retry + 1)).await;
+    assert_eq!(send().await.expect("request").status(), 200);
+}
