@@ -137,7 +137,7 @@ pub async fn prepare_with(
         tracing::info!("empty database: loaded the bundled dataset");
     }
     Ok(http::AppState {
-        schema: graphql::build_schema(db.conn.clone(), &limits),
+        schema: graphql::build_schema(db.conn.clone(), &limits)?,
         db: db.conn,
         statements: db.statements,
         limits: std::sync::Arc::new(limits),

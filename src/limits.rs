@@ -44,6 +44,10 @@ pub struct Limits {
     /// Cost units a client's bucket regains each second; 0 turns rate limiting off.
     #[arg(long, env = "KYODO_HUB_RATE_LIMIT_PER_SECOND", default_value_t = 2_000)]
     pub rate_limit_per_second: u64,
+    /// Safelist mode: a folder of `.graphql` files; only the operations they hold are executed
+    /// (compared ignoring whitespace and comments). Off when not given.
+    #[arg(long, env = "KYODO_HUB_SAFELIST")]
+    pub safelist: Option<std::path::PathBuf>,
     /// How many persisted queries (sent by hash instead of text) are kept in memory.
     #[arg(long, env = "KYODO_HUB_PERSISTED_QUERIES", default_value_t = 1000)]
     pub persisted_queries: usize,
@@ -60,6 +64,7 @@ impl Default for Limits {
             request_timeout_secs: 10,
             production: false,
             cors_origins: Vec::new(),
+            safelist: None,
             rate_limit_burst: 20_000,
             rate_limit_per_second: 2_000,
             persisted_queries: 1000,
@@ -162,5 +167,75 @@ impl Extension for DocumentLimits {
             }
         }
         Ok(doc)
+    }
+}
+
+/// An operation's text without comments and with whitespace folded, so that a registered
+/// operation matches however a client indents it.
+pub fn normalise_operation(text: &str) -> String {
+    text.lines()
+        .map(|l| match l.find('#') {
+            // A '#' inside a string literal is rare in operations; registered ones have none.
+            Some(i) if !l[..i].contains('"') => &l[..i],
+            _ => l,
+        })
+        .flat_map(str::split_whitespace)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Executes only registered operations.
+pub struct Safelist {
+    allowed: Arc<std::collections::HashSet<String>>,
+}
+
+impl Safelist {
+    /// Reads every `.graphql` file of `dir`.
+    pub fn load(dir: &std::path::Path) -> anyhow::Result<Self> {
+        let mut allowed = std::collections::HashSet::new();
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| anyhow::anyhow!("safelist {}: {e}", dir.display()))?;
+        for entry in entries {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "graphql") {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                allowed.insert(normalise_operation(&text));
+            }
+        }
+        if allowed.is_empty() {
+            anyhow::bail!("safelist {}: no .graphql files", dir.display());
+        }
+        Ok(Safelist {
+            allowed: Arc::new(allowed),
+        })
+    }
+}
+
+impl ExtensionFactory for Safelist {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(Safelist {
+            allowed: self.allowed.clone(),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for Safelist {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        if !self.allowed.contains(&normalise_operation(query)) {
+            let mut e = ServerError::new("this endpoint runs registered operations only", None);
+            let mut ext = async_graphql::ErrorExtensionValues::default();
+            ext.set("code", "FORBIDDEN");
+            e.extensions = Some(ext);
+            return Err(e);
+        }
+        next.run(ctx, query, variables).await
     }
 }

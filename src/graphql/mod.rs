@@ -37,7 +37,7 @@ pub fn schema_builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscrip
 }
 
 /// The schema serving `db`, refusing what `limits` do not allow.
-pub fn build_schema(db: DatabaseConnection, limits: &Limits) -> AppSchema {
+pub fn build_schema(db: DatabaseConnection, limits: &Limits) -> anyhow::Result<AppSchema> {
     let mut builder = schema_builder()
         .data(loaders::Loaders::new(&db))
         .data(db)
@@ -59,10 +59,13 @@ pub fn build_schema(db: DatabaseConnection, limits: &Limits) -> AppSchema {
     {
         builder = builder.extension(limiter);
     }
+    if let Some(dir) = &limits.safelist {
+        builder = builder.extension(crate::limits::Safelist::load(dir)?);
+    }
     if limits.production {
         builder = builder.disable_introspection().disable_suggestions();
     }
-    builder.finish()
+    Ok(builder.finish())
 }
 
 /// The SDL clients see, as committed in `schema/schema.graphql`.

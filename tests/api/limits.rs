@@ -285,3 +285,30 @@ async fn expensive_operations_are_rate_limited_by_cost_with_retry_after() {
     tokio::time::sleep(std::time::Duration::from_secs(retry + 1)).await;
     assert_eq!(send().await.expect("request").status(), 200);
 }
+
+#[tokio::test]
+async fn safelist_mode_runs_registered_operations_only() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/queries");
+    let limits = kyodo_hub::limits::Limits {
+        safelist: Some(dir.clone()),
+        ..Default::default()
+    };
+    let app = TestApp::spawn_with(&Backend::Sqlite, limits).await;
+    let registered =
+        std::fs::read_to_string(dir.join("municipality-overview.graphql")).expect("example");
+    let data = app.data(&registered, json!({ "slug": "toyonaka" })).await;
+    assert_eq!(data["municipality"]["nameJa"], "豊中市");
+    // The same operation laid out differently is still the registered one.
+    let reflowed: String = registered
+        .lines()
+        .map(|l| format!("      {}", l.trim()))
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let data = app.data(&reflowed, json!({ "slug": "hofu" })).await;
+    assert_eq!(data["municipality"]["nameJa"], "防府市");
+    let before = app.statements.get();
+    let errors = app.errors(NORMAL, json!({})).await;
+    assert_eq!(errors[0].0, "FORBIDDEN");
+    assert_eq!(app.statements.get(), before);
+    app.data(&registered, json!({})).await;
+}
