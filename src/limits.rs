@@ -74,9 +74,14 @@ impl Default for Limits {
 
 /// A refusal with `extensions.code = LIMIT_EXCEEDED`.
 pub fn limit_error(message: String) -> ServerError {
+    coded_error("LIMIT_EXCEEDED", message)
+}
+
+/// An error refused before execution, with its `extensions.code`.
+pub fn coded_error(code: &str, message: String) -> ServerError {
     let mut e = ServerError::new(message, None);
     let mut ext = async_graphql::ErrorExtensionValues::default();
-    ext.set("code", "LIMIT_EXCEEDED");
+    ext.set("code", code);
     e.extensions = Some(ext);
     e
 }
@@ -230,11 +235,10 @@ impl Extension for Safelist {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         if !self.allowed.contains(&normalise_operation(query)) {
-            let mut e = ServerError::new("this endpoint runs registered operations only", None);
-            let mut ext = async_graphql::ErrorExtensionValues::default();
-            ext.set("code", "FORBIDDEN");
-            e.extensions = Some(ext);
-            return Err(e);
+            return Err(coded_error(
+                "FORBIDDEN",
+                "this endpoint runs registered operations only".into(),
+            ));
         }
         next.run(ctx, query, variables).await
     }
