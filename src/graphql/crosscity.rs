@@ -2,27 +2,19 @@
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object};
-use sea_orm::DatabaseConnection;
 
-use super::loaders::{Loaders, one};
+use super::loaders::one;
 use super::scalars::FiscalYear;
 use super::types::{
     Activity, Body, Indicator, Meeting, Metric, Municipality, Node, Ordinance, PlanItem,
     PlanSection, Program, Source, SupportCenter, TotalCount, connection, page_window,
 };
+use super::{db, loaders};
 use crate::compare::{self, CompareParams, Normalization};
 use crate::domain::ProgramKind;
 use crate::error::{AppError, AppResult};
 use crate::search;
 use crate::stats::{self, ProgressOrder, StatGroup};
-
-fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
-    ctx.data_unchecked::<DatabaseConnection>()
-}
-
-fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
-    ctx.data_unchecked::<Loaders>()
-}
 
 fn codes(ids: Option<Vec<ID>>) -> Option<Vec<String>> {
     ids.map(|ids| ids.into_iter().map(|id| id.0).collect())

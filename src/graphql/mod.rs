@@ -29,6 +29,16 @@ pub struct QueryRoot(query::Query, crosscity::CrossCityQuery);
 
 pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 
+/// The connection pool the schema serves.
+pub(crate) fn db<'a>(ctx: &async_graphql::Context<'a>) -> &'a DatabaseConnection {
+    ctx.data_unchecked::<DatabaseConnection>()
+}
+
+/// The batched loaders every resolver shares.
+pub(crate) fn loaders<'a>(ctx: &async_graphql::Context<'a>) -> &'a loaders::Loaders {
+    ctx.data_unchecked::<loaders::Loaders>()
+}
+
 /// The schema without data, for exporting its SDL.
 pub fn schema_builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
     Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)

@@ -3,16 +3,12 @@
 use async_graphql::{Context, ID, Object};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
-use super::ids;
 use super::types::*;
+use super::{db, ids, loaders};
 use crate::codes;
 use crate::error::{AppError, AppResult};
 use crate::fiscal_year::{self, FiscalYearInfo};
 use entity::*;
-
-fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
-    ctx.data_unchecked::<DatabaseConnection>()
-}
 
 #[derive(Default)]
 pub struct Query;
@@ -269,10 +265,6 @@ impl Query {
         .await?
         .map(Municipality))
     }
-}
-
-fn loaders<'a>(ctx: &Context<'a>) -> &'a super::loaders::Loaders {
-    ctx.data_unchecked::<super::loaders::Loaders>()
 }
 
 /// The row key inside a global ID of the given type; `None` for any other ID, which federation

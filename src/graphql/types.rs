@@ -5,9 +5,9 @@ use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, ID, Interface, Object, SimpleObject};
 use serde::de::DeserializeOwned;
 
-use super::ids;
-use super::loaders::{Loaders, children, children_as, one};
+use super::loaders::{children, children_as, one};
 use super::scalars::{Date, FiscalYear};
+use super::{ids, loaders};
 use crate::codes;
 use crate::domain::{
     ActorType, BodyKind, IndicatorValueKind, ManagementModel, MeetingFormat, ProgramKind,
@@ -16,10 +16,6 @@ use crate::domain::{
 use crate::error::{AppError, AppResult};
 use crate::fiscal_year::{Era, FiscalYearInfo};
 use entity::*;
-
-fn loaders<'a>(ctx: &Context<'a>) -> &'a Loaders {
-    ctx.data_unchecked::<Loaders>()
-}
 
 /// Decodes a JSON list column; the importer wrote it, so a failure is a defect, not input.
 fn list<T: DeserializeOwned>(text: &str) -> AppResult<Vec<T>> {
