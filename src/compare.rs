@@ -115,18 +115,7 @@ pub async fn scope(
         query = query.filter(municipalities::Column::Code.is_in(codes.iter().cloned()));
     }
     if let Some(slug) = region {
-        let region = regions::Entity::find()
-            .filter(regions::Column::Slug.eq(slug))
-            .one(db)
-            .await?
-            .ok_or_else(|| AppError::NotFound(format!("region: no region with slug {slug:?}")))?;
-        let members: Vec<String> = region_members::Entity::find()
-            .filter(region_members::Column::RegionId.eq(region.id))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|m| m.member_code)
-            .collect();
+        let members = region_member_codes(db, slug).await?;
         query = query.filter(municipalities::Column::Code.is_in(members));
     }
     let found = query.all(db).await?;
@@ -146,6 +135,27 @@ pub async fn scope(
         }
     }
     Ok(found)
+}
+
+/// A region by slug; `NOT_FOUND` naming the slug when there is none.
+pub async fn find_region(db: &DatabaseConnection, slug: &str) -> AppResult<regions::Model> {
+    regions::Entity::find()
+        .filter(regions::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("region: no region with slug {slug:?}")))
+}
+
+/// The codes of a region's members, in the hub or not.
+pub async fn region_member_codes(db: &DatabaseConnection, slug: &str) -> AppResult<Vec<String>> {
+    let region = find_region(db, slug).await?;
+    Ok(region_members::Entity::find()
+        .filter(region_members::Column::RegionId.eq(region.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| m.member_code)
+        .collect())
 }
 
 pub fn check_range(from: Option<i32>, to: Option<i32>) -> AppResult<()> {

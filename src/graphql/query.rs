@@ -1,11 +1,12 @@
 //! The root `Query`: entry points into the dataset by municipality, region and catalogue.
 
 use async_graphql::{Context, ID, Object};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::types::*;
 use super::{db, ids, loaders};
 use crate::codes;
+use crate::compare;
 use crate::error::{AppError, AppResult};
 use crate::fiscal_year::{self, FiscalYearInfo};
 use entity::*;
@@ -74,14 +75,7 @@ impl Query {
             query = query.filter(municipalities::Column::PrefectureCode.eq(pref.code));
         }
         if let Some(slug) = &region {
-            let region = find_region(db(ctx), slug).await?;
-            let members: Vec<String> = region_members::Entity::find()
-                .filter(region_members::Column::RegionId.eq(region.id))
-                .all(db(ctx))
-                .await?
-                .into_iter()
-                .map(|m| m.member_code)
-                .collect();
+            let members = compare::region_member_codes(db(ctx), slug).await?;
             query = query.filter(municipalities::Column::Code.is_in(members));
         }
         Ok(query
@@ -94,7 +88,7 @@ impl Query {
 
     /// A region by slug, e.g. "nats", "yamaguchi-prefecture". `NOT_FOUND` when unknown.
     async fn region(&self, ctx: &Context<'_>, slug: String) -> AppResult<Option<Region>> {
-        Ok(Some(Region(find_region(db(ctx), &slug).await?)))
+        Ok(Some(Region(compare::find_region(db(ctx), &slug).await?)))
     }
 
     /// Every region, by slug.
@@ -274,12 +268,4 @@ fn entity_pk(id: &ID, type_name: &str) -> Option<i32> {
         Some((t, key)) if t == type_name => key.parse().ok(),
         _ => None,
     }
-}
-
-async fn find_region(db: &DatabaseConnection, slug: &str) -> AppResult<regions::Model> {
-    regions::Entity::find()
-        .filter(regions::Column::Slug.eq(slug))
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("no region with slug {slug:?}")))
 }
