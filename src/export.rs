@@ -286,7 +286,7 @@ pub async fn indicators_csv(
     Query(q): Query<IndicatorsQuery>,
 ) -> Result<Response, ExportError> {
     use entity::indicator_values;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
     let order = match q.order.as_deref().unwrap_or("") {
         "" | "PROGRESS_DESC" => ProgressOrder::ProgressDesc,
@@ -301,22 +301,12 @@ pub async fn indicators_csv(
     };
     let codes = codes(&q.municipalities);
     let region = q.region.clone().filter(|r| !r.is_empty());
-    let list =
-        stats::indicator_progress(&state.db, codes.as_deref(), region.as_deref(), order).await?;
+    // Scoped once: the names and the indicators come from the same municipalities.
     let cities = compare::scope(&state.db, codes.as_deref(), region.as_deref()).await?;
+    let list = stats::progress_of(&state.db, &cities, order).await?;
     let names: BTreeMap<&str, &entity::municipalities::Model> =
         cities.iter().map(|m| (m.code.as_str(), m)).collect();
-    let values = if list.is_empty() {
-        Vec::new()
-    } else {
-        indicator_values::Entity::find()
-            .filter(indicator_values::Column::IndicatorId.is_in(list.iter().map(|(i, _)| i.id)))
-            .order_by_asc(indicator_values::Column::FiscalYear)
-            .all(&state.db)
-            .await
-            .map_err(AppError::from)?
-    };
-    let source_ids: Vec<i32> = list.iter().filter_map(|(i, _)| i.source_id).collect();
+    let source_ids: Vec<i32> = list.iter().filter_map(|p| p.indicator.source_id).collect();
     let sources: BTreeMap<i32, entity::sources::Model> = if source_ids.is_empty() {
         BTreeMap::new()
     } else {
@@ -329,7 +319,10 @@ pub async fn indicators_csv(
             .map(|s| (s.id, s))
             .collect()
     };
-    let years: BTreeSet<i32> = values.iter().map(|v| v.fiscal_year).collect();
+    let years: BTreeSet<i32> = list
+        .iter()
+        .flat_map(|p| p.values.iter().map(|v| v.fiscal_year))
+        .collect();
     let mut header: Vec<String> = [
         "自治体コード / Code",
         "自治体 / Municipality",
@@ -349,9 +342,13 @@ pub async fn indicators_csv(
     header.extend(years.iter().map(|y| year_header(*y)));
     header.push("出典 / Source".to_owned());
     let mut rows = vec![header];
-    for (ind, progress) in &list {
-        let mine: Vec<&indicator_values::Model> =
-            values.iter().filter(|v| v.indicator_id == ind.id).collect();
+    for stats::IndicatorProgress {
+        indicator: ind,
+        values,
+        progress,
+    } in &list
+    {
+        let mine: Vec<&indicator_values::Model> = values.iter().collect();
         let of = |kind: &'static str| mine.iter().filter(move |v| v.kind == kind).copied();
         let baseline = of("BASELINE").next();
         let latest = of("OBSERVED").next_back();

@@ -11,7 +11,7 @@ use sea_orm::{
 use crate::compare::{check_range, scope};
 use crate::domain::ProgramKind;
 use crate::error::{AppError, AppResult};
-use entity::{activities, indicator_values, indicators, programs};
+use entity::{activities, indicator_values, indicators, municipalities, programs};
 
 /// What activity totals are grouped by.
 #[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -152,14 +152,31 @@ pub enum ProgressOrder {
     Municipality,
 }
 
+/// An indicator with its values (by fiscal year) and its progress.
+#[derive(Clone, Debug)]
+pub struct IndicatorProgress {
+    pub indicator: indicators::Model,
+    pub values: Vec<indicator_values::Model>,
+    pub progress: Option<f64>,
+}
+
 /// Indicators of the municipalities in scope with their progress, ordered.
 pub async fn indicator_progress(
     db: &DatabaseConnection,
     municipalities: Option<&[String]>,
     region: Option<&str>,
     order: ProgressOrder,
-) -> AppResult<Vec<(indicators::Model, Option<f64>)>> {
+) -> AppResult<Vec<IndicatorProgress>> {
     let cities = scope(db, municipalities, region).await?;
+    progress_of(db, &cities, order).await
+}
+
+/// Indicators of the given municipalities with their values and progress, ordered.
+pub async fn progress_of(
+    db: &DatabaseConnection,
+    cities: &[municipalities::Model],
+    order: ProgressOrder,
+) -> AppResult<Vec<IndicatorProgress>> {
     let list = indicators::Entity::find()
         .filter(indicators::Column::MunicipalityCode.is_in(cities.iter().map(|m| m.code.clone())))
         .order_by_asc(indicators::Column::MunicipalityCode)
@@ -178,13 +195,16 @@ pub async fn indicator_progress(
             values.entry(v.indicator_id).or_default().push(v);
         }
     }
-    let mut out: Vec<(indicators::Model, Option<f64>)> = list
+    let mut out: Vec<IndicatorProgress> = list
         .into_iter()
-        .map(|i| {
-            let p = values
-                .get(&i.id)
-                .and_then(|v| crate::graphql::types::progress(v));
-            (i, p)
+        .map(|indicator| {
+            let values = values.remove(&indicator.id).unwrap_or_default();
+            let progress = crate::graphql::types::progress(&values);
+            IndicatorProgress {
+                indicator,
+                values,
+                progress,
+            }
         })
         .collect();
     let by_progress = |a: &Option<f64>, b: &Option<f64>, desc: bool| match (a, b) {
@@ -198,8 +218,12 @@ pub async fn indicator_progress(
     };
     match order {
         ProgressOrder::Municipality => {}
-        ProgressOrder::ProgressDesc => out.sort_by(|a, b| by_progress(&a.1, &b.1, true)),
-        ProgressOrder::ProgressAsc => out.sort_by(|a, b| by_progress(&a.1, &b.1, false)),
+        ProgressOrder::ProgressDesc => {
+            out.sort_by(|a, b| by_progress(&a.progress, &b.progress, true))
+        }
+        ProgressOrder::ProgressAsc => {
+            out.sort_by(|a, b| by_progress(&a.progress, &b.progress, false))
+        }
     }
     Ok(out)
 }

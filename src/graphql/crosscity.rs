@@ -63,7 +63,7 @@ impl CrossCityQuery {
         let order = order.unwrap_or_default();
         let list =
             stats::indicator_progress(db(ctx), codes.as_deref(), region.as_deref(), order).await?;
-        Ok(list.into_iter().map(|(i, _)| Indicator(i)).collect())
+        Ok(list.into_iter().map(|p| Indicator(p.indicator)).collect())
     }
 
     /// Sessions and participants of programme activities, summed by the database over the
