@@ -1289,15 +1289,8 @@ impl Yaml {
         self.s.push('\n');
     }
 
-    fn int(&mut self, indent: usize, key: &str, value: i64) {
-        self.lead(indent);
-        self.s.push_str(key);
-        self.s.push_str(": ");
-        self.push_display(value);
-        self.s.push('\n');
-    }
-
-    fn num(&mut self, indent: usize, key: &str, value: f64) {
+    /// A number, written as Rust displays it (integers without a decimal point).
+    fn number(&mut self, indent: usize, key: &str, value: impl std::fmt::Display) {
         self.lead(indent);
         self.s.push_str(key);
         self.s.push_str(": ");
@@ -1722,8 +1715,8 @@ impl<'a> City<'a> {
         y.str(2, "name_ja", &self.name);
         y.str(2, "name_en", &self.place.name_en());
         y.str(2, "name_kana", &self.place.name_kana());
-        y.int(2, "population", i64::from(self.place.population));
-        y.int(2, "population_year", 2020);
+        y.number(2, "population", i64::from(self.place.population));
+        y.number(2, "population_year", 2020);
         y.str(2, "population_source", "census-2020");
         y.s.push('\n');
 
@@ -1880,7 +1873,7 @@ impl<'a> City<'a> {
         for (i, (heading, chapter, text)) in ARTICLES.iter().enumerate().skip(start).take(count) {
             let f = self.other_field();
             y.item();
-            y.int(8, "number", i as i64 + 1);
+            y.number(8, "number", i as i64 + 1);
             y.str(8, "chapter", chapter);
             y.str(8, "heading", &fill(self.m, heading, f));
             y.text(8, "text", &fill(self.m, text, f));
@@ -1906,10 +1899,10 @@ impl<'a> City<'a> {
         y.str(4, "title", &plan.title);
         y.opt_str(4, "subtitle", plan.subtitle);
         y.quoted(4, "published", &plan.published);
-        y.int(4, "period_start", i64::from(plan.period_start));
-        y.int(4, "period_end", i64::from(plan.period_end));
-        y.int(4, "action_plan_start", i64::from(plan.action_start));
-        y.int(4, "action_plan_end", i64::from(plan.action_start + 4));
+        y.number(4, "period_start", i64::from(plan.period_start));
+        y.number(4, "period_end", i64::from(plan.period_end));
+        y.number(4, "action_plan_start", i64::from(plan.action_start));
+        y.number(4, "action_plan_end", i64::from(plan.action_start + 4));
         y.str(4, "source", plan.source);
 
         let sections = self.rng.between(2, 4) as usize;
@@ -2352,8 +2345,8 @@ impl<'a> City<'a> {
                 }
                 y.item();
                 y.str(4, "metric", code);
-                y.int(4, "fiscal_year", i64::from(year));
-                y.num(4, "value", value);
+                y.number(4, "fiscal_year", i64::from(year));
+                y.number(4, "value", value);
                 let label = self.year_label(year);
                 y.str(4, "label_ja", &label);
                 if approximate {
@@ -2530,7 +2523,7 @@ impl<'a> City<'a> {
             y.str(4, "organizer", &self.name);
         }
         y.str(4, "department", department);
-        y.int(4, "started_fiscal_year", i64::from(started));
+        y.number(4, "started_fiscal_year", i64::from(started));
         y.text(4, "description", &description);
 
         let share = match kind {
@@ -2580,10 +2573,10 @@ impl<'a> City<'a> {
             y.key(4, "proposals");
             for p in &proposals {
                 y.item();
-                y.int(8, "fiscal_year", i64::from(p.fiscal_year));
+                y.number(8, "fiscal_year", i64::from(p.fiscal_year));
                 y.str(8, "track", p.track.as_str());
                 y.opt_str(8, "title", p.title.as_deref());
-                y.int(8, "count", p.count);
+                y.number(8, "count", p.count);
                 y.str(8, "stage", p.stage.as_str());
             }
         }
@@ -2996,7 +2989,7 @@ impl<'a> City<'a> {
                     MeetingFormat::Unknown,
                 ][format];
                 y.item();
-                y.int(8, "number", number as i64);
+                y.number(8, "number", number as i64);
                 if self.rng.chance(0.85) {
                     y.quoted(8, "date", &day.iso());
                     let note = if matches!(format, MeetingFormat::Written) {
@@ -3004,11 +2997,11 @@ impl<'a> City<'a> {
                     } else {
                         day.ja()
                     };
-                    y.int(8, "fiscal_year", i64::from(year));
+                    y.number(8, "fiscal_year", i64::from(year));
                     y.str(8, "date_note", &note);
                 } else {
                     y.quoted(8, "date", &day.iso_month());
-                    y.int(8, "fiscal_year", i64::from(year));
+                    y.number(8, "fiscal_year", i64::from(year));
                     y.str(8, "date_note", &day.ja_month());
                 }
                 y.str(8, "format", format.as_str());
@@ -3075,7 +3068,7 @@ impl<'a> City<'a> {
         y.str(4, "management_model", center.model.as_str());
         if !matches!(center.model, ManagementModel::Unknown) {
             let since = (center.opened + self.rng.between(0, 8)).min(MAX_YEAR);
-            y.int(4, "management_since_fiscal_year", i64::from(since));
+            y.number(4, "management_since_fiscal_year", i64::from(since));
         }
         y.str(
             4,
@@ -3139,13 +3132,13 @@ fn write_activity(y: &mut Yaml, a: &Activity) {
     if let Some(date) = &a.date {
         y.quoted(8, "date", date);
     }
-    y.int(8, "fiscal_year", i64::from(a.fiscal_year));
+    y.number(8, "fiscal_year", i64::from(a.fiscal_year));
     y.opt_str(8, "label_ja", a.label_ja.as_deref());
     if let Some(n) = a.sessions {
-        y.int(8, "sessions", n);
+        y.number(8, "sessions", n);
     }
     if let Some(n) = a.participants {
-        y.int(8, "participants", n);
+        y.number(8, "participants", n);
     }
     if a.approximate {
         y.flag(8, "approximate", true);
