@@ -309,16 +309,25 @@ fn matches(haystack: &[char], needle: &[char]) -> Vec<usize> {
 
 /// The text around the first match, matches marked.
 pub fn snippet(text: &str, query: &str) -> String {
+    marked(text, query).unwrap_or_else(|| {
+        let head: String = text
+            .chars()
+            .map(|c| if c == '\n' { ' ' } else { c })
+            .take(CONTEXT * 2)
+            .collect();
+        escape_html(&head)
+    })
+}
+
+/// The text around the first match with matches marked, or `None` without a match.
+fn marked(text: &str, query: &str) -> Option<String> {
     let chars: Vec<char> = text
         .chars()
         .map(|c| if c == '\n' { ' ' } else { c })
         .collect();
     let needle: Vec<char> = query.chars().collect();
     let found = matches(&chars, &needle);
-    let Some(&first) = found.first() else {
-        let head: String = chars.iter().take(CONTEXT * 2).collect();
-        return escape_html(&head);
-    };
+    let &first = found.first()?;
     let start = first.saturating_sub(CONTEXT);
     let end = (first + needle.len() + CONTEXT).min(chars.len());
     let mut out = String::new();
@@ -342,7 +351,7 @@ pub fn snippet(text: &str, query: &str) -> String {
     if end < chars.len() {
         out.push('…');
     }
-    out
+    Some(out)
 }
 
 /// Checks a query and returns it trimmed.
@@ -497,17 +506,8 @@ pub async fn search(
         use sea_orm::FromQueryResult;
         let document = search_documents::Model::from_query_result(&row, "")?;
         let score: i64 = row.try_get("", "score")?;
-        let needle: Vec<char> = q.chars().collect();
-        let in_body = !matches(&document.body.chars().collect::<Vec<_>>(), &needle).is_empty();
         // The title is returned beside the snippet, so the snippet shows the text's match.
-        let snippet = snippet(
-            if in_body {
-                &document.body
-            } else {
-                &document.title
-            },
-            &q,
-        );
+        let snippet = marked(&document.body, &q).unwrap_or_else(|| snippet(&document.title, &q));
         hits.push(Hit {
             document,
             score: score as f64,
