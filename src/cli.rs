@@ -57,10 +57,96 @@ pub enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Create, revoke or list API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Print the GraphQL schema (SDL).
     Schema,
     /// Apply pending migrations and exit.
     Migrate,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print its secret, once: only a hash is stored.
+    Create {
+        /// Code of the municipality an editor or viewer acts for (e.g. 352063); left out for
+        /// an admin.
+        #[arg(long)]
+        municipality: Option<String>,
+        /// editor (writes the municipality's records), viewer (reads its audit trail) or admin
+        /// (every municipality).
+        #[arg(long)]
+        role: String,
+        /// Who holds the token, e.g. "Hofu citizen activities section"; shown in the audit
+        /// trail.
+        #[arg(long)]
+        label: String,
+    },
+    /// Revoke a token by its id; it stops working at once.
+    Revoke {
+        /// The id printed by `token create` and `token list`.
+        id: i32,
+    },
+    /// List tokens (ids, roles, municipalities, labels; never secrets).
+    List,
+}
+
+async fn token(database_url: &str, command: TokenCommand) -> anyhow::Result<()> {
+    let db = db::connect(database_url).await?;
+    db::migrate(&db.conn).await?;
+    match command {
+        TokenCommand::Create {
+            municipality,
+            role,
+            label,
+        } => {
+            let role: crate::domain::TokenRole = role.to_uppercase().parse().map_err(|_| {
+                anyhow::anyhow!("--role: expected editor, viewer or admin, got {role:?}")
+            })?;
+            let created =
+                crate::auth::create(&db.conn, municipality.as_deref(), role, &label).await?;
+            eprintln!(
+                "created token {} ({}, {}{}); its secret is shown only this once:",
+                created.token.id,
+                created.token.label,
+                created.token.role.to_lowercase(),
+                created
+                    .token
+                    .municipality_code
+                    .as_deref()
+                    .map(|m| format!(" of {m}"))
+                    .unwrap_or_default()
+            );
+            println!("{}", created.secret);
+        }
+        TokenCommand::Revoke { id } => {
+            let token = crate::auth::revoke(&db.conn, id).await?;
+            println!(
+                "revoked token {} ({}) at {}",
+                token.id,
+                token.label,
+                token.revoked_at.map(|t| t.to_rfc3339()).unwrap_or_default()
+            );
+        }
+        TokenCommand::List => {
+            for t in crate::auth::list(&db.conn).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    t.id,
+                    t.role.to_lowercase(),
+                    t.municipality_code.as_deref().unwrap_or("*"),
+                    t.revoked_at
+                        .map(|r| format!("revoked {}", r.to_rfc3339()))
+                        .unwrap_or_else(|| "active".to_owned()),
+                    t.label
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -82,6 +168,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("wrote {} files to {}", files.len(), out.display());
             Ok(())
         }
+        Command::Token { command } => token(&cli.database_url, command).await,
         Command::Schema => {
             print!("{}", graphql::sdl());
             Ok(())
@@ -142,6 +229,7 @@ pub async fn prepare_with(
         statements: db.statements,
         limits: std::sync::Arc::new(limits),
         metrics: std::sync::Arc::default(),
+        verified_tokens: std::sync::Arc::default(),
     })
 }
 

@@ -287,3 +287,26 @@ mod tests {
         assert!("PLAY".parse::<ProgramKind>().is_err());
     }
 }
+
+vocabulary!(
+    /// 権限: what an API token may do.
+    TokenRole {
+        /// Every municipality's records, and every change in the audit trail.
+        Admin => "ADMIN",
+        /// Writes one municipality's records and reads its audit trail.
+        Editor => "EDITOR",
+        /// Reads one municipality's audit trail; writes nothing.
+        Viewer => "VIEWER",
+    }
+);
+
+vocabulary!(
+    /// What a change did to a record.
+    ChangeOperation {
+        Create => "CREATE",
+        Update => "UPDATE",
+        Delete => "DELETE",
+        /// A whole municipality replaced by `kyodo-hub import`.
+        Import => "IMPORT",
+    }
+);

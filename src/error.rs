@@ -18,6 +18,14 @@ pub enum AppError {
     NotFound(String),
     /// An argument is malformed or out of range; the message names it → `BAD_USER_INPUT`.
     BadInput(String),
+    /// No token, or one that is malformed, unknown or revoked → `UNAUTHENTICATED`.
+    Unauthenticated(String),
+    /// The token may not do this (another municipality's record, or a viewer writing) →
+    /// `FORBIDDEN`.
+    Forbidden(String),
+    /// The record changed since the client read it (stale `version`), or a record with the
+    /// same key exists → `CONFLICT`.
+    Conflict(String),
     /// The database failed → `INTERNAL`, cause logged. (Shared because DataLoaders hand one
     /// error to every waiting resolver.)
     Db(Arc<DbErr>),
@@ -48,6 +56,9 @@ impl AppError {
         match self {
             AppError::NotFound(_) => "NOT_FOUND",
             AppError::BadInput(_) => "BAD_USER_INPUT",
+            AppError::Unauthenticated(_) => "UNAUTHENTICATED",
+            AppError::Forbidden(_) => "FORBIDDEN",
+            AppError::Conflict(_) => "CONFLICT",
             AppError::Db(_) | AppError::Internal(_) => "INTERNAL",
         }
     }
@@ -65,7 +76,11 @@ impl From<AppError> for async_graphql::Error {
                 tracing::error!(error = %format!("{:#}", e.as_ref()), "internal error");
                 "internal error".to_owned()
             }
-            AppError::NotFound(m) | AppError::BadInput(m) => m,
+            AppError::NotFound(m)
+            | AppError::BadInput(m)
+            | AppError::Unauthenticated(m)
+            | AppError::Forbidden(m)
+            | AppError::Conflict(m) => m,
         };
         let mut error = async_graphql::Error::new(message);
         let mut ext = async_graphql::ErrorExtensionValues::default();

@@ -12,9 +12,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 
+use crate::auth::Auth;
 use crate::db::StatementCounter;
+use crate::error::AppError;
 use crate::graphql::AppSchema;
-use crate::limits::{Limits, limit_error};
+use crate::limits::{Limits, ViaGet, limit_error};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -29,16 +31,27 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Counters behind `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Tokens whose secret this process has verified already.
+    pub verified_tokens: Arc<crate::auth::VerifiedTokens>,
 }
 
 pub fn router(state: AppState) -> Router {
-    let body_limit = state.limits.max_body_bytes;
+    // The tighter per-request limits are applied by `authenticate`; this one bounds every
+    // route.
+    let body_limit = state
+        .limits
+        .max_body_bytes
+        .max(state.limits.max_body_bytes_authenticated);
     let cors = cors(&state.limits.cors_origins);
     Router::new()
         .route(
             "/graphql",
-            get(graphiql)
+            get(graphql_get)
                 .post(graphql)
+                .route_layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    authenticate,
+                ))
                 .route_layer(axum::middleware::from_fn(refuse_simple_posts)),
         )
         .route("/healthz", get(healthz))
@@ -74,6 +87,7 @@ fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([
             header::CONTENT_TYPE,
+            header::AUTHORIZATION,
             HeaderName::from_static("apollo-require-preflight"),
         ])
         .max_age(Duration::from_secs(3600))
@@ -105,6 +119,75 @@ async fn refuse_simple_posts(
     next.run(request).await
 }
 
+/// Verifies a bearer token, if any, before the body is read: a request with a bad token is
+/// refused at once (401), and only a verified token earns the larger body limit.
+async fn authenticate(
+    State(state): State<AppState>,
+    mut request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let limit = match request.headers().get(header::AUTHORIZATION) {
+        None => {
+            request.extensions_mut().insert(Auth::Anonymous);
+            state.limits.max_body_bytes
+        }
+        Some(value) => {
+            let verified = match value.to_str() {
+                Ok(text) => {
+                    crate::auth::authenticate(&state.db, &state.verified_tokens, text).await
+                }
+                Err(_) => Err(AppError::Unauthenticated(
+                    "malformed Authorization header: expected `Bearer khub_<id>_<secret>`".into(),
+                )),
+            };
+            match verified {
+                Ok(principal) => {
+                    request.extensions_mut().insert(Auth::Token(principal));
+                    state.limits.max_body_bytes_authenticated
+                }
+                Err(e) => {
+                    let error = async_graphql::Error::from(e);
+                    let code = error
+                        .extensions
+                        .as_ref()
+                        .and_then(|x| x.get("code"))
+                        .map(|c| c.to_string())
+                        .unwrap_or_default();
+                    state.metrics.observe(Duration::ZERO, &[code]);
+                    return (
+                        StatusCode::UNAUTHORIZED,
+                        [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")],
+                        axum::Json(serde_json::json!({ "errors": [{
+                            "message": error.message,
+                            "extensions": { "code": "UNAUTHENTICATED" }
+                        }] })),
+                    )
+                        .into_response();
+                }
+            }
+        }
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            axum::Json(serde_json::json!({ "errors": [{
+                "message": format!("the request body is larger than {limit} bytes"),
+                "extensions": { "code": "LIMIT_EXCEEDED" }
+            }] })),
+        )
+            .into_response();
+    }
+    let (parts, body) = request.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    next.run(axum::extract::Request::from_parts(parts, body))
+        .await
+}
+
 /// A browser sends a cross-site POST without a preflight only with a "simple" content type
 /// (form or text); refusing those stops cross-site request forgery. Clients that cannot send
 /// JSON may send an `apollo-require-preflight` or `x-apollo-operation-name` header instead.
@@ -124,12 +207,49 @@ fn csrf_safe(headers: &HeaderMap) -> bool {
         || headers.contains_key("x-apollo-operation-name")
 }
 
+/// `GET /graphql`: GraphiQL for a browser, or a query (never a mutation) given in the URL,
+/// as portals send persisted queries so that caches can keep the answers.
+async fn graphql_get(
+    State(state): State<AppState>,
+    axum::Extension(client): axum::Extension<crate::ratelimit::ClientKey>,
+    axum::Extension(auth): axum::Extension<Auth>,
+    uri: axum::http::Uri,
+) -> axum::response::Response {
+    let Some(query) = uri.query().filter(|q| !q.is_empty()) else {
+        return graphiql(State(state)).await;
+    };
+    let req = match async_graphql::http::parse_query_string(query) {
+        Ok(req) => req,
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                axum::Json(serde_json::json!({ "errors": [{
+                    "message": format!("cannot read the query string: {e}"),
+                    "extensions": { "code": "BAD_USER_INPUT" }
+                }] })),
+            )
+                .into_response();
+        }
+    };
+    execute(state, req.data(ViaGet), client, auth).await
+}
+
 async fn graphql(
     State(state): State<AppState>,
     axum::Extension(client): axum::Extension<crate::ratelimit::ClientKey>,
+    axum::Extension(auth): axum::Extension<Auth>,
     req: GraphQLRequest,
 ) -> axum::response::Response {
-    let req = req.into_inner().data(client);
+    execute(state, req.into_inner(), client, auth).await
+}
+
+async fn execute(
+    state: AppState,
+    req: async_graphql::Request,
+    client: crate::ratelimit::ClientKey,
+    auth: Auth,
+) -> axum::response::Response {
+    let req = req.data(client).data(auth);
     let started = Instant::now();
     let operation = req.operation_name.clone().unwrap_or_else(|| "-".to_owned());
     let timeout = Duration::from_secs(state.limits.request_timeout_secs);
@@ -158,7 +278,19 @@ async fn graphql(
             .get(crate::ratelimit::RETRY_AFTER)
             .map(|v| v.to_string())
     });
+    let allow = response.errors.iter().find_map(|e| {
+        e.extensions
+            .as_ref()?
+            .get(crate::limits::ALLOW)
+            .map(|v| v.to_string().trim_matches('"').to_owned())
+    });
     let mut http = GraphQLResponse::from(response).into_response();
+    if let Some(allow) = allow {
+        *http.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+        if let Ok(v) = axum::http::HeaderValue::from_str(&allow) {
+            http.headers_mut().insert(header::ALLOW, v);
+        }
+    }
     if let Some(seconds) = retry_after {
         *http.status_mut() = StatusCode::TOO_MANY_REQUESTS;
         if let Ok(v) = axum::http::HeaderValue::from_str(&seconds) {

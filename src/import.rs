@@ -43,9 +43,14 @@ pub async fn import(db: &DatabaseConnection, ds: &Dataset) -> anyhow::Result<Imp
         summary.metrics = m.metrics.len();
     }
     for (file, m) in &ds.municipalities {
+        let replaced = municipalities::Entity::find_by_id(m.municipality.code.clone())
+            .one(&txn)
+            .await?
+            .is_some();
         write_municipality(&txn, m)
             .await
             .with_context(|| format!("{file}: cannot be written"))?;
+        audit_import(&txn, file, m, replaced).await?;
         summary.municipalities.push(m.municipality.slug.clone());
     }
     if let Some(r) = &ds.regions {
@@ -56,6 +61,40 @@ pub async fn import(db: &DatabaseConnection, ds: &Dataset) -> anyhow::Result<Imp
     }
     txn.commit().await?;
     Ok(summary)
+}
+
+/// Records in the audit trail that a whole municipality was written from a file: edits made
+/// through the API before are replaced, and the trail must say when and by what.
+async fn audit_import(
+    db: &impl ConnectionTrait,
+    file: &str,
+    m: &dataset::MunicipalityFile,
+    replaced: bool,
+) -> anyhow::Result<()> {
+    let now = Utc::now();
+    let code = &m.municipality.code;
+    entity::changes::ActiveModel {
+        id: NotSet,
+        at: Set(now),
+        token_id: Set(None),
+        actor: Set("kyodo-hub import".to_owned()),
+        actor_role: Set("CLI".to_owned()),
+        actor_municipality_code: Set(None),
+        municipality_code: Set(code.clone()),
+        entity: Set("Municipality".to_owned()),
+        record_id: Set(code.parse().with_context(|| format!("{file}: code {code:?}"))?),
+        operation: Set(crate::domain::ChangeOperation::Import.as_str().to_owned()),
+        before: Set(None),
+        after: Set(Some(
+            serde_json::json!({ "file": file, "nameJa": m.municipality.name_ja, "replaced": replaced })
+                .to_string(),
+        )),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(())
 }
 
 /// Fills an empty database with the bundled dataset; leaves a filled one alone. Returns whether
@@ -315,6 +354,7 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
             label_ja: Set(o.label_ja.clone()),
             note: Set(o.note.clone()),
             source_id: Set(source_of(&o.source)),
+            version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
         });
@@ -336,6 +376,7 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
             note: Set(p.note.clone()),
             source_id: Set(source_of(&p.source)),
             position: Set(pos(i)),
+            version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
         }
@@ -362,6 +403,7 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
                 speakers: Set(json(&a.speakers)),
                 note: Set(a.note.clone()),
                 position: Set(pos(j)),
+                version: Set(1),
                 created_at: Set(now),
                 updated_at: Set(now),
             });
@@ -383,6 +425,7 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
                     .to_owned()),
                 note: Set(pr.note.clone()),
                 position: Set(pos(j)),
+                version: Set(1),
                 created_at: Set(now),
                 updated_at: Set(now),
             });
@@ -406,6 +449,7 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
             note: Set(b.note.clone()),
             source_id: Set(source_of(&b.source)),
             position: Set(pos(i)),
+            version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
         }
@@ -439,6 +483,7 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
                 format: Set(mt.format.as_str().to_owned()),
                 note: Set(mt.note.clone()),
                 position: Set(pos(j)),
+                version: Set(1),
                 created_at: Set(now),
                 updated_at: Set(now),
             }
@@ -490,6 +535,7 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
             note: Set(c.note.clone()),
             source_id: Set(source_of(&c.source)),
             position: Set(pos(i)),
+            version: Set(1),
             created_at: Set(now),
             updated_at: Set(now),
         }
@@ -619,6 +665,7 @@ async fn write_plan(
                         phase: Set(SchedulePhase::from_label(&s.label_ja).as_str().to_owned()),
                         label_ja: Set(s.label_ja.clone()),
                         position: Set(pos(si)),
+                        version: Set(1),
                         created_at: Set(now),
                         updated_at: Set(now),
                     });
@@ -692,6 +739,7 @@ async fn write_plan(
                 label_ja: Set(v.label_ja.clone()),
                 note: Set(v.note.clone()),
                 position: Set(pos(vi)),
+                version: Set(1),
                 created_at: Set(now),
                 updated_at: Set(now),
             });

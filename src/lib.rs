@@ -8,6 +8,7 @@
 //! - [`generate`] writes a synthetic national dataset for benchmarks;
 //! - [`http`] is the axum router, [`cli`] the commands.
 
+pub mod auth;
 pub mod cli;
 pub mod codes;
 pub mod compare;
@@ -23,6 +24,10 @@ pub mod http;
 pub mod import;
 pub mod limits;
 pub mod metrics;
+pub mod observation_csv;
 pub mod ratelimit;
+pub mod records;
 pub mod search;
 pub mod stats;
+pub mod validate;
+pub mod write;

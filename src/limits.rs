@@ -28,6 +28,10 @@ pub struct Limits {
     /// Largest request body, in bytes.
     #[arg(long, env = "KYODO_HUB_MAX_BODY_BYTES", default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,
+    /// Largest request body with an API token (verified before the body is read), in bytes:
+    /// room for `importObservations` CSV files.
+    #[arg(long, env = "KYODO_HUB_MAX_BODY_BYTES_AUTHENTICATED", default_value_t = 4 * 1024 * 1024)]
+    pub max_body_bytes_authenticated: usize,
     /// Longest a request may run, in seconds.
     #[arg(long, env = "KYODO_HUB_REQUEST_TIMEOUT", default_value_t = 10)]
     pub request_timeout_secs: u64,
@@ -61,6 +65,7 @@ impl Default for Limits {
             max_aliases: 30,
             max_root_fields: 20,
             max_body_bytes: 64 * 1024,
+            max_body_bytes_authenticated: 4 * 1024 * 1024,
             request_timeout_secs: 10,
             production: false,
             cors_origins: Vec::new(),
@@ -71,6 +76,13 @@ impl Default for Limits {
         }
     }
 }
+
+/// Marks a request that came as `GET /graphql?query=…`.
+#[derive(Clone, Copy, Debug)]
+pub struct ViaGet;
+
+/// Extension key telling the HTTP layer to answer 405 with this `Allow` header.
+pub const ALLOW: &str = "allow";
 
 /// A refusal with `extensions.code = LIMIT_EXCEEDED`.
 pub fn limit_error(message: String) -> ServerError {
@@ -146,6 +158,22 @@ impl Extension for DocumentLimits {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
+        // A GET must not change anything: caches, prefetchers and links replay GETs.
+        if ctx.data_opt::<ViaGet>().is_some()
+            && doc
+                .operations
+                .iter()
+                .any(|(_, op)| op.node.ty == async_graphql::parser::types::OperationType::Mutation)
+        {
+            let mut e = coded_error(
+                "BAD_USER_INPUT",
+                "mutations are accepted over POST only".into(),
+            );
+            if let Some(ext) = e.extensions.as_mut() {
+                ext.set(ALLOW, "POST");
+            }
+            return Err(e);
+        }
         let aliases: usize = doc
             .operations
             .iter()

@@ -3,8 +3,10 @@
 
 pub mod activities;
 pub mod agenda_items;
+pub mod api_tokens;
 pub mod bodies;
 pub mod body_years;
+pub mod changes;
 pub mod indicator_values;
 pub mod indicators;
 pub mod measures;

@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "programs")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -23,6 +23,8 @@ pub struct Model {
     pub note: Option<String>,
     pub source_id: Option<i32>,
     pub position: i32,
+    /// Optimistic concurrency: raised by one on every update through the API.
+    pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -2,7 +2,7 @@
 
 use sea_orm::entity::prelude::*;
 
-#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "schedule_entries")]
 pub struct Model {
     #[sea_orm(primary_key)]
@@ -12,6 +12,8 @@ pub struct Model {
     pub phase: String,
     pub label_ja: String,
     pub position: i32,
+    /// Optimistic concurrency: raised by one on every update through the API.
+    pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

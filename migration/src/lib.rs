@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261121_000001_create_tables;
 mod m20261121_000002_create_search_documents;
+mod m20261121_000003_add_tokens_changes_versions;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261121_000001_create_tables::Migration),
             Box::new(m20261121_000002_create_search_documents::Migration),
+            Box::new(m20261121_000003_add_tokens_changes_versions::Migration),
         ]
     }
 }

@@ -1,8 +1,10 @@
 //! The GraphQL schema: types, loaders and the root query, assembled by [`build_schema`].
 
+pub mod changes;
 pub mod crosscity;
 pub mod ids;
 pub mod loaders;
+pub mod mutation;
 pub mod query;
 pub mod scalars;
 pub mod types;
@@ -13,9 +15,7 @@ use async_graphql::extensions::apollo_persisted_queries::{
     ApolloPersistedQueries, LruCacheStorage,
 };
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest};
-use async_graphql::{
-    EmptyMutation, EmptySubscription, MergedObject, Response, Schema, SchemaBuilder,
-};
+use async_graphql::{EmptySubscription, MergedObject, Response, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::limits::{DocumentLimits, Limits};
@@ -23,11 +23,15 @@ use crate::limits::{DocumentLimits, Limits};
 /// The root query: each municipality's records, and questions across municipalities.
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(query::Query, crosscity::CrossCityQuery);
+pub struct QueryRoot(
+    query::Query,
+    crosscity::CrossCityQuery,
+    changes::ChangesQuery,
+);
 // `query::Query` holds one city's records, `crosscity::CrossCityQuery` the comparisons; the
 // root is named `Query` because federation composes on that name.
 
-pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<QueryRoot, mutation::Mutation, EmptySubscription>;
 
 /// The connection pool the schema serves.
 pub(crate) fn db<'a>(ctx: &async_graphql::Context<'a>) -> &'a DatabaseConnection {
@@ -40,8 +44,8 @@ pub(crate) fn loaders<'a>(ctx: &async_graphql::Context<'a>) -> &'a loaders::Load
 }
 
 /// The schema without data, for exporting its SDL.
-pub fn schema_builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+pub fn schema_builder() -> SchemaBuilder<QueryRoot, mutation::Mutation, EmptySubscription> {
+    Schema::build(QueryRoot::default(), mutation::Mutation, EmptySubscription)
         .enable_federation()
         .extension(ErrorCodes)
 }
@@ -50,6 +54,7 @@ pub fn schema_builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscrip
 pub fn build_schema(db: DatabaseConnection, limits: &Limits) -> anyhow::Result<AppSchema> {
     let mut builder = schema_builder()
         .data(loaders::Loaders::new(&db))
+        .data(crate::write::WriteLock::for_connection(&db))
         .data(db)
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)

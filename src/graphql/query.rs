@@ -269,3 +269,32 @@ fn entity_pk(id: &ID, type_name: &str) -> Option<i32> {
         _ => None,
     }
 }
+
+/// A municipality named by code, slug or global id, as its code; `NOT_FOUND` naming `field`
+/// if the hub does not have it.
+pub(crate) async fn resolve_municipality(
+    db: &impl sea_orm::ConnectionTrait,
+    field: &str,
+    value: &str,
+) -> AppResult<String> {
+    let value = value.trim();
+    let by_code = match ids::decode(value) {
+        Some((t, code)) if t == "Municipality" => Some(code),
+        _ if value.len() == 6 && value.bytes().all(|b| b.is_ascii_digit()) => {
+            Some(value.to_owned())
+        }
+        _ => None,
+    };
+    let found = match by_code {
+        Some(code) => municipalities::Entity::find_by_id(code).one(db).await?,
+        None => {
+            municipalities::Entity::find()
+                .filter(municipalities::Column::Slug.eq(value))
+                .one(db)
+                .await?
+        }
+    };
+    found
+        .map(|m| m.code)
+        .ok_or_else(|| AppError::NotFound(format!("{field}: no municipality {value:?} in the hub")))
+}

@@ -822,6 +822,13 @@ pub struct ScheduleEntry(pub schedule_entries::Model);
 
 #[Object]
 impl ScheduleEntry {
+    async fn id(&self) -> ID {
+        ids::encode("ScheduleEntry", self.0.id)
+    }
+    /// Raised by one on every update; send it back with an update to detect a concurrent one.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     async fn fiscal_year(&self) -> FiscalYear {
         FiscalYear(self.0.fiscal_year)
     }
@@ -955,6 +962,17 @@ pub fn progress(values: &[indicator_values::Model]) -> Option<f64> {
 
 #[Object]
 impl IndicatorValue {
+    async fn id(&self) -> ID {
+        ids::encode("IndicatorValue", self.0.id)
+    }
+    /// Baseline (現状値), target (目標値) or observed (実績値).
+    async fn kind(&self) -> AppResult<IndicatorValueKind> {
+        vocab(&self.0.kind)
+    }
+    /// Raised by one on every update; send it back with an update to detect a concurrent one.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     async fn fiscal_year(&self) -> FiscalYear {
         FiscalYear(self.0.fiscal_year)
     }
@@ -1004,6 +1022,10 @@ impl Observation {
     async fn id(&self) -> ID {
         ids::encode("Observation", self.0.id)
     }
+    /// Raised by one on every update; send it back with an update to detect a concurrent one.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     async fn municipality(&self, ctx: &Context<'_>) -> AppResult<Municipality> {
         municipality_of(ctx, &self.0.municipality_code).await
     }
@@ -1047,6 +1069,10 @@ pub struct Program(pub programs::Model);
 impl Program {
     async fn id(&self) -> ID {
         ids::encode("Program", self.0.id)
+    }
+    /// Raised by one on every update; send it back with an update to detect a concurrent one.
+    async fn version(&self) -> i32 {
+        self.0.version
     }
     async fn kind(&self) -> AppResult<ProgramKind> {
         vocab(&self.0.kind)
@@ -1096,6 +1122,10 @@ pub struct Activity(pub activities::Model);
 impl Activity {
     async fn id(&self) -> ID {
         ids::encode("Activity", self.0.id)
+    }
+    /// Raised by one on every update; send it back with an update to detect a concurrent one.
+    async fn version(&self) -> i32 {
+        self.0.version
     }
     async fn title(&self) -> &str {
         &self.0.title
@@ -1157,6 +1187,10 @@ impl Proposal {
     async fn id(&self) -> ID {
         ids::encode("Proposal", self.0.id)
     }
+    /// Raised by one on every update; send it back with an update to detect a concurrent one.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     async fn fiscal_year(&self) -> FiscalYear {
         FiscalYear(self.0.fiscal_year)
     }
@@ -1190,6 +1224,10 @@ pub struct BodyYear(pub body_years::Model);
 impl Body {
     async fn id(&self) -> ID {
         ids::encode("Body", self.0.id)
+    }
+    /// Raised by one on every update; send it back with an update to detect a concurrent one.
+    async fn version(&self) -> i32 {
+        self.0.version
     }
     async fn kind(&self) -> AppResult<BodyKind> {
         vocab(&self.0.kind)
@@ -1261,6 +1299,10 @@ impl Meeting {
     async fn id(&self) -> ID {
         ids::encode("Meeting", self.0.id)
     }
+    /// Raised by one on every update; send it back with an update to detect a concurrent one.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
     async fn body(&self, ctx: &Context<'_>) -> AppResult<Body> {
         one(&loaders(ctx).body, self.0.body_id)
             .await?
@@ -1301,6 +1343,10 @@ pub struct SupportCenter(pub support_centers::Model);
 impl SupportCenter {
     async fn id(&self) -> ID {
         ids::encode("SupportCenter", self.0.id)
+    }
+    /// Raised by one on every update; send it back with an update to detect a concurrent one.
+    async fn version(&self) -> i32 {
+        self.0.version
     }
     async fn name_ja(&self) -> &str {
         &self.0.name_ja

@@ -234,6 +234,104 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// Creates an API token as `kyodo-hub token create` does and returns its secret.
+    pub async fn token(&self, municipality: Option<&str>, role: &str, label: &str) -> String {
+        let role = role.parse().expect("role");
+        kyodo_hub::auth::create(&self.db, municipality, role, label)
+            .await
+            .expect("create token")
+            .secret
+    }
+
+    /// POSTs an operation with `Authorization: Bearer <token>`; returns status and body.
+    pub async fn post_as(&self, token: &str, query: &str, variables: Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .bearer_auth(token)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON body"))
+    }
+
+    /// The `data` of an operation, sent with a token, that must succeed.
+    pub async fn data_as(&self, token: &str, query: &str, variables: Value) -> Value {
+        let (status, body) = self.post_as(token, query, variables).await;
+        assert_eq!(status, 200, "HTTP {status}: {body:#}");
+        assert!(
+            body.get("errors").is_none(),
+            "unexpected errors: {:#}",
+            body["errors"]
+        );
+        body["data"].clone()
+    }
+
+    /// The first error of an operation, sent with a token, that must fail: (code, message).
+    pub async fn error_as(&self, token: &str, query: &str, variables: Value) -> (String, String) {
+        let (_, body) = self.post_as(token, query, variables).await;
+        let e = &body["errors"][0];
+        assert!(e.is_object(), "expected an error, got {body:#}");
+        (
+            e["extensions"]["code"].as_str().unwrap_or("").to_owned(),
+            e["message"].as_str().unwrap_or("").to_owned(),
+        )
+    }
+
+    /// A fingerprint of everything the API writes: row counts, version sums and the audit
+    /// trail's length. Equal fingerprints mean nothing was written in between.
+    pub async fn fingerprint(&self) -> Vec<(String, i64)> {
+        use sea_orm::{ConnectionTrait, Statement};
+        let mut out = Vec::new();
+        for table in [
+            "observations",
+            "indicator_values",
+            "programs",
+            "activities",
+            "proposals",
+            "bodies",
+            "meetings",
+            "support_centers",
+            "schedule_entries",
+        ] {
+            let sql = format!(
+                "SELECT CAST(COUNT(*) AS BIGINT) AS n, CAST(COALESCE(SUM(version), 0) AS BIGINT) AS v FROM {table}"
+            );
+            let row = self
+                .db
+                .query_one_raw(Statement::from_string(self.db.get_database_backend(), sql))
+                .await
+                .expect("count")
+                .expect("row");
+            out.push((
+                format!("{table} rows"),
+                row.try_get::<i64>("", "n").expect("n"),
+            ));
+            out.push((
+                format!("{table} versions"),
+                row.try_get::<i64>("", "v").expect("v"),
+            ));
+        }
+        for table in ["changes", "agenda_items", "search_documents"] {
+            let sql = format!("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM {table}");
+            let row = self
+                .db
+                .query_one_raw(Statement::from_string(self.db.get_database_backend(), sql))
+                .await
+                .expect("count")
+                .expect("row");
+            out.push((
+                format!("{table} rows"),
+                row.try_get::<i64>("", "n").expect("n"),
+            ));
+        }
+        out
+    }
+}
+
 /// Finds the one element of a JSON array whose `key` equals `value`.
 pub fn find<'a>(list: &'a Value, key: &str, value: impl Into<Value>) -> &'a Value {
     let value = value.into();

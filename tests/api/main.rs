@@ -14,3 +14,4 @@ mod limits;
 mod loaders;
 mod scaleout;
 mod schema;
+mod writes;
