@@ -79,13 +79,13 @@ fn parse(text: Option<&str>) -> Option<Json<serde_json::Value>> {
 #[Object]
 impl ChangesQuery {
     /// The audit trail, oldest first. Needs a token: admins see every municipality's changes
-    /// (all of them when `municipality` is left out), editors and viewers their own's.
+    /// (all of them when `municipality`, a code or slug, is left out), editors and viewers
+    /// their own's. `since` keeps the changes made at or after that time.
     async fn changes(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "Code or slug of the municipality whose records changed.")]
         municipality: Option<ID>,
-        #[graphql(desc = "Only changes at or after this time.")] since: Option<DateTime<Utc>>,
+        since: Option<DateTime<Utc>>,
         first: Option<i32>,
         after: Option<String>,
     ) -> AppResult<Connection<String, Change, TotalCount>> {

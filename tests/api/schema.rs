@@ -45,6 +45,11 @@ fn the_contract_names_exist() {
         "enum MeetingFormat",
         "scalar Date",
         "interface Node",
+        "type Mutation {",
+        "upsertObservation(input: ObservationInput!): Observation!",
+        "changes(municipality: ID, since: DateTime, first: Int, after: String): ChangeConnection!",
+        "scalar DateTime",
+        "scalar JSON",
     ] {
         assert!(sdl.contains(needle), "SDL lacks {needle:?}");
     }
@@ -70,6 +75,8 @@ fn the_contract_names_exist() {
         "SupportCenter",
         "Source",
         "ProgramConnection",
+        "Change",
+        "ChangeConnection",
     ] {
         let needle = format!("type {type_name} ");
         assert!(sdl.contains(&needle), "SDL lacks type {type_name}");

@@ -1244,3 +1244,141 @@ db_tests!(
     fifty_concurrent_writers_are_all_accounted_for,
     mutations_over_get_are_refused_with_405,
 );
+
+/// Runs the real binary on the test's database: (exit success, stdout, stderr).
+fn cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kyodo-hub"))
+        .args(args)
+        .env("DATABASE_URL", &app.test_db.url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run kyodo-hub");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+async fn tokens_are_created_listed_and_revoked_on_the_command_line(b: Backend) {
+    // Arrange
+    let app = TestApp::spawn(&b).await;
+
+    // Act: create as the issue spells it.
+    let (ok, secret, stderr) = cli(
+        &app,
+        &[
+            "token",
+            "create",
+            "--municipality",
+            HOFU,
+            "--role",
+            "editor",
+            "--label",
+            "Hofu citizen activities section",
+        ],
+    );
+
+    // Assert: the secret works, and only its hash is stored.
+    assert!(ok, "{stderr}");
+    assert!(secret.starts_with("khub_"), "{secret}");
+    assert!(stderr.contains("shown only this once"), "{stderr}");
+    app.data_as(
+        &secret,
+        UPSERT,
+        json!({ "i": { "municipality": HOFU, "metric": "promotion_officers", "fiscalYear": 2030, "value": 1 } }),
+    )
+    .await;
+    let stored = kyodo_hub::auth::list(&app.db).await.expect("list");
+    assert_eq!(stored.len(), 1);
+    assert!(
+        stored[0].secret_hash.starts_with("$argon2id$"),
+        "{}",
+        stored[0].secret_hash
+    );
+    assert!(
+        !stored[0]
+            .secret_hash
+            .contains(secret.rsplit('_').next().unwrap_or(""))
+    );
+
+    let id = stored[0].id.to_string();
+    let (ok, listed, _) = cli(&app, &["token", "list"]);
+    assert!(
+        ok && listed.contains("editor\t352063\tactive\tHofu citizen activities section"),
+        "{listed}"
+    );
+    let (ok, out, stderr) = cli(&app, &["token", "revoke", &id]);
+    assert!(ok && out.contains("revoked token"), "{out} {stderr}");
+    let (status, _) = app
+        .post_as(&secret, "{ metrics { code } }", json!({}))
+        .await;
+    assert_eq!(status, 401, "a revoked token stops at once");
+
+    // Bad requests are named.
+    for (args, expected) in [
+        (
+            vec!["token", "create", "--role", "editor", "--label", "x"],
+            "--municipality: an editor token needs",
+        ),
+        (
+            vec![
+                "token",
+                "create",
+                "--municipality",
+                "999999",
+                "--role",
+                "viewer",
+                "--label",
+                "x",
+            ],
+            "no municipality with code \"999999\"",
+        ),
+        (
+            vec![
+                "token",
+                "create",
+                "--municipality",
+                HOFU,
+                "--role",
+                "admin",
+                "--label",
+                "x",
+            ],
+            "leave it out",
+        ),
+        (
+            vec![
+                "token",
+                "create",
+                "--municipality",
+                HOFU,
+                "--role",
+                "owner",
+                "--label",
+                "x",
+            ],
+            "--role: expected editor, viewer or admin",
+        ),
+        (
+            vec![
+                "token",
+                "create",
+                "--municipality",
+                HOFU,
+                "--role",
+                "editor",
+                "--label",
+                " ",
+            ],
+            "--label",
+        ),
+        (vec!["token", "revoke", "4242"], "no token with id 4242"),
+    ] {
+        let (ok, _, stderr) = cli(&app, &args);
+        assert!(!ok, "{args:?} succeeded");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
+
+db_tests!(tokens_are_created_listed_and_revoked_on_the_command_line);
