@@ -15,7 +15,7 @@ const UPSERT: &str = "mutation($i: ObservationInput!) { upsertObservation(input:
 const UPDATE_OBSERVATION: &str = "mutation($i: UpdateObservationInput!) { updateObservation(input: $i) { id version value note } }";
 const DELETE_OBSERVATION: &str =
     "mutation($id: ID!, $v: Int) { deleteObservation(id: $id, version: $v) { id } }";
-const CHANGES: &str = "query($m: ID, $first: Int, $after: String) { changes(municipality: $m, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { operation entity recordId actor actorRole tokenId municipalityCode before after } } } }";
+const CHANGES: &str = "query($m: ID, $first: Int, $after: String) { changes(municipality: $m, first: $first, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { at operation entity recordId actor actorRole tokenId municipalityCode before after } } } }";
 
 async fn hofu_observation(app: &TestApp, metric: &str, year: i32) -> Option<Value> {
     let data = app
@@ -165,6 +165,17 @@ async fn an_editor_keeps_its_numbers_current_and_every_change_is_traced(b: Backe
     assert_eq!(changes[4]["before"]["version"], 3);
     assert_eq!(changes[4]["after"], Value::Null);
     assert!(changes.iter().all(|c| c["municipalityCode"] == HOFU));
+    let since = app
+        .data_as(
+            &token,
+            "query($s: DateTime) { changes(since: $s) { totalCount } }",
+            json!({ "s": changes[1]["at"] }),
+        )
+        .await;
+    assert_eq!(
+        since["changes"]["totalCount"], 4,
+        "since keeps the API's four changes"
+    );
 }
 
 /// Global ids of one record of each kind, taken from a municipality.
