@@ -182,14 +182,7 @@ where
         .one(w.txn())
         .await?
         .ok_or_else(|| AppError::NotFound(format!("{}: no record with this id", E::NAME)))?;
-    let owner = E::owner_of(w.txn(), &model).await?;
-    w.authorize(&owner)?;
-    let before = E::audit_json(w.txn(), &model).await?;
-    Ok(Loaded {
-        model,
-        owner,
-        before,
-    })
+    loaded::<E>(w, model).await
 }
 
 /// As [`load`], for a record the caller has fetched already (e.g. many at once).

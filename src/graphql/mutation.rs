@@ -164,10 +164,24 @@ pub struct Deleted {
     pub id: ID,
 }
 
-fn deleted(type_name: &str, id: i32) -> Deleted {
-    Deleted {
-        id: ids::encode(type_name, id),
-    }
+/// Deletes record `id` of `E` in its own transaction (see [`write::delete`]).
+async fn delete_record<E: write::Record>(
+    ctx: &Context<'_>,
+    id: &ID,
+    version: Option<i32>,
+) -> AppResult<Deleted>
+where
+    E::Model: serde::Serialize + sea_orm::IntoActiveModel<E::ActiveModel> + Sync,
+    E::ActiveModel: sea_orm::ActiveModelTrait<Entity = E> + Send,
+{
+    let mut w = begin(ctx).await?;
+    let id = record_id("id", id, E::NAME)?;
+    let loaded = write::load::<E>(&w, id).await?;
+    write::delete::<E>(&mut w, loaded, version).await?;
+    w.commit().await?;
+    Ok(Deleted {
+        id: ids::encode(E::NAME, id),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -473,6 +487,37 @@ async fn write_agenda(w: &Writer, meeting: i32, agenda: Vec<String>) -> AppResul
     Ok(())
 }
 
+/// The date and fiscal year of an activity or meeting after an update: whichever of the two
+/// the update changes, they must agree afterwards. Returns the date to write (unset when the
+/// update leaves it) and the fiscal year.
+fn dated(
+    date: &MaybeUndefined<String>,
+    fiscal_year: Option<FiscalYear>,
+    current_date: Option<&str>,
+    current_year: i32,
+) -> AppResult<(ActiveValue<Option<String>>, i32)> {
+    let (new_date, given_year) = match date {
+        MaybeUndefined::Undefined => (
+            current_date
+                .map(|d| v::partial_date("input.date", d))
+                .transpose()?,
+            Some(fiscal_year.map_or(current_year, |y| y.0)),
+        ),
+        MaybeUndefined::Null => (None, fiscal_year.map(|y| y.0)),
+        MaybeUndefined::Value(d) => (
+            Some(v::partial_date("input.date", d)?),
+            fiscal_year.map(|y| y.0),
+        ),
+    };
+    let year = v::fiscal_year_of("input.fiscalYear", given_year, new_date.as_ref())?;
+    let write = if date.is_undefined() {
+        NotSet
+    } else {
+        Set(new_date.map(|d| d.0))
+    };
+    Ok((write, year))
+}
+
 fn position(n: u64) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
@@ -589,12 +634,7 @@ impl Mutation {
         id: ID,
         version: Option<i32>,
     ) -> AppResult<Deleted> {
-        let mut w = begin(ctx).await?;
-        let id = record_id("id", &id, "Observation")?;
-        let loaded = write::load::<observations::Entity>(&w, id).await?;
-        write::delete::<observations::Entity>(&mut w, loaded, version).await?;
-        w.commit().await?;
-        Ok(deleted("Observation", id))
+        delete_record::<observations::Entity>(ctx, &id, version).await
     }
 
     /// Creates or replaces many observations from CSV, all or nothing. The header names the
@@ -697,12 +737,7 @@ impl Mutation {
         id: ID,
         version: Option<i32>,
     ) -> AppResult<Deleted> {
-        let mut w = begin(ctx).await?;
-        let id = record_id("id", &id, "IndicatorValue")?;
-        let loaded = write::load::<indicator_values::Entity>(&w, id).await?;
-        write::delete::<indicator_values::Entity>(&mut w, loaded, version).await?;
-        w.commit().await?;
-        Ok(deleted("IndicatorValue", id))
+        delete_record::<indicator_values::Entity>(ctx, &id, version).await
     }
 
     async fn create_program(
@@ -784,12 +819,7 @@ impl Mutation {
         id: ID,
         version: Option<i32>,
     ) -> AppResult<Deleted> {
-        let mut w = begin(ctx).await?;
-        let id = record_id("id", &id, "Program")?;
-        let loaded = write::load::<programs::Entity>(&w, id).await?;
-        write::delete::<programs::Entity>(&mut w, loaded, version).await?;
-        w.commit().await?;
-        Ok(deleted("Program", id))
+        delete_record::<programs::Entity>(ctx, &id, version).await
     }
 
     async fn create_activity(
@@ -857,25 +887,12 @@ impl Mutation {
         let id = record_id("input.id", &input.id, "Activity")?;
         let loaded = write::load::<activities::Entity>(&w, id).await?;
         // The date and the fiscal year must agree after the change, whichever of them it makes.
-        let date = match &input.date {
-            MaybeUndefined::Undefined => loaded
-                .model
-                .date
-                .as_deref()
-                .map(|d| v::partial_date("input.date", d))
-                .transpose()?,
-            MaybeUndefined::Null => None,
-            MaybeUndefined::Value(d) => Some(v::partial_date("input.date", d)?),
-        };
-        let given_year = input
-            .fiscal_year
-            .map(|y| y.0)
-            .or(if input.date.is_undefined() {
-                Some(loaded.model.fiscal_year)
-            } else {
-                None
-            });
-        let fiscal_year = v::fiscal_year_of("input.fiscalYear", given_year, date.as_ref())?;
+        let (date, fiscal_year) = dated(
+            &input.date,
+            input.fiscal_year,
+            loaded.model.date.as_deref(),
+            loaded.model.fiscal_year,
+        )?;
         let count = |field: &str, n: MaybeUndefined<i32>| -> AppResult<ActiveValue<Option<i32>>> {
             Ok(match n {
                 MaybeUndefined::Undefined => NotSet,
@@ -885,11 +902,7 @@ impl Mutation {
         };
         let am = activities::ActiveModel {
             title: patch_required("input.title", input.title, MAX_TITLE)?,
-            date: if input.date.is_undefined() {
-                NotSet
-            } else {
-                Set(date.map(|d| d.0))
-            },
+            date,
             fiscal_year: Set(fiscal_year),
             label_ja: patch_text("input.labelJa", input.label_ja, MAX_LABEL)?,
             sessions: count("input.sessions", input.sessions)?,
@@ -918,12 +931,7 @@ impl Mutation {
         id: ID,
         version: Option<i32>,
     ) -> AppResult<Deleted> {
-        let mut w = begin(ctx).await?;
-        let id = record_id("id", &id, "Activity")?;
-        let loaded = write::load::<activities::Entity>(&w, id).await?;
-        write::delete::<activities::Entity>(&mut w, loaded, version).await?;
-        w.commit().await?;
-        Ok(deleted("Activity", id))
+        delete_record::<activities::Entity>(ctx, &id, version).await
     }
 
     async fn create_proposal(
@@ -989,12 +997,7 @@ impl Mutation {
         id: ID,
         version: Option<i32>,
     ) -> AppResult<Deleted> {
-        let mut w = begin(ctx).await?;
-        let id = record_id("id", &id, "Proposal")?;
-        let loaded = write::load::<proposals::Entity>(&w, id).await?;
-        write::delete::<proposals::Entity>(&mut w, loaded, version).await?;
-        w.commit().await?;
-        Ok(deleted("Proposal", id))
+        delete_record::<proposals::Entity>(ctx, &id, version).await
     }
 
     async fn create_body(&self, ctx: &Context<'_>, input: CreateBodyInput) -> AppResult<Body> {
@@ -1076,12 +1079,7 @@ impl Mutation {
         id: ID,
         version: Option<i32>,
     ) -> AppResult<Deleted> {
-        let mut w = begin(ctx).await?;
-        let id = record_id("id", &id, "Body")?;
-        let loaded = write::load::<bodies::Entity>(&w, id).await?;
-        write::delete::<bodies::Entity>(&mut w, loaded, version).await?;
-        w.commit().await?;
-        Ok(deleted("Body", id))
+        delete_record::<bodies::Entity>(ctx, &id, version).await
     }
 
     /// Creates a meeting of a body, with its agenda.
@@ -1163,36 +1161,19 @@ impl Mutation {
                 loaded.model.version, input.version
             )));
         }
-        let date = match &input.date {
-            MaybeUndefined::Undefined => loaded
-                .model
-                .date
-                .as_deref()
-                .map(|d| v::partial_date("input.date", d))
-                .transpose()?,
-            MaybeUndefined::Null => None,
-            MaybeUndefined::Value(d) => Some(v::partial_date("input.date", d)?),
-        };
-        let given_year = input
-            .fiscal_year
-            .map(|y| y.0)
-            .or(if input.date.is_undefined() {
-                Some(loaded.model.fiscal_year)
-            } else {
-                None
-            });
-        let fiscal_year = v::fiscal_year_of("input.fiscalYear", given_year, date.as_ref())?;
+        let (date, fiscal_year) = dated(
+            &input.date,
+            input.fiscal_year,
+            loaded.model.date.as_deref(),
+            loaded.model.fiscal_year,
+        )?;
         let am = meetings::ActiveModel {
             number: match input.number {
                 MaybeUndefined::Undefined => NotSet,
                 MaybeUndefined::Null => Set(None),
                 MaybeUndefined::Value(n) => Set(Some(v::count("input.number", n)?)),
             },
-            date: if input.date.is_undefined() {
-                NotSet
-            } else {
-                Set(date.map(|d| d.0))
-            },
+            date,
             fiscal_year: Set(fiscal_year),
             date_note: patch_text("input.dateNote", input.date_note, MAX_TEXT)?,
             format: patch(input.format.map(|f| f.as_str().to_owned())),
@@ -1214,12 +1195,7 @@ impl Mutation {
         id: ID,
         version: Option<i32>,
     ) -> AppResult<Deleted> {
-        let mut w = begin(ctx).await?;
-        let id = record_id("id", &id, "Meeting")?;
-        let loaded = write::load::<meetings::Entity>(&w, id).await?;
-        write::delete::<meetings::Entity>(&mut w, loaded, version).await?;
-        w.commit().await?;
-        Ok(deleted("Meeting", id))
+        delete_record::<meetings::Entity>(ctx, &id, version).await
     }
 
     async fn create_support_center(
@@ -1299,12 +1275,7 @@ impl Mutation {
         id: ID,
         version: Option<i32>,
     ) -> AppResult<Deleted> {
-        let mut w = begin(ctx).await?;
-        let id = record_id("id", &id, "SupportCenter")?;
-        let loaded = write::load::<support_centers::Entity>(&w, id).await?;
-        write::delete::<support_centers::Entity>(&mut w, loaded, version).await?;
-        w.commit().await?;
-        Ok(deleted("SupportCenter", id))
+        delete_record::<support_centers::Entity>(ctx, &id, version).await
     }
 
     /// Adds a fiscal year to a plan item's schedule (工程表).
@@ -1388,11 +1359,6 @@ impl Mutation {
         id: ID,
         version: Option<i32>,
     ) -> AppResult<Deleted> {
-        let mut w = begin(ctx).await?;
-        let id = record_id("id", &id, "ScheduleEntry")?;
-        let loaded = write::load::<schedule_entries::Entity>(&w, id).await?;
-        write::delete::<schedule_entries::Entity>(&mut w, loaded, version).await?;
-        w.commit().await?;
-        Ok(deleted("ScheduleEntry", id))
+        delete_record::<schedule_entries::Entity>(ctx, &id, version).await
     }
 }

@@ -535,6 +535,29 @@ async fn every_mutation_path_writes_and_audits(b: Backend) {
         ),
         (json!(2), json!(52))
     );
+    // A new date moves the fiscal year with it; a contradicting pair is refused.
+    let moved = run(
+        "mutation($v: UpdateActivityInput!) { updateActivity(input: $v) { version fiscalYear date } }",
+        json!({ "id": activity["id"], "version": 2, "date": "2025-06-01" }),
+    )
+    .await["updateActivity"]
+    .clone();
+    assert_eq!(
+        moved,
+        json!({ "version": 3, "fiscalYear": 2025, "date": "2025-06-01" })
+    );
+    let (code, message) = app
+        .error_as(
+            &token,
+            "mutation($v: UpdateActivityInput!) { updateActivity(input: $v) { version } }",
+            json!({ "v": { "id": activity["id"], "version": 3, "fiscalYear": 2023 } }),
+        )
+        .await;
+    assert_eq!(code, "BAD_USER_INPUT");
+    assert!(
+        message.contains("falls in fiscal year 2025, not 2023"),
+        "{message}"
+    );
 
     let proposal = run(
         "mutation($v: CreateProposalInput!) { createProposal(input: $v) { id version count } }",
@@ -702,7 +725,7 @@ async fn every_mutation_path_writes_and_audits(b: Backend) {
 
     // Every change above is in the trail, attributed to its token.
     let hofu_changes = changes_as(&app, &token, None).await;
-    assert_eq!(hofu_changes.len() - before, 18, "Hofu's 18 writes");
+    assert_eq!(hofu_changes.len() - before, 19, "Hofu's 19 writes");
     assert!(hofu_changes[before..].iter().all(|c| c["actor"] == "Hofu"));
     let all = changes_as(&app, &admin, None).await;
     assert_eq!(
