@@ -223,8 +223,18 @@ pub async fn prepare_with(
     if import::load_bundled_if_empty(&db.conn).await? {
         tracing::info!("empty database: loaded the bundled dataset");
     }
+    let cache = std::sync::Arc::new(crate::cache::ResponseCache::new(
+        limits.response_cache_entries,
+        limits.response_cache_bytes,
+    ));
+    cache.check(&db.conn).await?;
+    cache.watch(
+        db.conn.clone(),
+        std::time::Duration::from_millis(limits.response_cache_poll_ms.max(10)),
+    );
     Ok(http::AppState {
-        schema: graphql::build_schema(db.conn.clone(), &limits)?,
+        schema: graphql::build_schema(db.conn.clone(), &limits, cache.clone())?,
+        cache,
         db: db.conn,
         statements: db.statements,
         limits: std::sync::Arc::new(limits),

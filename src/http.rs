@@ -31,6 +31,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     /// Counters behind `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Answers to public queries, until the data changes.
+    pub cache: Arc<crate::cache::ResponseCache>,
     /// Tokens whose secret this process has verified already.
     pub verified_tokens: Arc<crate::auth::VerifiedTokens>,
 }
@@ -249,7 +251,17 @@ async fn execute(
     client: crate::ratelimit::ClientKey,
     auth: Auth,
 ) -> axum::response::Response {
-    let req = req.data(client).data(auth);
+    // Only public answers are shared between clients; a token's are its own.
+    let key = (state.cache.enabled() && matches!(auth, Auth::Anonymous))
+        .then(|| cache_key(&req))
+        .flatten();
+    if let Some(body) = key.as_deref().and_then(|k| state.cache.get(k)) {
+        state.metrics.observe(Duration::ZERO, &[]);
+        return graphql_body(StatusCode::OK, body.as_ref().clone(), "hit");
+    }
+    let epoch = state.cache.epoch();
+    let query_only = crate::cache::QueryOnly::default();
+    let req = req.data(client).data(auth).data(query_only.clone());
     let started = Instant::now();
     let operation = req.operation_name.clone().unwrap_or_else(|| "-".to_owned());
     let timeout = Duration::from_secs(state.limits.request_timeout_secs);
@@ -278,6 +290,20 @@ async fn execute(
             .get(crate::ratelimit::RETRY_AFTER)
             .map(|v| v.to_string())
     });
+    if let Some(key) = key
+        && response.errors.is_empty()
+        && query_only.get()
+        && retry_after.is_none()
+    {
+        match serde_json::to_vec(&response) {
+            Ok(body) => {
+                let body = Arc::new(body);
+                state.cache.put(key, epoch, body.clone());
+                return graphql_body(StatusCode::OK, body.as_ref().clone(), "miss");
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot serialise a response for the cache"),
+        }
+    }
     let allow = response.errors.iter().find_map(|e| {
         e.extensions
             .as_ref()?
@@ -298,6 +324,34 @@ async fn execute(
         }
     }
     http
+}
+
+/// What makes two requests the same question: the text (or persisted-query hash), the
+/// operation and the variables.
+fn cache_key(req: &async_graphql::Request) -> Option<String> {
+    serde_json::to_string(&(
+        &req.query,
+        &req.operation_name,
+        &req.variables,
+        &req.extensions,
+    ))
+    .ok()
+}
+
+fn graphql_body(
+    status: StatusCode,
+    body: Vec<u8>,
+    cache: &'static str,
+) -> axum::response::Response {
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, "application/graphql-response+json"),
+            (header::HeaderName::from_static("x-kyodo-cache"), cache),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 async fn graphiql(State(state): State<AppState>) -> axum::response::Response {

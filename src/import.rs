@@ -59,6 +59,7 @@ pub async fn import(db: &DatabaseConnection, ds: &Dataset) -> anyhow::Result<Imp
             .context("regions.yaml: cannot be written")?;
         summary.regions = r.regions.len();
     }
+    crate::cache::bump_generation(&txn).await?;
     txn.commit().await?;
     Ok(summary)
 }

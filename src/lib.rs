@@ -9,6 +9,7 @@
 //! - [`http`] is the axum router, [`cli`] the commands.
 
 pub mod auth;
+pub mod cache;
 pub mod cli;
 pub mod codes;
 pub mod compare;

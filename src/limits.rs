@@ -52,6 +52,17 @@ pub struct Limits {
     /// (compared ignoring whitespace and comments). Off when not given.
     #[arg(long, env = "KYODO_HUB_SAFELIST")]
     pub safelist: Option<std::path::PathBuf>,
+    /// How many answers to public queries are kept until the data changes; 0 turns the
+    /// response cache off.
+    #[arg(long, env = "KYODO_HUB_RESPONSE_CACHE_ENTRIES", default_value_t = 1000)]
+    pub response_cache_entries: usize,
+    /// Bytes of cached answers at most, all entries together.
+    #[arg(long, env = "KYODO_HUB_RESPONSE_CACHE_BYTES", default_value_t = 256 * 1024 * 1024)]
+    pub response_cache_bytes: usize,
+    /// How often, in milliseconds, to look for changes made by other processes on the same
+    /// database (this process's own writes empty the cache at once).
+    #[arg(long, env = "KYODO_HUB_RESPONSE_CACHE_POLL_MS", default_value_t = 1000)]
+    pub response_cache_poll_ms: u64,
     /// How many persisted queries (sent by hash instead of text) are kept in memory.
     #[arg(long, env = "KYODO_HUB_PERSISTED_QUERIES", default_value_t = 1000)]
     pub persisted_queries: usize,
@@ -73,6 +84,9 @@ impl Default for Limits {
             rate_limit_burst: 20_000,
             rate_limit_per_second: 2_000,
             persisted_queries: 1000,
+            response_cache_entries: 1000,
+            response_cache_bytes: 256 * 1024 * 1024,
+            response_cache_poll_ms: 1000,
         }
     }
 }
@@ -158,6 +172,13 @@ impl Extension for DocumentLimits {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
+        if let Some(flag) = ctx.data_opt::<crate::cache::QueryOnly>() {
+            flag.set(
+                doc.operations.iter().all(|(_, op)| {
+                    op.node.ty == async_graphql::parser::types::OperationType::Query
+                }),
+            );
+        }
         // A GET must not change anything: caches, prefetchers and links replay GETs.
         if ctx.data_opt::<ViaGet>().is_some()
             && doc

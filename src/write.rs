@@ -41,6 +41,7 @@ pub struct Writer {
     principal: Principal,
     at: chrono::DateTime<Utc>,
     reindex: BTreeSet<String>,
+    cache: Option<Arc<crate::cache::ResponseCache>>,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
@@ -48,6 +49,7 @@ impl Writer {
     pub async fn begin(
         db: &DatabaseConnection,
         lock: &WriteLock,
+        cache: Option<Arc<crate::cache::ResponseCache>>,
         principal: Principal,
     ) -> AppResult<Writer> {
         let turn = match &lock.0 {
@@ -59,6 +61,7 @@ impl Writer {
             principal,
             at: Utc::now(),
             reindex: BTreeSet::new(),
+            cache,
             _turn: turn,
         })
     }
@@ -121,7 +124,11 @@ impl Writer {
         for code in &self.reindex {
             crate::search::reindex_municipality(&self.txn, code).await?;
         }
+        crate::cache::bump_generation(&self.txn).await?;
         self.txn.commit().await?;
+        if let Some(cache) = &self.cache {
+            cache.clear();
+        }
         Ok(())
     }
 }

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261121_000001_create_tables;
 mod m20261121_000002_create_search_documents;
 mod m20261121_000003_add_tokens_changes_versions;
+mod m20261121_000004_create_data_generation;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000001_create_tables::Migration),
             Box::new(m20261121_000002_create_search_documents::Migration),
             Box::new(m20261121_000003_add_tokens_changes_versions::Migration),
+            Box::new(m20261121_000004_create_data_generation::Migration),
         ]
     }
 }

@@ -51,8 +51,13 @@ pub fn schema_builder() -> SchemaBuilder<QueryRoot, mutation::Mutation, EmptySub
 }
 
 /// The schema serving `db`, refusing what `limits` do not allow.
-pub fn build_schema(db: DatabaseConnection, limits: &Limits) -> anyhow::Result<AppSchema> {
+pub fn build_schema(
+    db: DatabaseConnection,
+    limits: &Limits,
+    cache: Arc<crate::cache::ResponseCache>,
+) -> anyhow::Result<AppSchema> {
     let mut builder = schema_builder()
+        .data(cache)
         .data(loaders::Loaders::new(&db))
         .data(crate::write::WriteLock::for_connection(&db))
         .data(db)

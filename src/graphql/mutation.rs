@@ -41,7 +41,10 @@ async fn begin(ctx: &Context<'_>) -> AppResult<Writer> {
         .principal()?
         .clone();
     let lock = ctx.data_opt::<WriteLock>().cloned().unwrap_or_default();
-    Writer::begin(db(ctx), &lock, principal).await
+    let cache = ctx
+        .data_opt::<std::sync::Arc<crate::cache::ResponseCache>>()
+        .cloned();
+    Writer::begin(db(ctx), &lock, cache, principal).await
 }
 
 /// The row id inside a global id of type `type_name`.

@@ -48,6 +48,14 @@ macro_rules! db_tests {
     };
 }
 
+/// The default limits without the response cache.
+pub fn uncached() -> kyodo_hub::limits::Limits {
+    kyodo_hub::limits::Limits {
+        response_cache_entries: 0,
+        ..kyodo_hub::limits::Limits::default()
+    }
+}
+
 static NEXT: AtomicU32 = AtomicU32::new(0);
 
 /// A database that exists for one test.
@@ -152,9 +160,11 @@ impl TestApp {
         TestApp::serve(test_db).await
     }
 
-    /// A hub over an existing database (`serve` migrates it and fills it if empty).
+    /// A hub over an existing database (`serve` migrates it and fills it if empty). The
+    /// response cache is off: tests count what a query costs to execute, and re-read data that
+    /// other connections change. `spawn_with` turns it on.
     pub async fn serve(test_db: TestDb) -> TestApp {
-        TestApp::serve_with(test_db, kyodo_hub::limits::Limits::default()).await
+        TestApp::serve_with(test_db, uncached()).await
     }
 
     /// A hub serving the bundled dataset with the given limits.

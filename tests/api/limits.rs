@@ -251,7 +251,9 @@ async fn expensive_operations_are_rate_limited_by_cost_with_retry_after() {
     let limits = kyodo_hub::limits::Limits {
         rate_limit_burst: 300,
         rate_limit_per_second: 100,
-        ..Default::default()
+        // Answers from the response cache cost nothing and are not charged; this test is
+        // about executed operations.
+        ..crate::helpers::uncached()
     };
     let app = TestApp::spawn_with(&Backend::Sqlite, limits).await;
     let page = json!({ "query": r#"{ search(text: "協働", first: 50) { edges { node { kind title } } } }"# });

@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod cache;
 mod cities;
 mod crosscity;
 mod errors;
