@@ -15,6 +15,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use axum::body::Bytes;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
 
 /// Marks, during execution, whether every operation of the document is a query (set by the
@@ -34,7 +35,7 @@ impl QueryOnly {
 struct Entries {
     epoch: u64,
     bytes: usize,
-    map: HashMap<String, Arc<Vec<u8>>>,
+    map: HashMap<String, Bytes>,
 }
 
 pub struct ResponseCache {
@@ -75,7 +76,7 @@ impl ResponseCache {
         self.entries.lock().map(|e| e.epoch).unwrap_or(u64::MAX)
     }
 
-    pub fn get(&self, key: &str) -> Option<Arc<Vec<u8>>> {
+    pub fn get(&self, key: &str) -> Option<Bytes> {
         let found = self.entries.lock().ok()?.map.get(key).cloned();
         if found.is_some() {
             self.hits.fetch_add(1, Ordering::Relaxed);
@@ -83,7 +84,7 @@ impl ResponseCache {
         found
     }
 
-    pub fn put(&self, key: String, epoch: u64, body: Arc<Vec<u8>>) {
+    pub fn put(&self, key: String, epoch: u64, body: Bytes) {
         if !self.enabled() || body.len() > self.max_bytes {
             return;
         }
@@ -184,11 +185,11 @@ mod tests {
         let cache = ResponseCache::new(10, 1000);
         let before = cache.epoch();
         cache.clear();
-        cache.put("q".into(), before, Arc::new(b"old".to_vec()));
+        cache.put("q".into(), before, Bytes::from_static(b"old"));
         assert!(cache.get("q").is_none());
-        cache.put("q".into(), cache.epoch(), Arc::new(b"new".to_vec()));
+        cache.put("q".into(), cache.epoch(), Bytes::from_static(b"new"));
         assert_eq!(
-            cache.get("q").as_deref().map(Vec::as_slice),
+            cache.get("q").as_deref(),
             Some(&b"new"[..])
         );
     }
@@ -197,11 +198,11 @@ mod tests {
     fn the_cache_stays_within_its_bounds() {
         let cache = ResponseCache::new(2, 10);
         let epoch = cache.epoch();
-        cache.put("a".into(), epoch, Arc::new(vec![0; 4]));
-        cache.put("b".into(), epoch, Arc::new(vec![0; 4]));
-        cache.put("c".into(), epoch, Arc::new(vec![0; 4]));
+        cache.put("a".into(), epoch, Bytes::from(vec![0; 4]));
+        cache.put("b".into(), epoch, Bytes::from(vec![0; 4]));
+        cache.put("c".into(), epoch, Bytes::from(vec![0; 4]));
         assert!(cache.get("a").is_none() && cache.get("c").is_some());
-        cache.put("big".into(), epoch, Arc::new(vec![0; 11]));
+        cache.put("big".into(), epoch, Bytes::from(vec![0; 11]));
         assert!(cache.get("big").is_none());
     }
 }

@@ -257,7 +257,7 @@ async fn execute(
         .flatten();
     if let Some(body) = key.as_deref().and_then(|k| state.cache.get(k)) {
         state.metrics.observe(Duration::ZERO, &[]);
-        return graphql_body(StatusCode::OK, body.as_ref().clone(), "hit");
+        return graphql_body(StatusCode::OK, body, "hit");
     }
     let epoch = state.cache.epoch();
     let query_only = crate::cache::QueryOnly::default();
@@ -297,9 +297,9 @@ async fn execute(
     {
         match serde_json::to_vec(&response) {
             Ok(body) => {
-                let body = Arc::new(body);
+                let body = axum::body::Bytes::from(body);
                 state.cache.put(key, epoch, body.clone());
-                return graphql_body(StatusCode::OK, body.as_ref().clone(), "miss");
+                return graphql_body(StatusCode::OK, body, "miss");
             }
             Err(e) => tracing::warn!(error = %e, "cannot serialise a response for the cache"),
         }
@@ -340,7 +340,7 @@ fn cache_key(req: &async_graphql::Request) -> Option<String> {
 
 fn graphql_body(
     status: StatusCode,
-    body: Vec<u8>,
+    body: axum::body::Bytes,
     cache: &'static str,
 ) -> axum::response::Response {
     (
