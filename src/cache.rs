@@ -188,10 +188,7 @@ mod tests {
         cache.put("q".into(), before, Bytes::from_static(b"old"));
         assert!(cache.get("q").is_none());
         cache.put("q".into(), cache.epoch(), Bytes::from_static(b"new"));
-        assert_eq!(
-            cache.get("q").as_deref(),
-            Some(&b"new"[..])
-        );
+        assert_eq!(cache.get("q").as_deref(), Some(&b"new"[..]));
     }
 
     #[test]
