@@ -95,6 +95,18 @@ fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
         .max_age(Duration::from_secs(3600))
 }
 
+/// A refusal made before GraphQL runs, in the shape of a GraphQL error response.
+fn graphql_error(status: StatusCode, code: &str, message: &str) -> axum::response::Response {
+    (
+        status,
+        axum::Json(serde_json::json!({ "errors": [{
+            "message": message,
+            "extensions": { "code": code }
+        }] })),
+    )
+        .into_response()
+}
+
 /// Refuses a POST that is not JSON before its body is read (see [`csrf_safe`]).
 async fn refuse_simple_posts(
     mut request: axum::extract::Request,
@@ -109,14 +121,11 @@ async fn refuse_simple_posts(
         .extensions_mut()
         .insert(crate::ratelimit::ClientKey(peer));
     if request.method() == axum::http::Method::POST && !csrf_safe(request.headers()) {
-        return (
+        return graphql_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            axum::Json(serde_json::json!({ "errors": [{
-                "message": "POST /graphql takes Content-Type: application/json (or an apollo-require-preflight header)",
-                "extensions": { "code": "BAD_USER_INPUT" }
-            }] })),
-        )
-            .into_response();
+            "BAD_USER_INPUT",
+            "POST /graphql takes Content-Type: application/json (or an apollo-require-preflight header)",
+        );
     }
     next.run(request).await
 }
@@ -148,23 +157,17 @@ async fn authenticate(
                     state.limits.max_body_bytes_authenticated
                 }
                 Err(e) => {
-                    let error = async_graphql::Error::from(e);
-                    let code = error
-                        .extensions
-                        .as_ref()
-                        .and_then(|x| x.get("code"))
-                        .map(|c| c.to_string())
-                        .unwrap_or_default();
-                    state.metrics.observe(Duration::ZERO, &[code]);
-                    return (
-                        StatusCode::UNAUTHORIZED,
-                        [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")],
-                        axum::Json(serde_json::json!({ "errors": [{
-                            "message": error.message,
-                            "extensions": { "code": "UNAUTHENTICATED" }
-                        }] })),
-                    )
-                        .into_response();
+                    state
+                        .metrics
+                        .observe(Duration::ZERO, &[e.code().to_owned()]);
+                    let message = async_graphql::Error::from(e).message;
+                    let mut response =
+                        graphql_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &message);
+                    response.headers_mut().insert(
+                        header::WWW_AUTHENTICATE,
+                        axum::http::HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                    );
+                    return response;
                 }
             }
         }
@@ -175,14 +178,11 @@ async fn authenticate(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
-        return (
+        return graphql_error(
             StatusCode::PAYLOAD_TOO_LARGE,
-            axum::Json(serde_json::json!({ "errors": [{
-                "message": format!("the request body is larger than {limit} bytes"),
-                "extensions": { "code": "LIMIT_EXCEEDED" }
-            }] })),
-        )
-            .into_response();
+            "LIMIT_EXCEEDED",
+            &format!("the request body is larger than {limit} bytes"),
+        );
     }
     let (parts, body) = request.into_parts();
     let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
@@ -223,14 +223,11 @@ async fn graphql_get(
     let req = match async_graphql::http::parse_query_string(query) {
         Ok(req) => req,
         Err(e) => {
-            return (
+            return graphql_error(
                 StatusCode::BAD_REQUEST,
-                axum::Json(serde_json::json!({ "errors": [{
-                    "message": format!("cannot read the query string: {e}"),
-                    "extensions": { "code": "BAD_USER_INPUT" }
-                }] })),
-            )
-                .into_response();
+                "BAD_USER_INPUT",
+                &format!("cannot read the query string: {e}"),
+            );
         }
     };
     execute(state, req.data(ViaGet), client, auth).await
@@ -251,18 +248,18 @@ async fn execute(
     client: crate::ratelimit::ClientKey,
     auth: Auth,
 ) -> axum::response::Response {
+    let started = Instant::now();
     // Only public answers are shared between clients; a token's are its own.
     let key = (state.cache.enabled() && matches!(auth, Auth::Anonymous))
         .then(|| cache_key(&req))
         .flatten();
     if let Some(body) = key.as_deref().and_then(|k| state.cache.get(k)) {
-        state.metrics.observe(Duration::ZERO, &[]);
+        state.metrics.observe(started.elapsed(), &[]);
         return graphql_body(StatusCode::OK, body, "hit");
     }
     let epoch = state.cache.epoch();
     let query_only = crate::cache::QueryOnly::default();
     let req = req.data(client).data(auth).data(query_only.clone());
-    let started = Instant::now();
     let operation = req.operation_name.clone().unwrap_or_else(|| "-".to_owned());
     let timeout = Duration::from_secs(state.limits.request_timeout_secs);
     let response = match tokio::time::timeout(timeout, state.schema.execute(req)).await {
