@@ -218,8 +218,25 @@ pub fn on_unique(entity: &str, key: &str) -> impl FnOnce(DbErr) -> AppError {
     }
 }
 
-/// Inserts a record owned by `owner` (already authorised by the caller).
+/// Inserts a record owned by `owner` and records its creation.
 pub async fn insert<E: Record>(
+    w: &mut Writer,
+    owner: &str,
+    key: &str,
+    am: E::ActiveModel,
+) -> AppResult<E::Model>
+where
+    E::Model: serde::Serialize + IntoActiveModel<E::ActiveModel> + Sync,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+{
+    let model = insert_row::<E>(w, owner, key, am).await?;
+    audit_created::<E>(w, owner, &model).await?;
+    Ok(model)
+}
+
+/// The first half of [`insert`], for a record whose audit image needs rows written after it
+/// (a meeting's agenda): call [`audit_created`] once they are.
+pub async fn insert_row<E: Record>(
     w: &mut Writer,
     owner: &str,
     key: &str,
@@ -229,28 +246,55 @@ where
     E::Model: serde::Serialize + IntoActiveModel<E::ActiveModel> + Sync,
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
 {
+    // Callers check first, so that FORBIDDEN comes before any validation message; checked
+    // again here so that no path can write without it.
     w.authorize(owner)?;
     am.set(E::version_column(), 1.into());
     am.set(E::updated_at_column(), w.now().into());
-    let model = am.insert(w.txn()).await.map_err(on_unique(E::NAME, key))?;
-    let after = E::audit_json(w.txn(), &model).await?;
+    am.insert(w.txn()).await.map_err(on_unique(E::NAME, key))
+}
+
+/// The second half of [`insert`]: the creation's audit record.
+pub async fn audit_created<E: Record>(
+    w: &mut Writer,
+    owner: &str,
+    model: &E::Model,
+) -> AppResult<()>
+where
+    E::Model: serde::Serialize + IntoActiveModel<E::ActiveModel> + Sync,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+{
+    let after = E::audit_json(w.txn(), model).await?;
     w.audit(
         owner,
         E::NAME,
-        E::id_of(&model),
+        E::id_of(model),
         ChangeOperation::Create,
         None,
         Some(after),
         E::SEARCHED,
     )
-    .await?;
-    Ok(model)
+    .await
 }
 
 fn stale(entity: &str, current: i32, expected: i32) -> AppError {
     AppError::Conflict(format!(
         "{entity} is at version {current}, not {expected}: it changed since you read it; read it again and retry"
     ))
+}
+
+/// `CONFLICT` unless the loaded record is still at version `expected`.
+pub fn check_version<E: Record>(loaded: &Loaded<E::Model>, expected: i32) -> AppResult<()>
+where
+    E::Model: serde::Serialize + IntoActiveModel<E::ActiveModel> + Sync,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+{
+    let current = E::version_of(&loaded.model);
+    if current == expected {
+        Ok(())
+    } else {
+        Err(stale(E::NAME, current, expected))
+    }
 }
 
 /// Applies the fields `am` sets to a loaded record, if its version is still `expected`.
@@ -265,10 +309,7 @@ where
     E::Model: serde::Serialize + IntoActiveModel<E::ActiveModel> + Sync,
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
 {
-    let current = E::version_of(&loaded.model);
-    if current != expected {
-        return Err(stale(E::NAME, current, expected));
-    }
+    check_version::<E>(&loaded, expected)?;
     let id = E::id_of(&loaded.model);
     am.set(E::version_column(), (expected + 1).into());
     am.set(E::updated_at_column(), w.now().into());
@@ -314,12 +355,10 @@ where
     E::Model: serde::Serialize + IntoActiveModel<E::ActiveModel> + Sync,
     E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
 {
-    let current = E::version_of(&loaded.model);
-    if let Some(expected) = expected
-        && current != expected
-    {
-        return Err(stale(E::NAME, current, expected));
+    if let Some(expected) = expected {
+        check_version::<E>(&loaded, expected)?;
     }
+    let current = E::version_of(&loaded.model);
     let dependents = E::dependents(w.txn(), &loaded.model).await?;
     if !dependents.is_empty() {
         return Err(AppError::Conflict(format!(

@@ -1125,26 +1125,10 @@ impl Mutation {
             created_at: Set(w.now()),
             ..Default::default()
         };
-        // Insert the meeting, then its agenda, and audit the whole: the audit image must
-        // include the agenda, so the meeting is audited after the agenda is written.
-        w.authorize(&body.owner)?;
-        let now = w.now();
-        let mut am = am;
-        am.version = Set(1);
-        am.updated_at = Set(now);
-        let m = sea_orm::ActiveModelTrait::insert(am, w.txn()).await?;
+        // The audit image includes the agenda, so the creation is recorded after it is written.
+        let m = write::insert_row::<meetings::Entity>(&mut w, &body.owner, "key", am).await?;
         write_agenda(&w, m.id, agenda).await?;
-        let after = <meetings::Entity as write::Record>::audit_json(w.txn(), &m).await?;
-        w.audit(
-            &body.owner,
-            "Meeting",
-            m.id,
-            crate::domain::ChangeOperation::Create,
-            None,
-            Some(after),
-            true,
-        )
-        .await?;
+        write::audit_created::<meetings::Entity>(&mut w, &body.owner, &m).await?;
         w.commit().await?;
         Ok(Meeting(m))
     }
@@ -1158,12 +1142,8 @@ impl Mutation {
         let mut w = begin(ctx).await?;
         let id = record_id("input.id", &input.id, "Meeting")?;
         let loaded = write::load::<meetings::Entity>(&w, id).await?;
-        if loaded.model.version != input.version {
-            return Err(AppError::Conflict(format!(
-                "Meeting is at version {}, not {}: it changed since you read it; read it again and retry",
-                loaded.model.version, input.version
-            )));
-        }
+        // Before the agenda is rewritten; `update` checks again in its WHERE clause.
+        write::check_version::<meetings::Entity>(&loaded, input.version)?;
         let (date, fiscal_year) = dated(
             &input.date,
             input.fiscal_year,
