@@ -6,12 +6,13 @@
 use std::collections::{BTreeSet, HashMap};
 
 use entity::{metrics, municipalities, observations, sources};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::error::{AppError, AppResult};
 use crate::graphql::mutation::ObservationImport;
+use crate::records::{ObservationValue, save_observation};
 use crate::validate::{self as v, MAX_LABEL, MAX_TEXT};
-use crate::write::{self, Writer};
+use crate::write::Writer;
 
 /// Most rows one import takes; larger files are split, or loaded with `kyodo-hub import`.
 pub const MAX_ROWS: usize = 10_000;
@@ -247,50 +248,25 @@ pub async fn import(w: &mut Writer, csv_text: &str) -> AppResult<ObservationImpo
             row.metric.clone(),
             row.fiscal_year,
         );
-        match existing.remove(&key) {
-            Some(found) => {
-                let same = found.value == row.value
-                    && found.approximate == row.approximate
-                    && found.label_ja == row.label_ja
-                    && found.note == row.note
-                    && found.source_id == source_id;
-                if same {
-                    summary.unchanged += 1;
-                    continue;
-                }
-                let expected = found.version;
-                let loaded = write::loaded::<observations::Entity>(w, found).await?;
-                let am = observations::ActiveModel {
-                    value: Set(row.value),
-                    approximate: Set(row.approximate),
-                    label_ja: Set(row.label_ja),
-                    note: Set(row.note),
-                    source_id: Set(source_id),
-                    ..Default::default()
-                };
-                write::update::<observations::Entity>(w, loaded, expected, am, "key").await?;
+        let found = existing.remove(&key);
+        let value = ObservationValue {
+            municipality: row.municipality,
+            metric: row.metric,
+            fiscal_year: row.fiscal_year,
+            value: row.value,
+            approximate: row.approximate,
+            label_ja: row.label_ja,
+            note: row.note,
+            source_id,
+        };
+        match &found {
+            Some(stored) if value.same_as(stored) => summary.unchanged += 1,
+            Some(_) => {
+                save_observation(w, value, found, None).await?;
                 summary.updated += 1;
             }
             None => {
-                let am = observations::ActiveModel {
-                    municipality_code: Set(row.municipality.clone()),
-                    metric_code: Set(row.metric),
-                    fiscal_year: Set(row.fiscal_year),
-                    value: Set(row.value),
-                    approximate: Set(row.approximate),
-                    label_ja: Set(row.label_ja),
-                    note: Set(row.note),
-                    source_id: Set(source_id),
-                    created_at: Set(w.now()),
-                    ..Default::default()
-                };
-                write::insert::<observations::Entity>(
-                    w,
-                    &row.municipality,
-                    "municipality, metric and fiscal year",
-                    am,
-                )
-                .await?;
+                save_observation(w, value, None, None).await?;
                 summary.created += 1;
             }
         }

@@ -7,12 +7,13 @@ use entity::{
     observations, plan_items, plans, programs, proposals, schedule_entries, support_centers,
 };
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, DatabaseTransaction, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
 };
 use serde_json::Value;
 
 use crate::error::{AppError, AppResult};
-use crate::write::Record;
+use crate::write::{self, Record, Writer};
 
 fn vanished(what: &str, id: i32) -> AppError {
     AppError::internal(anyhow::anyhow!("{what} {id} vanished"))
@@ -179,3 +180,73 @@ record!(support_centers, "SupportCenter", searched: true, owner(_db, m) {
 record!(schedule_entries, "ScheduleEntry", searched: false, owner(db, m) {
     item_owner(db, m.item_id).await
 });
+
+/// A city's value of a catalogue metric for a fiscal year, checked and ready to store.
+pub struct ObservationValue {
+    pub municipality: String,
+    pub metric: String,
+    pub fiscal_year: i32,
+    pub value: f64,
+    pub approximate: bool,
+    pub label_ja: Option<String>,
+    pub note: Option<String>,
+    pub source_id: Option<i32>,
+}
+
+impl ObservationValue {
+    /// Whether `stored` already says exactly this.
+    pub fn same_as(&self, stored: &observations::Model) -> bool {
+        stored.value == self.value
+            && stored.approximate == self.approximate
+            && stored.label_ja == self.label_ja
+            && stored.note == self.note
+            && stored.source_id == self.source_id
+    }
+}
+
+/// Stores `v`: over `existing`, the stored value of the same municipality, metric and fiscal
+/// year, at version `expected` (its current one when `None`), or as a new record. The one
+/// write behind `upsertObservation` and `importObservations`.
+pub async fn save_observation(
+    w: &mut Writer,
+    v: ObservationValue,
+    existing: Option<observations::Model>,
+    expected: Option<i32>,
+) -> AppResult<observations::Model> {
+    match existing {
+        Some(found) => {
+            let expected = expected.unwrap_or(found.version);
+            let loaded = write::loaded::<observations::Entity>(w, found).await?;
+            let am = observations::ActiveModel {
+                value: Set(v.value),
+                approximate: Set(v.approximate),
+                label_ja: Set(v.label_ja),
+                note: Set(v.note),
+                source_id: Set(v.source_id),
+                ..Default::default()
+            };
+            write::update::<observations::Entity>(w, loaded, expected, am, "key").await
+        }
+        None => {
+            let am = observations::ActiveModel {
+                municipality_code: Set(v.municipality.clone()),
+                metric_code: Set(v.metric),
+                fiscal_year: Set(v.fiscal_year),
+                value: Set(v.value),
+                approximate: Set(v.approximate),
+                label_ja: Set(v.label_ja),
+                note: Set(v.note),
+                source_id: Set(v.source_id),
+                created_at: Set(w.now()),
+                ..Default::default()
+            };
+            write::insert::<observations::Entity>(
+                w,
+                &v.municipality,
+                "municipality, metric and fiscal year",
+                am,
+            )
+            .await
+        }
+    }
+}

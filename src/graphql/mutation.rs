@@ -543,48 +543,25 @@ async fn upsert_observation(
         .filter(observations::Column::FiscalYear.eq(input.fiscal_year.0))
         .one(w.txn())
         .await?;
-    match existing {
-        None => {
-            if let Some(version) = input.version {
-                return Err(AppError::Conflict(format!(
-                    "Observation: version {version} was given, but {owner} has no {metric} value for fiscal year {} (it may have been deleted)",
-                    input.fiscal_year.0
-                )));
-            }
-            let am = observations::ActiveModel {
-                municipality_code: Set(owner.clone()),
-                metric_code: Set(metric),
-                fiscal_year: Set(input.fiscal_year.0),
-                value: Set(value),
-                approximate: Set(input.approximate),
-                label_ja: Set(label_ja),
-                note: Set(note),
-                source_id: Set(source),
-                created_at: Set(w.now()),
-                ..Default::default()
-            };
-            write::insert::<observations::Entity>(
-                w,
-                &owner,
-                "municipality, metric and fiscal year",
-                am,
-            )
-            .await
-        }
-        Some(found) => {
-            let expected = input.version.unwrap_or(found.version);
-            let loaded = write::loaded::<observations::Entity>(w, found).await?;
-            let am = observations::ActiveModel {
-                value: Set(value),
-                approximate: Set(input.approximate),
-                label_ja: Set(label_ja),
-                note: Set(note),
-                source_id: Set(source),
-                ..Default::default()
-            };
-            write::update::<observations::Entity>(w, loaded, expected, am, "key").await
-        }
+    if existing.is_none()
+        && let Some(version) = input.version
+    {
+        return Err(AppError::Conflict(format!(
+            "Observation: version {version} was given, but {owner} has no {metric} value for fiscal year {} (it may have been deleted)",
+            input.fiscal_year.0
+        )));
     }
+    let value = records::ObservationValue {
+        municipality: owner,
+        metric,
+        fiscal_year: input.fiscal_year.0,
+        value,
+        approximate: input.approximate,
+        label_ja,
+        note,
+        source_id: source,
+    };
+    records::save_observation(w, value, existing, input.version).await
 }
 
 #[Object]
