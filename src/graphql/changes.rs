@@ -9,7 +9,6 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 
 use super::types::{Municipality, TotalCount, connection, page_window};
 use super::{db, ids, loaders};
-use crate::auth::Auth;
 use crate::error::{AppError, AppResult};
 
 #[derive(Default)]
@@ -89,10 +88,7 @@ impl ChangesQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> AppResult<Connection<String, Change, TotalCount>> {
-        let principal = ctx
-            .data_opt::<Auth>()
-            .unwrap_or(&Auth::Anonymous)
-            .principal()?;
+        let principal = super::principal(ctx)?;
         let (offset, size) = page_window(first, after)?;
         let code = match &municipality {
             Some(m) => Some(super::query::resolve_municipality(db(ctx), "municipality", m).await?),

@@ -38,6 +38,15 @@ pub(crate) fn db<'a>(ctx: &async_graphql::Context<'a>) -> &'a DatabaseConnection
     ctx.data_unchecked::<DatabaseConnection>()
 }
 
+/// The request's verified token, or `UNAUTHENTICATED`.
+pub(crate) fn principal<'a>(
+    ctx: &async_graphql::Context<'a>,
+) -> crate::error::AppResult<&'a crate::auth::Principal> {
+    ctx.data_opt::<crate::auth::Auth>()
+        .unwrap_or(&crate::auth::Auth::Anonymous)
+        .principal()
+}
+
 /// The batched loaders every resolver shares.
 pub(crate) fn loaders<'a>(ctx: &async_graphql::Context<'a>) -> &'a loaders::Loaders {
     ctx.data_unchecked::<loaders::Loaders>()

@@ -20,7 +20,6 @@ use super::types::{
     SupportCenter,
 };
 use super::{db, ids};
-use crate::auth::Auth;
 use crate::domain::{
     BodyKind, IndicatorValueKind, ManagementModel, MeetingFormat, ProgramKind, ProposalStage,
     ProposalTrack, SchedulePhase,
@@ -35,11 +34,7 @@ pub struct Mutation;
 
 /// Opens a write transaction for the request's token.
 async fn begin(ctx: &Context<'_>) -> AppResult<Writer> {
-    let principal = ctx
-        .data_opt::<Auth>()
-        .unwrap_or(&Auth::Anonymous)
-        .principal()?
-        .clone();
+    let principal = super::principal(ctx)?.clone();
     let lock = ctx.data_opt::<WriteLock>().cloned().unwrap_or_default();
     let cache = ctx
         .data_opt::<std::sync::Arc<crate::cache::ResponseCache>>()
