@@ -44,15 +44,10 @@ async fn begin(ctx: &Context<'_>) -> AppResult<Writer> {
 
 /// The row id inside a global id of type `type_name`.
 pub fn record_id(field: &str, id: &ID, type_name: &str) -> AppResult<i32> {
-    match ids::decode(id) {
-        Some((t, key)) if t == type_name => key.parse().map_err(|_| {
-            AppError::BadInput(format!("{field}: {:?} is not a {type_name} id", id.0))
-        }),
-        _ => Err(AppError::BadInput(format!(
-            "{field}: {:?} is not a {type_name} id",
-            id.0
-        ))),
-    }
+    ids::decode(id)
+        .filter(|(t, _)| t == type_name)
+        .and_then(|(_, key)| key.parse().ok())
+        .ok_or_else(|| AppError::BadInput(format!("{field}: {:?} is not a {type_name} id", id.0)))
 }
 
 async fn municipality_code(w: &Writer, field: &str, value: &ID) -> AppResult<String> {
