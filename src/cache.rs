@@ -18,17 +18,30 @@ use std::time::Duration;
 use axum::body::Bytes;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
 
-/// Marks, during execution, whether every operation of the document is a query (set by the
-/// document checks in [`crate::limits`]); only those answers are kept.
+/// What the document checks in [`crate::limits`] learn of a request's document while it runs:
+/// whether every operation is a query (only those answers are kept) and the operation's name,
+/// for the request log when the client sent no `operationName`.
 #[derive(Clone, Default)]
-pub struct QueryOnly(Arc<AtomicBool>);
+pub struct DocumentFacts(Arc<Facts>);
 
-impl QueryOnly {
-    pub fn set(&self, query_only: bool) {
-        self.0.store(query_only, Ordering::Relaxed);
+#[derive(Default)]
+struct Facts {
+    query_only: AtomicBool,
+    operation: std::sync::OnceLock<String>,
+}
+
+impl DocumentFacts {
+    pub fn set_query_only(&self, query_only: bool) {
+        self.0.query_only.store(query_only, Ordering::Relaxed);
     }
-    pub fn get(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
+    pub fn query_only(&self) -> bool {
+        self.0.query_only.load(Ordering::Relaxed)
+    }
+    pub fn set_operation(&self, name: &str) {
+        let _ = self.0.operation.set(name.to_owned());
+    }
+    pub fn operation(&self) -> Option<&str> {
+        self.0.operation.get().map(String::as_str)
     }
 }
 

@@ -253,9 +253,9 @@ async fn execute(
         return graphql_body(StatusCode::OK, body, "hit");
     }
     let epoch = state.cache.epoch();
-    let query_only = crate::cache::QueryOnly::default();
-    let req = req.data(client).data(auth).data(query_only.clone());
-    let operation = req.operation_name.clone().unwrap_or_else(|| "-".to_owned());
+    let facts = crate::cache::DocumentFacts::default();
+    let requested = req.operation_name.clone();
+    let req = req.data(client).data(auth).data(facts.clone());
     let timeout = Duration::from_secs(state.limits.request_timeout_secs);
     let response = match tokio::time::timeout(timeout, state.schema.execute(req)).await {
         Ok(response) => response,
@@ -271,7 +271,7 @@ async fn execute(
         .collect();
     state.metrics.observe(started.elapsed(), &codes);
     tracing::info!(
-        operation = %operation,
+        operation = %requested.as_deref().or(facts.operation()).unwrap_or("-"),
         duration_ms = started.elapsed().as_secs_f64() * 1000.0,
         errors = %codes.join(","),
         "graphql"
@@ -284,7 +284,7 @@ async fn execute(
     });
     if let Some(key) = key
         && response.errors.is_empty()
-        && query_only.get()
+        && facts.query_only()
         && retry_after.is_none()
     {
         match serde_json::to_vec(&response) {

@@ -172,12 +172,17 @@ impl Extension for DocumentLimits {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
-        if let Some(flag) = ctx.data_opt::<crate::cache::QueryOnly>() {
-            flag.set(
+        if let Some(facts) = ctx.data_opt::<crate::cache::DocumentFacts>() {
+            facts.set_query_only(
                 doc.operations.iter().all(|(_, op)| {
                     op.node.ty == async_graphql::parser::types::OperationType::Query
                 }),
             );
+            // A document of one named operation may be sent without `operationName`.
+            let mut ops = doc.operations.iter();
+            if let (Some((Some(name), _)), None) = (ops.next(), ops.next()) {
+                facts.set_operation(name);
+            }
         }
         // A GET must not change anything: caches, prefetchers and links replay GETs.
         if ctx.data_opt::<ViaGet>().is_some()

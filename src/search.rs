@@ -396,6 +396,13 @@ impl Sql {
     }
 }
 
+/// Whether `q` holds a letter with case. Without one, case-insensitive matching is the same as
+/// exact matching, and PostgreSQL's `LIKE` is much cheaper than its `ILIKE`, which folds the
+/// case of every row's text (most Japanese queries have no cased letter).
+fn has_case(q: &str) -> bool {
+    q.chars().any(|c| c.is_lowercase() || c.is_uppercase())
+}
+
 /// The condition that selects matching documents: the FTS5 trigram index on SQLite for three
 /// characters or more, otherwise a substring match (which pg_trgm's index serves on PostgreSQL
 /// from three characters on).
@@ -408,7 +415,8 @@ fn matching(sql: &mut Sql, q: &str, municipalities: Option<&[String]>) -> String
         )
     } else if sql.backend == DatabaseBackend::Postgres {
         // PostgreSQL escapes LIKE patterns with a backslash by default.
-        format!("(title || ' ' || body) ILIKE {}", sql.bind(escape_like(q)))
+        let op = if has_case(q) { "ILIKE" } else { "LIKE" };
+        format!("(title || ' ' || body) {op} {}", sql.bind(escape_like(q)))
     } else {
         format!(
             "(title || ' ' || body) LIKE {} ESCAPE '\\'",
@@ -426,6 +434,12 @@ fn matching(sql: &mut Sql, q: &str, municipalities: Option<&[String]>) -> String
 /// matches in the title count three times, then the number of matches, then the kind of
 /// record. Ranking, counting and paging happen in the database, so a common word across all of
 /// Japan costs one page of rows, not every match.
+///
+/// One statement does it all. The matches are scored once into a materialised CTE (keys and
+/// scores only, no text), which is then both counted and ranked; a separate `COUNT(*)` would
+/// scan and match every document a second time, which for a two-character word across the
+/// country (no trigram to use) is most of the cost. The outer `LEFT JOIN` keeps one row even
+/// when the page is past the end, so the total still arrives.
 pub async fn search(
     db: &impl ConnectionTrait,
     text: &str,
@@ -442,70 +456,71 @@ pub async fn search(
         });
     }
 
-    let mut count = Sql {
-        backend,
-        text: String::new(),
-        values: Vec::new(),
-    };
-    let cond = matching(&mut count, &q, municipalities);
-    count.text = format!("SELECT COUNT(*) AS n FROM search_documents WHERE {cond}");
-    let total: i64 = db
-        .query_one_raw(sea_orm::Statement::from_sql_and_values(
-            backend,
-            count.text,
-            count.values,
-        ))
-        .await?
-        .map(|row| row.try_get::<i64>("", "n"))
-        .transpose()?
-        .unwrap_or(0);
-
-    let mut page = Sql {
+    let mut sql = Sql {
         backend,
         text: String::new(),
         values: Vec::new(),
     };
     // Occurrences of q in a column: how much shorter the column gets without them. LOWER makes
-    // Latin letters match regardless of case, as LIKE does.
+    // Latin letters match regardless of case, as LIKE does; a query without such letters
+    // skips it.
+    let cased = has_case(&q);
     let needle = q.to_lowercase();
     let occurrences = |sql: &mut Sql, col: &str| {
         let a = sql.bind(needle.clone());
         let b = sql.bind(needle.clone());
+        let folded = if cased {
+            format!("LOWER({col})")
+        } else {
+            col.to_owned()
+        };
         format!(
-            "(LENGTH({col}) - LENGTH(REPLACE(LOWER({col}), CAST({a} AS TEXT), ''))) / LENGTH(CAST({b} AS TEXT))"
+            "(LENGTH({col}) - LENGTH(REPLACE({folded}, CAST({a} AS TEXT), ''))) / LENGTH(CAST({b} AS TEXT))"
         )
     };
-    let in_title = occurrences(&mut page, "title");
-    let in_body = occurrences(&mut page, "body");
+    let in_title = occurrences(&mut sql, "title");
+    let in_body = occurrences(&mut sql, "body");
     let kind_rank: Vec<String> = KINDS
         .iter()
         .enumerate()
         .map(|(i, k)| format!("WHEN '{k}' THEN {i}"))
         .collect();
-    let cond = matching(&mut page, &q, municipalities);
-    let limit_p = page.bind(i64::try_from(limit).unwrap_or(i64::MAX));
-    let offset_p = page.bind(i64::try_from(offset).unwrap_or(i64::MAX));
-    page.text = format!(
-        "SELECT id, municipality_code, kind, record_id, title, body, created_at, updated_at, \
-         CAST(({in_title}) * 3 + ({in_body}) AS BIGINT) AS score \
-         FROM search_documents WHERE {cond} \
-         ORDER BY score DESC, CASE kind {} ELSE {} END, municipality_code, record_id \
-         LIMIT {limit_p} OFFSET {offset_p}",
-        kind_rank.join(" "),
-        KINDS.len()
+    let cond = matching(&mut sql, &q, municipalities);
+    let limit_p = sql.bind(i64::try_from(limit).unwrap_or(i64::MAX));
+    let offset_p = sql.bind(i64::try_from(offset).unwrap_or(i64::MAX));
+    sql.text = format!(
+        "WITH hits AS MATERIALIZED ( \
+           SELECT id, municipality_code, record_id, \
+             CASE kind {kinds} ELSE {other} END AS kind_rank, \
+             CAST(({in_title}) * 3 + ({in_body}) AS BIGINT) AS score \
+           FROM search_documents WHERE {cond}), \
+         page AS ( \
+           SELECT id, score, kind_rank, municipality_code, record_id FROM hits \
+           ORDER BY score DESC, kind_rank, municipality_code, record_id \
+           LIMIT {limit_p} OFFSET {offset_p}) \
+         SELECT (SELECT COUNT(*) FROM hits) AS total, page.score AS score, \
+           d.id, d.municipality_code, d.kind, d.record_id, d.title, d.body, d.created_at, d.updated_at \
+         FROM (SELECT 1 AS one) AS always \
+         LEFT JOIN page ON 1 = 1 \
+         LEFT JOIN search_documents d ON d.id = page.id \
+         ORDER BY page.score DESC, page.kind_rank, page.municipality_code, page.record_id",
+        kinds = kind_rank.join(" "),
+        other = KINDS.len()
     );
     let rows = db
         .query_all_raw(sea_orm::Statement::from_sql_and_values(
-            backend,
-            page.text,
-            page.values,
+            backend, sql.text, sql.values,
         ))
         .await?;
+    let mut total = 0i64;
     let mut hits = Vec::with_capacity(rows.len());
     for row in rows {
         use sea_orm::FromQueryResult;
+        total = row.try_get("", "total")?;
+        let Some(score) = row.try_get::<Option<i64>>("", "score")? else {
+            continue;
+        };
         let document = search_documents::Model::from_query_result(&row, "")?;
-        let score: i64 = row.try_get("", "score")?;
         // The title is returned beside the snippet, so the snippet shows the text's match.
         let snippet = marked(&document.body, &q).unwrap_or_else(|| snippet(&document.title, &q));
         hits.push(Hit {

@@ -473,6 +473,36 @@ async fn search_finds_japanese_terms_in_every_city(b: Backend) {
     );
     let data = app.data(SEARCH, json!({ "text": "存在しない語句" })).await;
     assert_eq!(data["search"]["totalCount"], 0);
+
+    // A page past the last match is empty but still counts every match.
+    let first = app
+        .data(SEARCH, json!({ "text": "研修", "first": 100 }))
+        .await;
+    let total = first["search"]["totalCount"].as_u64().expect("totalCount");
+    assert!(total > 3, "研修 matches {total}");
+    let past = app
+        .data(
+            SEARCH,
+            json!({ "text": "研修", "first": 5, "after": first["search"]["pageInfo"]["endCursor"] }),
+        )
+        .await;
+    assert_eq!(past["search"]["edges"], json!([]));
+    assert_eq!(past["search"]["totalCount"].as_u64(), Some(total));
+
+    // Latin letters match in either case, and are highlighted as written.
+    let upper = all_hits(&app, "NPO").await;
+    let lower = all_hits(&app, "npo").await;
+    assert!(!upper.is_empty());
+    assert_eq!(upper.len(), lower.len());
+    assert_eq!(
+        upper.iter().map(|h| &h["score"]).collect::<Vec<_>>(),
+        lower.iter().map(|h| &h["score"]).collect::<Vec<_>>()
+    );
+    assert!(lower.iter().any(|h| {
+        h["snippet"]
+            .as_str()
+            .is_some_and(|s| s.contains("<mark>NPO</mark>"))
+    }));
     let errors = app.errors(SEARCH, json!({ "text": "  " })).await;
     assert_eq!(errors[0].0, "BAD_USER_INPUT");
 }

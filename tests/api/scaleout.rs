@@ -30,13 +30,18 @@ fn free_port() -> u16 {
 
 /// Starts `kyodo-hub serve` and waits until it is ready.
 async fn start(database_url: &str) -> Hub {
+    start_logging(database_url, "warn", Stdio::null()).await
+}
+
+/// Starts `kyodo-hub serve` with `RUST_LOG=filter`, its log (stderr) going to `log`.
+async fn start_logging(database_url: &str, filter: &str, log: Stdio) -> Hub {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_kyodo-hub"))
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
         .env("DATABASE_URL", database_url)
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", filter)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .expect("start kyodo-hub");
     let hub = Hub {
@@ -139,4 +144,45 @@ async fn postgresql_statements_time_out_after_ten_seconds() {
         .await
         .expect("still usable");
     pool.conn.close().await.ok();
+}
+
+#[tokio::test]
+async fn the_request_log_names_the_operation_from_the_document() {
+    // Arrange: a hub on a fresh SQLite file, logging requests to a file.
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("log.sqlite").display()
+    );
+    let log_path = dir.path().join("hub.log");
+    let log = std::fs::File::create(&log_path).expect("log file");
+    let hub = start_logging(&url, "kyodo_hub=info", Stdio::from(log)).await;
+
+    // Act: one named operation without `operationName`, one with it, one anonymous.
+    let client = reqwest::Client::new();
+    for body in [
+        json!({ "query": "query HofuPopulation { municipality(slug: \"hofu\") { population } }" }),
+        json!({ "query": "query A { municipalities { code } } query B { regions { slug } }", "operationName": "B" }),
+        json!({ "query": "{ municipalities { code } }" }),
+    ] {
+        let status = client
+            .post(format!("{}/graphql", hub.url))
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+            .status();
+        assert!(status.is_success(), "{body}: {status}");
+    }
+    drop(hub);
+
+    // Assert: the log names each, plainly (no colour codes in a file).
+    let text = std::fs::read_to_string(&log_path).expect("read log");
+    let operations: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains(" graphql "))
+        .filter_map(|l| l.split("operation=").nth(1)?.split(' ').next())
+        .collect();
+    assert_eq!(operations, ["HofuPopulation", "B", "-"], "{text}");
+    assert!(!text.contains('\u{1b}'), "colour codes in the log: {text}");
 }
