@@ -237,6 +237,7 @@ pub async fn prepare_with(
         cache,
         db: db.conn,
         statements: db.statements,
+        auth_failures: crate::ratelimit::CostLimiter::per_minute(limits.auth_failures_per_minute),
         limits: std::sync::Arc::new(limits),
         metrics: std::sync::Arc::default(),
         verified_tokens: std::sync::Arc::default(),
@@ -299,5 +300,33 @@ mod tests {
     fn verify_cli() {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_blocks() {
+        use clap::Parser;
+        let cli = super::Cli::try_parse_from([
+            "kyodo-hub",
+            "serve",
+            "--trusted-proxies",
+            "10.0.0.0/8, ::1",
+        ])
+        .expect("valid");
+        let super::Command::Serve { limits, .. } = cli.command else {
+            panic!("serve");
+        };
+        let shown: Vec<String> = limits
+            .trusted_proxies
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(shown, ["10.0.0.0/8", "::1/128"]);
+        let e = super::Cli::try_parse_from(["kyodo-hub", "serve", "--trusted-proxies", "gateway"])
+            .expect_err("not an address");
+        assert!(
+            e.to_string()
+                .contains("`gateway` is not an IP address or a CIDR block"),
+            "{e}"
+        );
     }
 }

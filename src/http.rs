@@ -34,6 +34,8 @@ pub struct AppState {
     pub cache: Arc<crate::cache::ResponseCache>,
     /// Tokens whose secret this process has verified already.
     pub verified_tokens: Arc<crate::auth::VerifiedTokens>,
+    /// Each client's budget of bad tokens (`None`: unlimited).
+    pub auth_failures: Option<crate::ratelimit::CostLimiter>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -53,7 +55,10 @@ pub fn router(state: AppState) -> Router {
                     state.clone(),
                     authenticate,
                 ))
-                .route_layer(axum::middleware::from_fn(refuse_simple_posts)),
+                .route_layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    refuse_simple_posts,
+                )),
         )
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -108,17 +113,26 @@ fn graphql_error(status: StatusCode, code: &str, message: &str) -> axum::respons
 
 /// Refuses a POST that is not JSON before its body is read (see [`csrf_safe`]).
 async fn refuse_simple_posts(
+    State(state): State<AppState>,
     mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    // Who is asking (the peer address, when the server knows it), for rate limiting.
+    // Who is asking (the peer address when the server knows it, or the client a trusted
+    // proxy names), for rate limiting.
     let peer = request
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip());
-    request
-        .extensions_mut()
-        .insert(crate::ratelimit::ClientKey(peer));
+    let client = crate::ratelimit::client_of(
+        peer,
+        request
+            .headers()
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok()),
+        &state.limits.trusted_proxies,
+    );
+    request.extensions_mut().insert(client);
     if request.method() == axum::http::Method::POST && !csrf_safe(request.headers()) {
         return graphql_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -142,6 +156,32 @@ async fn authenticate(
             state.limits.max_body_bytes
         }
         Some(value) => {
+            let client = request
+                .extensions()
+                .get::<crate::ratelimit::ClientKey>()
+                .copied()
+                .unwrap_or(crate::ratelimit::ClientKey(None));
+            // A client that keeps presenting bad tokens is guessing: stop checking its tokens
+            // (each check of a known token costs an argon2 verification) for a while.
+            if let Some(limiter) = &state.auth_failures {
+                let wait = limiter.wait(client, 1.0);
+                if wait > 0 {
+                    state
+                        .metrics
+                        .observe(Duration::ZERO, &["LIMIT_EXCEEDED".to_owned()]);
+                    let mut response = graphql_error(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "LIMIT_EXCEEDED",
+                        &format!(
+                            "too many bad tokens from this client; retry in {wait} s (requests without a token are not affected)"
+                        ),
+                    );
+                    response
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(wait));
+                    return response;
+                }
+            }
             // A value that is not text cannot be a token; the empty string is refused as
             // malformed with the same message.
             let text = value.to_str().unwrap_or_default();
@@ -152,6 +192,11 @@ async fn authenticate(
                     state.limits.max_body_bytes_authenticated
                 }
                 Err(e) => {
+                    if let Some(limiter) = &state.auth_failures
+                        && e.code() == "UNAUTHENTICATED"
+                    {
+                        let _ = limiter.take(client, 1.0);
+                    }
                     state
                         .metrics
                         .observe(Duration::ZERO, &[e.code().to_owned()]);

@@ -42,6 +42,16 @@ pub struct Limits {
     /// (e.g. `https://kyodo.example.jp`). None by default: only same-origin pages.
     #[arg(long, env = "KYODO_HUB_CORS_ORIGINS", value_delimiter = ',')]
     pub cors_origins: Vec<String>,
+    /// Proxies whose `X-Forwarded-For` header names the client for rate limiting, as
+    /// addresses or CIDR blocks, comma-separated (e.g. the federation gateway's address). None
+    /// by default: the peer address is the client.
+    #[arg(long, env = "KYODO_HUB_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<crate::ratelimit::Network>,
+    /// Bad tokens (unknown, wrong secret, revoked, malformed) a client may present per minute;
+    /// beyond that its requests with a token are refused with 429 until the budget refills,
+    /// before any token is checked. 0 turns this off.
+    #[arg(long, env = "KYODO_HUB_AUTH_FAILURES_PER_MINUTE", default_value_t = 10)]
+    pub auth_failures_per_minute: u64,
     /// Cost units an anonymous client may spend at once (its bucket's size).
     #[arg(long, env = "KYODO_HUB_RATE_LIMIT_BURST", default_value_t = 20_000)]
     pub rate_limit_burst: u64,
@@ -80,6 +90,8 @@ impl Default for Limits {
             request_timeout_secs: 10,
             production: false,
             cors_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
+            auth_failures_per_minute: 10,
             safelist: None,
             rate_limit_burst: 20_000,
             rate_limit_per_second: 2_000,

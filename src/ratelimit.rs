@@ -1,8 +1,9 @@
 //! Rate limiting of anonymous clients by the cost of what they ask, not the number of
 //! requests: a page of one city costs little, a nationwide comparison a lot. Each client (by
-//! IP address) has a bucket of cost units that refills at a steady rate; an operation whose
-//! complexity the bucket cannot cover is refused before it executes, with HTTP 429 and
-//! `Retry-After`.
+//! IP address, see [`client_of`]) has a bucket of cost units that refills at a steady rate; an
+//! operation whose complexity the bucket cannot cover is refused before it executes, with HTTP
+//! 429 and `Retry-After`. The same buckets, counted in failures, bound how often a client may
+//! present a bad token.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -17,6 +18,105 @@ use crate::limits::limit_error;
 /// Who is asking, put into each request by the HTTP layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ClientKey(pub Option<IpAddr>);
+
+/// An address or a block of addresses, as `--trusted-proxies` takes them: `10.0.0.5`,
+/// `10.0.0.0/8`, `::1`, `fd00::/8`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Network {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl std::str::FromStr for Network {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let (addr, prefix) = match text.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text, None),
+        };
+        let addr: IpAddr = addr
+            .parse()
+            .map_err(|_| format!("`{text}` is not an IP address or a CIDR block"))?;
+        let bits = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => bits,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|&p| p <= bits)
+                .ok_or_else(|| format!("`{text}`: the prefix length must be 0 to {bits}"))?,
+        };
+        Ok(Network {
+            addr: addr.to_canonical(),
+            prefix,
+        })
+    }
+}
+
+impl std::fmt::Display for Network {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+impl Network {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let mask = |bits: u32, width: u32| -> u128 {
+            if bits == 0 {
+                0
+            } else {
+                (u128::MAX << (width - bits)) & (u128::MAX >> (128 - width))
+            }
+        };
+        match (self.addr, ip.to_canonical()) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let m = mask(u32::from(self.prefix), 32);
+                u128::from(u32::from(net)) & m == u128::from(u32::from(ip)) & m
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let m = mask(u32::from(self.prefix), 128);
+                u128::from(net) & m == u128::from(ip) & m
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The client behind a request. Without trusted proxies it is the peer. When the peer is a
+/// trusted proxy (a federation gateway, a load balancer), `X-Forwarded-For` is read from the
+/// right, each hop appended by a proxy nearer to us, and the first address that is not a
+/// trusted proxy is the client; what lies left of it was written by the client and could be
+/// anything, so it is never believed. Otherwise every user behind a gateway would share the
+/// gateway's budget, and a client could not escape its own by sending the header.
+pub fn client_of<'a>(
+    peer: Option<IpAddr>,
+    forwarded_for: impl Iterator<Item = &'a str>,
+    trusted: &[Network],
+) -> ClientKey {
+    let Some(mut client) = peer.map(|p| p.to_canonical()) else {
+        return ClientKey(None);
+    };
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|n| n.contains(ip));
+    if !is_trusted(client) {
+        return ClientKey(Some(client));
+    }
+    let hops: Vec<&str> = forwarded_for.flat_map(|v| v.split(',')).collect();
+    for hop in hops.iter().rev() {
+        match hop.trim().parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip.to_canonical();
+                if !is_trusted(client) {
+                    break;
+                }
+            }
+            // A garbled hop: the last proxy we trust is as far as we can see.
+            Err(_) => break,
+        }
+    }
+    ClientKey(Some(client))
+}
 
 #[derive(Debug)]
 struct Bucket {
@@ -43,6 +143,35 @@ impl CostLimiter {
             refill_per_sec: refill_per_sec as f64,
             buckets: Arc::default(),
         })
+    }
+
+    /// A budget of `count` events a minute, all of which may come at once; `None` for 0.
+    pub fn per_minute(count: u64) -> Option<Self> {
+        (count > 0).then(|| CostLimiter {
+            capacity: count as f64,
+            refill_per_sec: count as f64 / 60.0,
+            buckets: Arc::default(),
+        })
+    }
+
+    /// Seconds until the client's bucket holds `cost` again, or 0 if it does now; takes
+    /// nothing.
+    pub fn wait(&self, client: ClientKey, cost: f64) -> u64 {
+        let now = Instant::now();
+        let Ok(buckets) = self.buckets.lock() else {
+            return 0;
+        };
+        let Some(bucket) = buckets.get(&client) else {
+            return 0;
+        };
+        let tokens = (bucket.tokens
+            + now.duration_since(bucket.at).as_secs_f64() * self.refill_per_sec)
+            .min(self.capacity);
+        if tokens >= cost {
+            0
+        } else {
+            ((cost - tokens) / self.refill_per_sec).ceil().max(1.0) as u64
+        }
     }
 
     /// Takes `cost` from the client's bucket, or says how many seconds until it could.
@@ -129,5 +258,95 @@ mod tests {
         assert!((1..=2).contains(&wait), "{wait}");
         assert_eq!(limiter.take(b, 80.0), Ok(()));
         assert!(CostLimiter::new(100, 0).is_none());
+    }
+
+    #[test]
+    fn a_minute_budget_is_spent_and_waited_for() {
+        let limiter = CostLimiter::per_minute(2).expect("on");
+        let a = ClientKey(Some("10.0.0.1".parse().expect("ip")));
+        assert_eq!(limiter.wait(a, 1.0), 0);
+        assert_eq!(limiter.take(a, 1.0), Ok(()));
+        assert_eq!(limiter.take(a, 1.0), Ok(()));
+        // Two a minute: one comes back every 30 s.
+        assert!((29..=30).contains(&limiter.wait(a, 1.0)));
+        assert!(limiter.take(a, 1.0).is_err());
+        assert!(CostLimiter::per_minute(0).is_none());
+    }
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().expect("ip")
+    }
+
+    fn nets(list: &[&str]) -> Vec<Network> {
+        list.iter().map(|n| n.parse().expect("network")).collect()
+    }
+
+    #[test]
+    fn networks_parse_and_contain() {
+        let n: Network = "10.1.0.0/16".parse().expect("v4");
+        assert!(n.contains(ip("10.1.255.3")));
+        assert!(!n.contains(ip("10.2.0.1")));
+        assert!(n.contains(ip("::ffff:10.1.0.9")), "v4-mapped v6");
+        assert!(!n.contains(ip("fd00::1")));
+        let all: Network = "0.0.0.0/0".parse().expect("all");
+        assert!(all.contains(ip("192.0.2.1")));
+        let v6: Network = "fd00::/8".parse().expect("v6");
+        assert!(v6.contains(ip("fd12::1")) && !v6.contains(ip("fe80::1")));
+        assert!("::1".parse::<Network>().expect("host").contains(ip("::1")));
+        for bad in [
+            "10.0.0.0/33",
+            "fd00::/129",
+            "gateway",
+            "10.0.0/8",
+            "10.0.0.0/x",
+        ] {
+            assert!(bad.parse::<Network>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let trusted = nets(&["10.0.0.0/8"]);
+        // No trusted proxies: the peer, whatever the header says.
+        assert_eq!(
+            client_of(Some(ip("192.0.2.7")), ["198.51.100.1"].into_iter(), &[]),
+            ClientKey(Some(ip("192.0.2.7")))
+        );
+        // An untrusted peer cannot pick its key with the header.
+        assert_eq!(
+            client_of(
+                Some(ip("192.0.2.7")),
+                ["198.51.100.1"].into_iter(),
+                &trusted
+            ),
+            ClientKey(Some(ip("192.0.2.7")))
+        );
+        // Behind two trusted hops: the nearest untrusted address, not the client's own claim.
+        assert_eq!(
+            client_of(
+                Some(ip("10.0.0.2")),
+                ["1.2.3.4, 198.51.100.1", "10.0.0.1"].into_iter(),
+                &trusted
+            ),
+            ClientKey(Some(ip("198.51.100.1")))
+        );
+        // A trusted peer without the header, or with only trusted hops, is the client.
+        assert_eq!(
+            client_of(Some(ip("10.0.0.2")), std::iter::empty(), &trusted),
+            ClientKey(Some(ip("10.0.0.2")))
+        );
+        assert_eq!(
+            client_of(Some(ip("10.0.0.2")), ["10.0.0.9"].into_iter(), &trusted),
+            ClientKey(Some(ip("10.0.0.9")))
+        );
+        // A garbled hop stops the walk at the last trusted address.
+        assert_eq!(
+            client_of(
+                Some(ip("10.0.0.2")),
+                ["198.51.100.1, unknown"].into_iter(),
+                &trusted
+            ),
+            ClientKey(Some(ip("10.0.0.2")))
+        );
     }
 }

@@ -314,3 +314,107 @@ async fn safelist_mode_runs_registered_operations_only() {
     assert_eq!(app.statements.get(), before);
     app.data(&registered, json!({})).await;
 }
+
+/// A request with `Authorization: Bearer <token>`, from the client `forwarded_for` names.
+async fn with_token(app: &TestApp, token: &str, forwarded_for: Option<&str>) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .bearer_auth(token)
+        .json(&json!({ "query": "{ municipality(slug: \"hofu\") { nameJa } }" }));
+    if let Some(ip) = forwarded_for {
+        request = request.header("x-forwarded-for", ip);
+    }
+    request.send().await.expect("request")
+}
+
+#[tokio::test]
+async fn bad_tokens_are_limited_per_client_before_any_check() {
+    // Three bad tokens a minute: one comes back every 20 s.
+    let limits = kyodo_hub::limits::Limits {
+        auth_failures_per_minute: 3,
+        ..crate::helpers::uncached()
+    };
+    let app = TestApp::spawn_with(&Backend::Sqlite, limits).await;
+    let good = app.token(Some("352063"), "EDITOR", "hofu").await;
+    let (id, _) = good
+        .strip_prefix("khub_")
+        .and_then(|rest| rest.split_once('_'))
+        .expect("khub_<id>_<secret>");
+    let wrong = format!("khub_{id}_{}", "A".repeat(43));
+
+    for _ in 0..3 {
+        assert_eq!(with_token(&app, &wrong, None).await.status(), 401);
+    }
+    // Spent: even the right token is not checked now, and nothing reaches the database.
+    let before = app.statements.get();
+    let refused = with_token(&app, &good, None).await;
+    assert_eq!(refused.status(), 429);
+    let retry: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert!((1..=20).contains(&retry), "{retry}");
+    let body: Value = refused.json().await.expect("json");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("too many bad tokens")),
+        "{body}"
+    );
+    assert_eq!(app.statements.get(), before, "refused before any SQL");
+
+    // The same client without a token is served as before.
+    let data = app
+        .data(r#"{ municipality(slug: "hofu") { nameJa } }"#, json!({}))
+        .await;
+    assert_eq!(data["municipality"]["nameJa"], "防府市");
+}
+
+#[tokio::test]
+async fn forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
+    let wrong = format!("khub_1_{}", "A".repeat(43));
+
+    // Behind a trusted proxy (here the test client's own address), each forwarded client has
+    // its own budget of one bad token.
+    let limits = kyodo_hub::limits::Limits {
+        auth_failures_per_minute: 1,
+        trusted_proxies: vec!["127.0.0.1".parse().expect("network")],
+        ..crate::helpers::uncached()
+    };
+    let app = TestApp::spawn_with(&Backend::Sqlite, limits).await;
+    let statuses = [
+        with_token(&app, &wrong, Some("198.51.100.1"))
+            .await
+            .status(),
+        with_token(&app, &wrong, Some("198.51.100.1"))
+            .await
+            .status(),
+        with_token(&app, &wrong, Some("198.51.100.2"))
+            .await
+            .status(),
+        // What the client itself wrote left of the proxy's entry is not believed.
+        with_token(&app, &wrong, Some("198.51.100.9, 198.51.100.2"))
+            .await
+            .status(),
+    ];
+    assert_eq!(statuses.map(|s| s.as_u16()), [401, 429, 401, 429]);
+
+    // Without trusted proxies the header changes nothing: one peer, one budget.
+    let limits = kyodo_hub::limits::Limits {
+        auth_failures_per_minute: 1,
+        ..crate::helpers::uncached()
+    };
+    let app = TestApp::spawn_with(&Backend::Sqlite, limits).await;
+    let statuses = [
+        with_token(&app, &wrong, Some("198.51.100.1"))
+            .await
+            .status(),
+        with_token(&app, &wrong, Some("198.51.100.2"))
+            .await
+            .status(),
+    ];
+    assert_eq!(statuses.map(|s| s.as_u16()), [401, 429]);
+}
