@@ -115,10 +115,29 @@ pub async fn scope(
         query = query.filter(municipalities::Column::Code.is_in(codes.iter().cloned()));
     }
     if let Some(slug) = region {
-        let members = region_member_codes(db, slug).await?;
-        query = query.filter(municipalities::Column::Code.is_in(members));
+        // The members through a subquery: one statement instead of region, members, cities.
+        use sea_orm::sea_query::ExprTrait as _;
+        let members = sea_orm::sea_query::Query::select()
+            .column((region_members::Entity, region_members::Column::MemberCode))
+            .from(region_members::Entity)
+            .inner_join(
+                regions::Entity,
+                sea_orm::sea_query::Expr::col((regions::Entity, regions::Column::Id))
+                    .equals((region_members::Entity, region_members::Column::RegionId)),
+            )
+            .and_where(
+                sea_orm::sea_query::Expr::col((regions::Entity, regions::Column::Slug)).eq(slug),
+            )
+            .to_owned();
+        query = query.filter(municipalities::Column::Code.in_subquery(members));
     }
     let found = query.all(db).await?;
+    if let Some(slug) = region
+        && found.is_empty()
+    {
+        // Nothing found: say so if the region itself is unknown.
+        find_region(db, slug).await?;
+    }
     if let Some(codes) = municipalities
         && region.is_none()
     {

@@ -346,6 +346,7 @@ pub async fn indicators_csv(
         indicator: ind,
         values,
         progress,
+        ..
     } in &list
     {
         let mine: Vec<&indicator_values::Model> = values.iter().collect();

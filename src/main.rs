@@ -3,6 +3,12 @@
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
+/// glibc's allocator kept a hub under load on SQLite at three times the memory of one on
+/// PostgreSQL and spent a fifth of its CPU in malloc, free and arena locks; mimalloc's
+/// per-thread heaps avoid both (measured figures: README, Performance).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()

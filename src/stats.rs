@@ -156,6 +156,7 @@ pub enum ProgressOrder {
 #[derive(Clone, Debug)]
 pub struct IndicatorProgress {
     pub indicator: indicators::Model,
+    pub municipality: std::sync::Arc<municipalities::Model>,
     pub values: Vec<indicator_values::Model>,
     pub progress: Option<f64>,
 }
@@ -195,16 +196,21 @@ pub async fn progress_of(
             values.entry(v.indicator_id).or_default().push(v);
         }
     }
+    let cities: HashMap<&str, std::sync::Arc<municipalities::Model>> = cities
+        .iter()
+        .map(|m| (m.code.as_str(), std::sync::Arc::new(m.clone())))
+        .collect();
     let mut out: Vec<IndicatorProgress> = list
         .into_iter()
-        .map(|indicator| {
+        .filter_map(|indicator| {
             let values = values.remove(&indicator.id).unwrap_or_default();
             let progress = crate::graphql::types::progress(&values);
-            IndicatorProgress {
+            Some(IndicatorProgress {
+                municipality: cities.get(indicator.municipality_code.as_str())?.clone(),
                 indicator,
                 values,
                 progress,
-            }
+            })
         })
         .collect();
     let by_progress = |a: &Option<f64>, b: &Option<f64>, desc: bool| match (a, b) {

@@ -7,7 +7,7 @@ use super::loaders::one;
 use super::scalars::FiscalYear;
 use super::types::{
     Activity, Body, Indicator, Meeting, Metric, Municipality, Node, Ordinance, PlanItem,
-    PlanSection, Program, Source, SupportCenter, TotalCount, connection, page_window,
+    PlanSection, Preloaded, Program, Source, SupportCenter, TotalCount, connection, page_window,
 };
 use super::{db, loaders};
 use crate::compare::{self, CompareParams, Normalization};
@@ -63,7 +63,18 @@ impl CrossCityQuery {
         let order = order.unwrap_or_default();
         let list =
             stats::indicator_progress(db(ctx), codes.as_deref(), region.as_deref(), order).await?;
-        Ok(list.into_iter().map(|p| Indicator(p.indicator)).collect())
+        Ok(list
+            .into_iter()
+            .map(|p| {
+                Indicator(
+                    p.indicator,
+                    Preloaded {
+                        values: Some(std::sync::Arc::new(p.values)),
+                        municipality: Some(p.municipality),
+                    },
+                )
+            })
+            .collect())
     }
 
     /// Sessions and participants of programme activities, summed by the database over the
@@ -299,7 +310,7 @@ impl SearchResult {
             },
             "Indicator" => one(&l.indicator, id)
                 .await?
-                .map(|m| Node::Indicator(Indicator(m))),
+                .map(|m| Node::Indicator(Indicator::new(m))),
             "Body" => one(&l.body, id).await?.map(|m| Node::Body(Body(m))),
             "SupportCenter" => one(&l.support_center, id)
                 .await?

@@ -169,7 +169,7 @@ impl Query {
             "Indicator" => indicators::Entity::find_by_id(pk)
                 .one(db)
                 .await?
-                .map(|m| Node::Indicator(Indicator(m))),
+                .map(|m| Node::Indicator(Indicator::new(m))),
             "Observation" => observations::Entity::find_by_id(pk)
                 .one(db)
                 .await?
@@ -242,7 +242,7 @@ impl Query {
         };
         Ok(super::loaders::one(&loaders(ctx).indicator, pk)
             .await?
-            .map(Indicator))
+            .map(Indicator::new))
     }
 
     /// Federation: resolves a `Municipality` referenced by another subgraph.

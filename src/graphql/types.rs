@@ -1,6 +1,8 @@
 //! The object types of the public API, each a thin wrapper around its sea-orm model. Nested
 //! fields go through [`Loaders`], never a query of their own.
 
+use std::sync::Arc;
+
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, ID, Interface, Object, SimpleObject};
 use serde::de::DeserializeOwned;
@@ -225,7 +227,7 @@ impl Municipality {
         )
         .await?
         .into_iter()
-        .map(Indicator)
+        .map(Indicator::new)
         .collect())
     }
     /// Values of the shared metric catalogue, by fiscal year; `metric` is a catalogue code such
@@ -624,7 +626,7 @@ impl Plan {
     }
     /// The plan's outcome indicators.
     async fn indicators(&self, ctx: &Context<'_>) -> AppResult<Vec<Indicator>> {
-        children_as(&loaders(ctx).indicators_of_plan, self.0.id, Indicator).await
+        children_as(&loaders(ctx).indicators_of_plan, self.0.id, Indicator::new).await
     }
     async fn municipality(&self, ctx: &Context<'_>) -> AppResult<Municipality> {
         municipality_of(ctx, &self.0.municipality_code).await
@@ -684,7 +686,12 @@ impl Policy {
     }
     /// Indicators that measure this policy.
     async fn indicators(&self, ctx: &Context<'_>) -> AppResult<Vec<Indicator>> {
-        children_as(&loaders(ctx).indicators_of_policy, self.0.id, Indicator).await
+        children_as(
+            &loaders(ctx).indicators_of_policy,
+            self.0.id,
+            Indicator::new,
+        )
+        .await
     }
     async fn plan(&self, ctx: &Context<'_>) -> AppResult<Option<Plan>> {
         Ok(one(&loaders(ctx).plan, self.0.plan_id).await?.map(Plan))
@@ -844,7 +851,31 @@ impl ScheduleEntry {
 // ---------------------------------------------------------------------------------------------
 
 /// 成果指標 / 数値目標: an outcome indicator with its baseline and targets.
-pub struct Indicator(pub indicators::Model);
+pub struct Indicator(pub indicators::Model, pub Preloaded);
+
+/// What a resolver that built an [`Indicator`] had read already (`indicatorProgress` needs
+/// the values and municipalities to order by progress), so nested fields do not read it again.
+#[derive(Clone, Debug, Default)]
+pub struct Preloaded {
+    pub values: Option<Arc<Vec<indicator_values::Model>>>,
+    pub municipality: Option<Arc<municipalities::Model>>,
+}
+
+impl Indicator {
+    pub fn new(row: indicators::Model) -> Self {
+        Indicator(row, Preloaded::default())
+    }
+
+    /// Every value, by fiscal year.
+    async fn all_values(&self, ctx: &Context<'_>) -> AppResult<Arc<Vec<indicator_values::Model>>> {
+        match &self.1.values {
+            Some(values) => Ok(values.clone()),
+            None => Ok(Arc::new(
+                children(&loaders(ctx).values_of_indicator, self.0.id).await?,
+            )),
+        }
+    }
+}
 
 /// One value of an indicator.
 pub struct IndicatorValue(pub indicator_values::Model);
@@ -855,10 +886,11 @@ impl Indicator {
         ctx: &Context<'_>,
         kind: IndicatorValueKind,
     ) -> AppResult<Vec<indicator_values::Model>> {
-        let rows = children(&loaders(ctx).values_of_indicator, self.0.id).await?;
+        let rows = self.all_values(ctx).await?;
         Ok(rows
-            .into_iter()
+            .iter()
             .filter(|v| v.kind == kind.as_str())
+            .cloned()
             .collect())
     }
 }
@@ -924,8 +956,7 @@ impl Indicator {
     /// (latest − baseline) / (final target − baseline): 0 at the baseline, 1 at the target.
     /// Null without a baseline, a target or an observation, or when target equals baseline.
     async fn progress(&self, ctx: &Context<'_>) -> AppResult<Option<f64>> {
-        let values = children(&loaders(ctx).values_of_indicator, self.0.id).await?;
-        Ok(progress(&values))
+        Ok(progress(&self.all_values(ctx).await?))
     }
     async fn policy(&self, ctx: &Context<'_>) -> AppResult<Option<Policy>> {
         match self.0.policy_id {
@@ -943,7 +974,10 @@ impl Indicator {
         self.0.note.as_deref()
     }
     async fn municipality(&self, ctx: &Context<'_>) -> AppResult<Municipality> {
-        municipality_of(ctx, &self.0.municipality_code).await
+        match &self.1.municipality {
+            Some(m) => Ok(Municipality(m.as_ref().clone())),
+            None => municipality_of(ctx, &self.0.municipality_code).await,
+        }
     }
     async fn source(&self, ctx: &Context<'_>) -> AppResult<Option<Source>> {
         source_of(ctx, self.0.source_id).await

@@ -93,3 +93,37 @@ async fn statements_do_not_grow_with_municipalities(b: Backend) {
 }
 
 db_tests!(statements_do_not_grow_with_municipalities);
+
+/// The load benchmark's operations (`examples/load/`), with the statements each may cost: at
+/// most its nesting depth + 1, as the benchmark's target asks, and what it costs today, so
+/// that a resolver reading again what its parent read shows up here.
+const BENCHMARKED: [(&str, u64); 4] = [
+    // municipality, plans, sources, policies, measures, items, schedules, reposts.
+    ("plan-tree", 8),
+    // metric, municipalities, observations, sources.
+    ("compare", 4),
+    // municipalities of the region, indicators, their values, sources.
+    ("indicator-progress", 4),
+    // the ranked page, municipalities, and the records behind the hits: one statement per
+    // kind of record on the page (four kinds among the five cities' first ten hits for 防災;
+    // nine at most, whatever the number of cities).
+    ("search", 6),
+];
+
+async fn benchmarked_operations_cost_a_fixed_number_of_statements(b: Backend) {
+    let app = TestApp::spawn(&b).await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/queries");
+    let mut costs = Vec::new();
+    for (name, bound) in BENCHMARKED {
+        let query = std::fs::read_to_string(dir.join(format!("{name}.graphql"))).expect("example");
+        let before = app.statements.get();
+        app.data(&query, json!({})).await;
+        costs.push((name, app.statements.get() - before, bound));
+    }
+    eprintln!("statements per operation: {costs:?}");
+    for (name, cost, bound) in costs {
+        assert!(cost <= bound, "{name}: {cost} statements, at most {bound}");
+    }
+}
+
+db_tests!(benchmarked_operations_cost_a_fixed_number_of_statements);
