@@ -237,6 +237,7 @@ pub async fn prepare_with(
         cache,
         db: db.conn,
         statements: db.statements,
+        gate: std::sync::Arc::new(crate::gate::Gate::new(&limits)?),
         auth_failures: crate::ratelimit::CostLimiter::per_minute(limits.auth_failures_per_minute),
         limits: std::sync::Arc::new(limits),
         metrics: std::sync::Arc::default(),

@@ -15,7 +15,7 @@ use axum::routing::get;
 use crate::auth::Auth;
 use crate::db::StatementCounter;
 use crate::graphql::AppSchema;
-use crate::limits::{Limits, ViaGet, limit_error};
+use crate::limits::{Limits, limit_error};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -34,6 +34,8 @@ pub struct AppState {
     pub cache: Arc<crate::cache::ResponseCache>,
     /// Tokens whose secret this process has verified already.
     pub verified_tokens: Arc<crate::auth::VerifiedTokens>,
+    /// What a request passes before it executes.
+    pub gate: Arc<crate::gate::Gate>,
     /// Each client's budget of bad tokens (`None`: unlimited).
     pub auth_failures: Option<crate::ratelimit::CostLimiter>,
 }
@@ -270,7 +272,7 @@ async fn graphql_get(
             );
         }
     };
-    execute(state, req.data(ViaGet), client, auth).await
+    execute(state, req, client, auth, true).await
 }
 
 async fn graphql(
@@ -279,14 +281,15 @@ async fn graphql(
     axum::Extension(auth): axum::Extension<Auth>,
     req: GraphQLRequest,
 ) -> axum::response::Response {
-    execute(state, req.into_inner(), client, auth).await
+    execute(state, req.into_inner(), client, auth, false).await
 }
 
 async fn execute(
     state: AppState,
-    req: async_graphql::Request,
+    mut req: async_graphql::Request,
     client: crate::ratelimit::ClientKey,
     auth: Auth,
+    via_get: bool,
 ) -> axum::response::Response {
     let started = Instant::now();
     // Only public answers are shared between clients; a token's are its own.
@@ -300,15 +303,21 @@ async fn execute(
     let epoch = state.cache.epoch();
     let facts = crate::cache::DocumentFacts::default();
     let requested = req.operation_name.clone();
-    let req = req.data(client).data(auth).data(facts.clone());
-    let timeout = Duration::from_secs(state.limits.request_timeout_secs);
-    let response = match tokio::time::timeout(timeout, state.schema.execute(req)).await {
-        Ok(response) => response,
-        Err(_) => async_graphql::Response::from_errors(vec![limit_error(format!(
-            "the request took longer than {} s and was stopped",
-            state.limits.request_timeout_secs
-        ))]),
+    let mut response = match state.gate.admit(&mut req, via_get, client, &facts).await {
+        Err(refused) => async_graphql::Response::from_errors(vec![refused]),
+        Ok(()) => {
+            let req = req.data(client).data(auth);
+            let timeout = Duration::from_secs(state.limits.request_timeout_secs);
+            match tokio::time::timeout(timeout, state.schema.execute(req)).await {
+                Ok(response) => response,
+                Err(_) => async_graphql::Response::from_errors(vec![limit_error(format!(
+                    "the request took longer than {} s and was stopped",
+                    state.limits.request_timeout_secs
+                ))]),
+            }
+        }
     };
+    crate::gate::fill_error_codes(&mut response);
     let codes: Vec<String> = response
         .errors
         .iter()

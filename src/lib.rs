@@ -19,6 +19,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod fiscal_year;
+pub mod gate;
 pub mod generate;
 pub mod graphql;
 pub mod http;

@@ -4,9 +4,8 @@
 
 use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::ServerError;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-use async_graphql::{ServerError, ServerResult, Variables};
 use clap::Args;
 
 /// How much one request may ask for. Every value is a flag and an environment variable.
@@ -103,10 +102,6 @@ impl Default for Limits {
     }
 }
 
-/// Marks a request that came as `GET /graphql?query=…`.
-#[derive(Clone, Copy, Debug)]
-pub struct ViaGet;
-
 /// Extension key telling the HTTP layer to answer 405 with this `Allow` header.
 pub const ALLOW: &str = "allow";
 
@@ -124,22 +119,8 @@ pub fn coded_error(code: &str, message: String) -> ServerError {
     e
 }
 
-/// Counts aliases and root fields right after parsing, before validation or execution.
-pub struct DocumentLimits {
-    pub max_aliases: usize,
-    pub max_root_fields: usize,
-}
-
-impl ExtensionFactory for DocumentLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(DocumentLimits {
-            max_aliases: self.max_aliases,
-            max_root_fields: self.max_root_fields,
-        })
-    }
-}
-
-fn count_aliases(set: &SelectionSet) -> usize {
+/// Aliases anywhere in a selection set (fragments are counted where they are defined).
+pub(crate) fn count_aliases(set: &SelectionSet) -> usize {
     set.items
         .iter()
         .map(|s| match &s.node {
@@ -153,7 +134,11 @@ fn count_aliases(set: &SelectionSet) -> usize {
 }
 
 /// Root fields of a selection set, looking through inline fragments and named fragments.
-fn count_root_fields(doc: &ExecutableDocument, set: &SelectionSet, depth: usize) -> usize {
+pub(crate) fn count_root_fields(
+    doc: &ExecutableDocument,
+    set: &SelectionSet,
+    depth: usize,
+) -> usize {
     if depth > 8 {
         return 0;
     }
@@ -172,73 +157,6 @@ fn count_root_fields(doc: &ExecutableDocument, set: &SelectionSet, depth: usize)
                 }),
         })
         .sum()
-}
-
-#[async_trait::async_trait]
-impl Extension for DocumentLimits {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let doc = next.run(ctx, query, variables).await?;
-        if let Some(facts) = ctx.data_opt::<crate::cache::DocumentFacts>() {
-            facts.set_query_only(
-                doc.operations.iter().all(|(_, op)| {
-                    op.node.ty == async_graphql::parser::types::OperationType::Query
-                }),
-            );
-            // A document of one named operation may be sent without `operationName`.
-            let mut ops = doc.operations.iter();
-            if let (Some((Some(name), _)), None) = (ops.next(), ops.next()) {
-                facts.set_operation(name);
-            }
-        }
-        // A GET must not change anything: caches, prefetchers and links replay GETs.
-        if ctx.data_opt::<ViaGet>().is_some()
-            && doc
-                .operations
-                .iter()
-                .any(|(_, op)| op.node.ty == async_graphql::parser::types::OperationType::Mutation)
-        {
-            let mut e = coded_error(
-                "BAD_USER_INPUT",
-                "mutations are accepted over POST only".into(),
-            );
-            if let Some(ext) = e.extensions.as_mut() {
-                ext.set(ALLOW, "POST");
-            }
-            return Err(e);
-        }
-        let aliases: usize = doc
-            .operations
-            .iter()
-            .map(|(_, op)| count_aliases(&op.node.selection_set.node))
-            .sum::<usize>()
-            + doc
-                .fragments
-                .values()
-                .map(|f| count_aliases(&f.node.selection_set.node))
-                .sum::<usize>();
-        if aliases > self.max_aliases {
-            return Err(limit_error(format!(
-                "the document has {aliases} aliases; at most {} are allowed",
-                self.max_aliases
-            )));
-        }
-        for (_, op) in doc.operations.iter() {
-            let roots = count_root_fields(&doc, &op.node.selection_set.node, 0);
-            if roots > self.max_root_fields {
-                return Err(limit_error(format!(
-                    "an operation asks for {roots} root fields; at most {} are allowed",
-                    self.max_root_fields
-                )));
-            }
-        }
-        Ok(doc)
-    }
 }
 
 /// An operation's text without comments and with whitespace folded, so that a registered
@@ -281,31 +199,9 @@ impl Safelist {
             allowed: Arc::new(allowed),
         })
     }
-}
 
-impl ExtensionFactory for Safelist {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(Safelist {
-            allowed: self.allowed.clone(),
-        })
-    }
-}
-
-#[async_trait::async_trait]
-impl Extension for Safelist {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        if !self.allowed.contains(&normalise_operation(query)) {
-            return Err(coded_error(
-                "FORBIDDEN",
-                "this endpoint runs registered operations only".into(),
-            ));
-        }
-        next.run(ctx, query, variables).await
+    /// Whether `query` is one of the registered operations.
+    pub fn allows(&self, query: &str) -> bool {
+        self.allowed.contains(&normalise_operation(query))
     }
 }

@@ -10,11 +10,6 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextValidation};
-use async_graphql::{ServerError, ValidationResult};
-
-use crate::limits::limit_error;
-
 /// Who is asking, put into each request by the HTTP layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ClientKey(pub Option<IpAddr>);
@@ -145,6 +140,11 @@ impl CostLimiter {
         })
     }
 
+    /// Units regained per second.
+    pub fn refill_per_sec(&self) -> f64 {
+        self.refill_per_sec
+    }
+
     /// A budget of `count` events a minute, all of which may come at once; `None` for 0.
     pub fn per_minute(count: u64) -> Option<Self> {
         (count > 0).then(|| CostLimiter {
@@ -206,40 +206,6 @@ impl CostLimiter {
             Err(((cost - bucket.tokens) / self.refill_per_sec)
                 .ceil()
                 .max(1.0) as u64)
-        }
-    }
-}
-
-impl ExtensionFactory for CostLimiter {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(self.clone())
-    }
-}
-
-#[async_trait::async_trait]
-impl Extension for CostLimiter {
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        let result = next.run(ctx).await?;
-        let client = ctx
-            .data_opt::<ClientKey>()
-            .copied()
-            .unwrap_or(ClientKey(None));
-        match self.take(client, result.complexity.max(1) as f64) {
-            Ok(()) => Ok(result),
-            Err(wait) => {
-                let mut e = limit_error(format!(
-                    "rate limit: this operation costs {} units and the client's budget refills at {} a second; retry in {wait} s",
-                    result.complexity, self.refill_per_sec
-                ));
-                if let Some(ext) = e.extensions.as_mut() {
-                    ext.set(RETRY_AFTER, wait);
-                }
-                Err(vec![e])
-            }
         }
     }
 }

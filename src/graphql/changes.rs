@@ -80,6 +80,7 @@ impl ChangesQuery {
     /// The audit trail, oldest first. Needs a token: admins see every municipality's changes
     /// (all of them when `municipality`, a code or slug, is left out), editors and viewers
     /// their own's. `since` keeps the changes made at or after that time.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
     async fn changes(
         &self,
         ctx: &Context<'_>,

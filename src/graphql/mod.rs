@@ -11,14 +11,10 @@ pub mod types;
 
 use std::sync::Arc;
 
-use async_graphql::extensions::apollo_persisted_queries::{
-    ApolloPersistedQueries, LruCacheStorage,
-};
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextRequest};
-use async_graphql::{EmptySubscription, MergedObject, Response, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
-use crate::limits::{DocumentLimits, Limits};
+use crate::limits::Limits;
 
 /// The root query: each municipality's records, and questions across municipalities.
 #[derive(MergedObject, Default)]
@@ -54,12 +50,12 @@ pub(crate) fn loaders<'a>(ctx: &async_graphql::Context<'a>) -> &'a loaders::Load
 
 /// The schema without data, for exporting its SDL.
 pub fn schema_builder() -> SchemaBuilder<QueryRoot, mutation::Mutation, EmptySubscription> {
-    Schema::build(QueryRoot::default(), mutation::Mutation, EmptySubscription)
-        .enable_federation()
-        .extension(ErrorCodes)
+    Schema::build(QueryRoot::default(), mutation::Mutation, EmptySubscription).enable_federation()
 }
 
-/// The schema serving `db`, refusing what `limits` do not allow.
+/// The schema serving `db`, refusing what `limits` do not allow. It has no extensions, which
+/// would put every field through async-graphql's slow path; the checks that need the parsed
+/// document run before execution in [`crate::gate`].
 pub fn build_schema(
     db: DatabaseConnection,
     limits: &Limits,
@@ -73,24 +69,7 @@ pub fn build_schema(
         .limit_depth(limits.max_depth)
         .limit_complexity(limits.max_complexity)
         // One directive per field is all a client needs (@include or @skip).
-        .limit_directives(2)
-        .extension(DocumentLimits {
-            max_aliases: limits.max_aliases,
-            max_root_fields: limits.max_root_fields,
-        })
-        // Portals send a query's hash instead of its text once the hub has seen it, which
-        // keeps requests small; the cache is per process, and a miss makes the client resend.
-        .extension(ApolloPersistedQueries::new(LruCacheStorage::new(
-            limits.persisted_queries.max(1),
-        )));
-    if let Some(limiter) =
-        crate::ratelimit::CostLimiter::new(limits.rate_limit_burst, limits.rate_limit_per_second)
-    {
-        builder = builder.extension(limiter);
-    }
-    if let Some(dir) = &limits.safelist {
-        builder = builder.extension(crate::limits::Safelist::load(dir)?);
-    }
+        .limit_directives(2);
     if limits.production {
         builder = builder.disable_introspection().disable_suggestions();
     }
@@ -102,39 +81,4 @@ pub fn sdl() -> String {
     schema_builder()
         .finish()
         .sdl_with_options(async_graphql::SDLExportOptions::new().federation())
-}
-
-/// Gives every error an `extensions.code`. Resolver errors and the document limits carry theirs
-/// already; async-graphql's own depth and complexity refusals become `LIMIT_EXCEEDED`; what is
-/// left comes from async-graphql rejecting the request (syntax, unknown fields, a variable or
-/// argument that does not coerce, such as a fiscal year that is no year), the client's input.
-struct ErrorCodes;
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodes)
-    }
-}
-
-#[async_trait::async_trait]
-impl Extension for ErrorCodes {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        let mut response = next.run(ctx).await;
-        for error in &mut response.errors {
-            let ext = error.extensions.get_or_insert_with(Default::default);
-            if ext.get("code").is_none() {
-                let limit = error.message.starts_with("Query is nested too deep")
-                    || error.message.starts_with("Query is too complex");
-                ext.set(
-                    "code",
-                    if limit {
-                        "LIMIT_EXCEEDED"
-                    } else {
-                        "BAD_USER_INPUT"
-                    },
-                );
-            }
-        }
-        response
-    }
 }

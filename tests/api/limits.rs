@@ -418,3 +418,89 @@ async fn forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
     ];
     assert_eq!(statuses.map(|s| s.as_u16()), [401, 429]);
 }
+
+/// Records the complexity async-graphql's validation computes, then stops the request.
+struct CaptureComplexity(std::sync::Arc<std::sync::Mutex<Option<usize>>>);
+
+impl async_graphql::extensions::ExtensionFactory for CaptureComplexity {
+    fn create(&self) -> std::sync::Arc<dyn async_graphql::extensions::Extension> {
+        std::sync::Arc::new(CaptureComplexity(self.0.clone()))
+    }
+}
+
+#[async_trait::async_trait]
+impl async_graphql::extensions::Extension for CaptureComplexity {
+    async fn validation(
+        &self,
+        ctx: &async_graphql::extensions::ExtensionContext<'_>,
+        next: async_graphql::extensions::NextValidation<'_>,
+    ) -> Result<async_graphql::ValidationResult, Vec<async_graphql::ServerError>> {
+        let result = next.run(ctx).await?;
+        if let Ok(mut seen) = self.0.lock() {
+            *seen = Some(result.complexity);
+        }
+        Err(vec![async_graphql::ServerError::new("stop", None)])
+    }
+}
+
+#[tokio::test]
+async fn the_rate_limit_charges_the_complexity_async_graphql_computes() {
+    // The gate charges before execution with its own count; it must be async-graphql's.
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(None));
+    let schema = kyodo_hub::graphql::schema_builder()
+        .extension(CaptureComplexity(seen.clone()))
+        .finish();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/queries");
+    let mut cases: Vec<(String, String, Value)> = std::fs::read_dir(&dir)
+        .expect("examples")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "graphql"))
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).expect("example");
+            (p.display().to_string(), text, json!({}))
+        })
+        .collect();
+    assert!(cases.len() >= 10, "examples: {}", cases.len());
+    let paged = r#"query($n: Int, $m: Int = 7) {
+        a: search(text: "防災", first: $n) { edges { node { title } } }
+        b: search(text: "研修", first: $m) { totalCount }
+        c: search(text: "協働") { totalCount }
+        d: search(text: "協働", first: 500) { totalCount }
+        municipalities { ...Programs ... on Municipality { p2: programs(first: 2) { totalCount } } }
+        changes(first: 10) { totalCount edges { node { entity } } }
+    }
+    fragment Programs on Municipality { programs(first: 3) { edges { node { title } } } }"#;
+    for (i, part) in [
+        r#"query($n: Int) { a: search(text: "防災", first: $n) { edges { node { title } } } }"#,
+        r#"query($m: Int = 7) { b: search(text: "研修", first: $m) { totalCount } }"#,
+        r#"{ c: search(text: "協働") { totalCount } }"#,
+        r#"{ d: search(text: "協働", first: 500) { totalCount } }"#,
+        r#"{ municipalities { ...Programs } } fragment Programs on Municipality { programs(first: 3) { edges { node { title } } } }"#,
+        r#"{ municipalities { ... on Municipality { p2: programs(first: 2) { totalCount } } } }"#,
+        r#"{ changes(first: 10) { totalCount edges { node { entity } } } }"#,
+    ].iter().enumerate() {
+        cases.push((format!("part {i}"), part.to_string(), json!({ "n": 40 })));
+    }
+    cases.push((
+        "paged, variable given".into(),
+        paged.into(),
+        json!({ "n": 40 }),
+    ));
+    cases.push(("paged, defaults".into(), paged.into(), json!({})));
+
+    let paged_fields = kyodo_hub::gate::PagedFields::of_schema().expect("schema");
+    for (name, text, variables) in cases {
+        let variables = async_graphql::Variables::from_json(variables);
+        *seen.lock().expect("lock") = None;
+        let response = schema
+            .execute(async_graphql::Request::new(text.clone()).variables(variables.clone()))
+            .await;
+        let expected = seen
+            .lock()
+            .expect("lock")
+            .unwrap_or_else(|| panic!("{name} does not validate: {:?}", response.errors));
+        let doc = async_graphql::parser::parse_query(&text).expect("parses");
+        let ours = kyodo_hub::gate::document_cost(&paged_fields, &doc, None, &variables);
+        assert_eq!(ours, expected, "{name}");
+    }
+}
