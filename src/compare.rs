@@ -219,8 +219,13 @@ pub async fn compare(db: &DatabaseConnection, params: &CompareParams) -> AppResu
 
     let mut query = observations::Entity::find()
         .filter(observations::Column::MetricCode.eq(&metric.code))
-        .filter(observations::Column::MunicipalityCode.is_in(cities.iter().map(|m| m.code.clone())))
         .order_by_asc(observations::Column::FiscalYear);
+    // Every city in scope: no list of 1,741 codes to bind and match.
+    if params.municipalities.is_some() || params.region.is_some() {
+        query = query.filter(
+            observations::Column::MunicipalityCode.is_in(cities.iter().map(|m| m.code.clone())),
+        );
+    }
     if let Some(from) = params.from {
         query = query.filter(observations::Column::FiscalYear.gte(from));
     }

@@ -167,7 +167,9 @@ prepare() { # scale db -> database URL, imported
     url="sqlite://$WORK/load-$scale.sqlite?mode=rwc"
   else
     name="kyodo_load_$scale"
-    url="$PG_URL/$name"
+    # Both servers talk plain TCP on loopback: sqlx would otherwise negotiate TLS with a
+    # server that offers it (as Debian's does) while node-postgres does not.
+    url="$PG_URL/$name?sslmode=disable"
   fi
   local marker="$WORK/imported-$db-$scale-$YEARS-$SEED"
   if [[ "$REUSE" == 1 && -f "$marker" ]]; then
@@ -274,7 +276,7 @@ count_statements() { # url scale dbname
       done
       sleep 0.5
       n="$(tail -c +"$((off + 1))" "$PG_LOG" | grep -cE "@$dbname LOG:  (statement|execute [^:]*):" || true)"
-      logged[$server-$op]="$(awk -v a="$n" -v b="$COUNT_REQUESTS" 'BEGIN { printf "%.1f", a / b }')"
+      logged[$scale-postgres-$server-$op]="$(awk -v a="$n" -v b="$COUNT_REQUESTS" 'BEGIN { printf "%.1f", a / b }')"
     done
   done
   stop_servers
@@ -337,7 +339,7 @@ bench_one() { # scale db server op
   bad="$(oha_bad "$main")"
   line="$(jq -r --arg scale "$scale" --arg db "$db" --arg server "$server" --arg op "$op" \
     --arg n "$(oha_total "$main")" --arg bad "$bad" --arg gql "$gqlerr" --arg stmts "$stmts" \
-    --arg logged "${logged[$server-$op]:--}" --arg rows "$rows" --arg bytes "$bytes" '
+    --arg logged "${logged[$scale-$db-$server-$op]:--}" --arg rows "$rows" --arg bytes "$bytes" '
     def ms: . * 10000 | round / 10;
     "| \($scale) | \($db) | \($server) | \($op) | \(.summary.requestsPerSec * 10 | round / 10) | \(.latencyPercentiles.p50 | ms) | \(.latencyPercentiles.p95 | ms) | \(.latencyPercentiles.p99 | ms) | \($n) | \($bad) | \($gql) | \($stmts) | \($logged) | \($rows) | \($bytes) |"' "$main")"
   echo "$line" >>"$RESULTS"
