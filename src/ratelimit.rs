@@ -273,46 +273,58 @@ mod tests {
     #[test]
     fn forwarded_for_is_believed_only_from_trusted_proxies() {
         let trusted = nets(&["10.0.0.0/8"]);
-        // No trusted proxies: the peer, whatever the header says.
-        assert_eq!(
-            client_of(Some(ip("192.0.2.7")), ["198.51.100.1"].into_iter(), &[]),
-            ClientKey(Some(ip("192.0.2.7")))
-        );
-        // An untrusted peer cannot pick its key with the header.
-        assert_eq!(
-            client_of(
-                Some(ip("192.0.2.7")),
-                ["198.51.100.1"].into_iter(),
-                &trusted
+        /// Why, the peer, its `X-Forwarded-For` headers, the proxies trusted, the client.
+        type Case<'a> = (&'a str, &'a str, &'a [&'a str], &'a [Network], &'a str);
+        let cases: [Case<'_>; 6] = [
+            (
+                "no trusted proxies",
+                "192.0.2.7",
+                &["198.51.100.1"],
+                &[],
+                "192.0.2.7",
             ),
-            ClientKey(Some(ip("192.0.2.7")))
-        );
-        // Behind two trusted hops: the nearest untrusted address, not the client's own claim.
-        assert_eq!(
-            client_of(
-                Some(ip("10.0.0.2")),
-                ["1.2.3.4, 198.51.100.1", "10.0.0.1"].into_iter(),
-                &trusted
+            (
+                "an untrusted peer",
+                "192.0.2.7",
+                &["198.51.100.1"],
+                &trusted,
+                "192.0.2.7",
             ),
-            ClientKey(Some(ip("198.51.100.1")))
-        );
-        // A trusted peer without the header, or with only trusted hops, is the client.
-        assert_eq!(
-            client_of(Some(ip("10.0.0.2")), std::iter::empty(), &trusted),
-            ClientKey(Some(ip("10.0.0.2")))
-        );
-        assert_eq!(
-            client_of(Some(ip("10.0.0.2")), ["10.0.0.9"].into_iter(), &trusted),
-            ClientKey(Some(ip("10.0.0.9")))
-        );
-        // A garbled hop stops the walk at the last trusted address.
-        assert_eq!(
-            client_of(
-                Some(ip("10.0.0.2")),
-                ["198.51.100.1, unknown"].into_iter(),
-                &trusted
+            (
+                "two trusted hops, then the nearest untrusted address",
+                "10.0.0.2",
+                &["1.2.3.4, 198.51.100.1", "10.0.0.1"],
+                &trusted,
+                "198.51.100.1",
             ),
-            ClientKey(Some(ip("10.0.0.2")))
-        );
+            (
+                "a trusted peer without the header",
+                "10.0.0.2",
+                &[],
+                &trusted,
+                "10.0.0.2",
+            ),
+            (
+                "only trusted hops",
+                "10.0.0.2",
+                &["10.0.0.9"],
+                &trusted,
+                "10.0.0.9",
+            ),
+            (
+                "a garbled hop stops the walk",
+                "10.0.0.2",
+                &["198.51.100.1, unknown"],
+                &trusted,
+                "10.0.0.2",
+            ),
+        ];
+        for (why, peer, headers, proxies, client) in cases {
+            assert_eq!(
+                client_of(Some(ip(peer)), headers.iter().copied(), proxies),
+                ClientKey(Some(ip(client))),
+                "{why}"
+            );
+        }
     }
 }

@@ -268,12 +268,7 @@ async fn expensive_operations_are_rate_limited_by_cost_with_retry_after() {
     assert_eq!(first.status(), 200);
     let before = app.statements.get();
     let second = send().await.expect("request");
-    assert_eq!(second.status(), 429);
-    let retry: u64 = second.headers()["retry-after"]
-        .to_str()
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .expect("Retry-After");
+    let retry = too_many_requests(&second);
     assert!((1..=3).contains(&retry), "{retry}");
     let body: Value = second.json().await.expect("json");
     assert_eq!(
@@ -349,12 +344,7 @@ async fn bad_tokens_are_limited_per_client_before_any_check() {
     // Spent: even the right token is not checked now, and nothing reaches the database.
     let before = app.statements.get();
     let refused = with_token(&app, &good, None).await;
-    assert_eq!(refused.status(), 429);
-    let retry: u64 = refused.headers()["retry-after"]
-        .to_str()
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .expect("Retry-After");
+    let retry = too_many_requests(&refused);
     assert!((1..=20).contains(&retry), "{retry}");
     let body: Value = refused.json().await.expect("json");
     assert_eq!(body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED");
@@ -385,22 +375,14 @@ async fn forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
         ..crate::helpers::uncached()
     };
     let app = TestApp::spawn_with(&Backend::Sqlite, limits).await;
-    let statuses = [
-        with_token(&app, &wrong, Some("198.51.100.1"))
-            .await
-            .status(),
-        with_token(&app, &wrong, Some("198.51.100.1"))
-            .await
-            .status(),
-        with_token(&app, &wrong, Some("198.51.100.2"))
-            .await
-            .status(),
+    let clients = [
+        "198.51.100.1",
+        "198.51.100.1",
+        "198.51.100.2",
         // What the client itself wrote left of the proxy's entry is not believed.
-        with_token(&app, &wrong, Some("198.51.100.9, 198.51.100.2"))
-            .await
-            .status(),
+        "198.51.100.9, 198.51.100.2",
     ];
-    assert_eq!(statuses.map(|s| s.as_u16()), [401, 429, 401, 429]);
+    assert_eq!(statuses(&app, &wrong, &clients).await, [401, 429, 401, 429]);
 
     // Without trusted proxies the header changes nothing: one peer, one budget.
     let limits = kyodo_hub::limits::Limits {
@@ -408,15 +390,18 @@ async fn forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
         ..crate::helpers::uncached()
     };
     let app = TestApp::spawn_with(&Backend::Sqlite, limits).await;
-    let statuses = [
-        with_token(&app, &wrong, Some("198.51.100.1"))
-            .await
-            .status(),
-        with_token(&app, &wrong, Some("198.51.100.2"))
-            .await
-            .status(),
-    ];
-    assert_eq!(statuses.map(|s| s.as_u16()), [401, 429]);
+    let clients = ["198.51.100.1", "198.51.100.2"];
+    assert_eq!(statuses(&app, &wrong, &clients).await, [401, 429]);
+}
+
+/// The statuses of requests with `token`, one after the other, each from the client named in
+/// `X-Forwarded-For`.
+async fn statuses(app: &TestApp, token: &str, forwarded_for: &[&str]) -> Vec<u16> {
+    let mut out = Vec::new();
+    for ip in forwarded_for {
+        out.push(with_token(app, token, Some(ip)).await.status().as_u16());
+    }
+    out
 }
 
 /// Records the complexity async-graphql's validation computes, then stops the request.
@@ -503,4 +488,14 @@ async fn the_rate_limit_charges_the_complexity_async_graphql_computes() {
         let ours = kyodo_hub::gate::document_cost(&paged_fields, &doc, None, &variables);
         assert_eq!(ours, expected, "{name}");
     }
+}
+
+/// The `Retry-After` seconds of a response that must be HTTP 429.
+fn too_many_requests(response: &reqwest::Response) -> u64 {
+    assert_eq!(response.status(), 429);
+    response.headers()["retry-after"]
+        .to_str()
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in whole seconds")
 }
