@@ -499,3 +499,25 @@ fn too_many_requests(response: &reqwest::Response) -> u64 {
         .and_then(|v| v.parse().ok())
         .expect("Retry-After in whole seconds")
 }
+
+#[tokio::test]
+async fn documents_parsed_once_still_answer_each_request_on_its_own() {
+    // The gate keeps parsed documents by their text; what a request gets must not change.
+    let app = TestApp::spawn(&Backend::Sqlite).await;
+    let query = "query($slug: String) { municipality(slug: $slug) { nameJa } }";
+    for (slug, name) in [
+        ("hofu", "防府市"),
+        ("toyonaka", "豊中市"),
+        ("hofu", "防府市"),
+    ] {
+        let data = app.data(query, json!({ "slug": slug })).await;
+        assert_eq!(data["municipality"]["nameJa"], name);
+    }
+    // A document that does not parse is refused every time, not only the first.
+    for _ in 0..2 {
+        let errors = app
+            .errors("{ municipality(slug: \"hofu\") { nameJa }", json!({}))
+            .await;
+        assert_eq!(errors[0].0, "BAD_USER_INPUT", "{errors:?}");
+    }
+}
