@@ -113,10 +113,11 @@ impl Gate {
         Ok(())
     }
 
-    /// Parses `query`, or takes the document parsed from the same text before. Only short
-    /// texts are kept, so the cache stays small whatever clients send.
+    /// Parses `query`, or takes the document parsed from the same text before. Only texts up
+    /// to 4 KiB are kept (the example operations are under 1 KiB), so that clients sending
+    /// many large distinct documents cannot fill memory: at most ~1,000 small documents.
     async fn parse(&self, query: &str) -> Result<ExecutableDocument, ServerError> {
-        const MAX_KEPT_TEXT: usize = 16 * 1024;
+        const MAX_KEPT_TEXT: usize = 4 * 1024;
         let keep = query.len() <= MAX_KEPT_TEXT;
         if keep && let Some(doc) = self.parsed.get(query.to_owned()).await {
             return Ok(doc);
