@@ -12,38 +12,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::body::Bytes;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
-
-/// What the document checks in [`crate::limits`] learn of a request's document while it runs:
-/// whether every operation is a query (only those answers are kept) and the operation's name,
-/// for the request log when the client sent no `operationName`.
-#[derive(Clone, Default)]
-pub struct DocumentFacts(Arc<Facts>);
-
-#[derive(Default)]
-struct Facts {
-    query_only: AtomicBool,
-    operation: std::sync::OnceLock<String>,
-}
-
-impl DocumentFacts {
-    pub fn set_query_only(&self, query_only: bool) {
-        self.0.query_only.store(query_only, Ordering::Relaxed);
-    }
-    pub fn query_only(&self) -> bool {
-        self.0.query_only.load(Ordering::Relaxed)
-    }
-    pub fn set_operation(&self, name: &str) {
-        let _ = self.0.operation.set(name.to_owned());
-    }
-    pub fn operation(&self) -> Option<&str> {
-        self.0.operation.get().map(String::as_str)
-    }
-}
 
 struct Entries {
     epoch: u64,

@@ -232,12 +232,13 @@ pub async fn prepare_with(
         db.conn.clone(),
         std::time::Duration::from_millis(limits.response_cache_poll_ms.max(10)),
     );
+    let schema = graphql::build_schema(db.conn.clone(), &limits, cache.clone())?;
     Ok(http::AppState {
-        schema: graphql::build_schema(db.conn.clone(), &limits, cache.clone())?,
+        gate: std::sync::Arc::new(crate::gate::Gate::new(&limits, &schema.sdl())?),
+        schema,
         cache,
         db: db.conn,
         statements: db.statements,
-        gate: std::sync::Arc::new(crate::gate::Gate::new(&limits)?),
         auth_failures: crate::ratelimit::CostLimiter::per_minute(limits.auth_failures_per_minute),
         limits: std::sync::Arc::new(limits),
         metrics: std::sync::Arc::default(),

@@ -16,8 +16,9 @@ use async_graphql::{Name, Positioned, Request, Response, ServerError, Value, Var
 use async_graphql_value::{ConstValue, Value as ArgumentValue};
 use sha2::{Digest, Sha256};
 
-use crate::cache::DocumentFacts;
-use crate::limits::{ALLOW, Limits, Safelist, coded_error, count_aliases, count_root_fields};
+use crate::limits::{
+    ALLOW, Limits, Safelist, coded_error, count_aliases, count_root_fields, limit_error,
+};
 use crate::ratelimit::{ClientKey, CostLimiter, RETRY_AFTER};
 
 /// Page size assumed for a paged field sent without `first`, and its bounds, as the schema's
@@ -26,6 +27,15 @@ const DEFAULT_FIRST: i64 = 20;
 const MAX_FIRST: i64 = 100;
 /// Fragments nested deeper than this are a cycle or an attack; validation refuses both later.
 const MAX_FRAGMENT_NESTING: usize = 32;
+
+/// What the gate learns of a request's document, for the HTTP layer: whether every operation is
+/// a query (only those answers go into the response cache) and the operation's name, for the
+/// request log when the client sent no `operationName`.
+#[derive(Default)]
+pub struct DocumentFacts {
+    pub query_only: bool,
+    pub operation: Option<String>,
+}
 
 pub struct Gate {
     paged: PagedFields,
@@ -41,9 +51,10 @@ pub struct Gate {
 }
 
 impl Gate {
-    pub fn new(limits: &Limits) -> anyhow::Result<Gate> {
+    /// The gate in front of the schema whose SDL is `sdl`.
+    pub fn new(limits: &Limits, sdl: &str) -> anyhow::Result<Gate> {
         Ok(Gate {
-            paged: PagedFields::of_schema()?,
+            paged: PagedFields::of_sdl(sdl)?,
             max_aliases: limits.max_aliases,
             max_root_fields: limits.max_root_fields,
             max_complexity: limits.max_complexity,
@@ -61,7 +72,7 @@ impl Gate {
         request: &mut Request,
         via_get: bool,
         client: ClientKey,
-        facts: &DocumentFacts,
+        facts: &mut DocumentFacts,
     ) -> Result<(), ServerError> {
         // Automatic persisted queries (Apollo's protocol): a portal sends a query's SHA-256 in
         // place of its text once the hub has seen the text.
@@ -141,17 +152,16 @@ impl Gate {
         request: &Request,
         via_get: bool,
         client: ClientKey,
-        facts: &DocumentFacts,
+        facts: &mut DocumentFacts,
     ) -> Result<(), ServerError> {
-        facts.set_query_only(
-            doc.operations
-                .iter()
-                .all(|(_, op)| op.node.ty == OperationType::Query),
-        );
+        facts.query_only = doc
+            .operations
+            .iter()
+            .all(|(_, op)| op.node.ty == OperationType::Query);
         // A document of one named operation may be sent without `operationName`.
         let mut ops = doc.operations.iter();
         if let (Some((Some(name), _)), None) = (ops.next(), ops.next()) {
-            facts.set_operation(name);
+            facts.operation = Some(name.to_string());
         }
         // A GET must not change anything: caches, prefetchers and links replay GETs.
         if via_get
@@ -180,7 +190,7 @@ impl Gate {
                 .map(|f| count_aliases(&f.node.selection_set.node))
                 .sum::<usize>();
         if aliases > self.max_aliases {
-            return Err(crate::limits::limit_error(format!(
+            return Err(limit_error(format!(
                 "the document has {aliases} aliases; at most {} are allowed",
                 self.max_aliases
             )));
@@ -188,7 +198,7 @@ impl Gate {
         for (_, op) in doc.operations.iter() {
             let roots = count_root_fields(doc, &op.node.selection_set.node, 0);
             if roots > self.max_root_fields {
-                return Err(crate::limits::limit_error(format!(
+                return Err(limit_error(format!(
                     "an operation asks for {roots} root fields; at most {} are allowed",
                     self.max_root_fields
                 )));
@@ -206,7 +216,7 @@ impl Gate {
             if cost <= self.max_complexity
                 && let Err(wait) = limiter.take(client, cost.max(1) as f64)
             {
-                let mut e = crate::limits::limit_error(format!(
+                let mut e = limit_error(format!(
                     "rate limit: this operation costs {cost} units and the client's budget refills at {} a second; retry in {wait} s",
                     limiter.refill_per_sec()
                 ));
@@ -263,9 +273,9 @@ pub fn fill_error_codes(response: &mut Response) {
 pub struct PagedFields(std::collections::HashSet<String>);
 
 impl PagedFields {
-    pub fn of_schema() -> anyhow::Result<PagedFields> {
+    pub fn of_sdl(sdl: &str) -> anyhow::Result<PagedFields> {
         use async_graphql::parser::types::{TypeKind, TypeSystemDefinition};
-        let sdl = async_graphql::parser::parse_schema(crate::graphql::sdl())?;
+        let sdl = async_graphql::parser::parse_schema(sdl)?;
         let mut names = std::collections::HashSet::new();
         for definition in &sdl.definitions {
             let TypeSystemDefinition::Type(ty) = definition else {

@@ -301,12 +301,16 @@ async fn execute(
         return graphql_body(StatusCode::OK, body, "hit");
     }
     let epoch = state.cache.epoch();
-    let facts = crate::cache::DocumentFacts::default();
+    let mut facts = crate::gate::DocumentFacts::default();
     let requested = req.operation_name.clone();
-    let mut response = match state.gate.admit(&mut req, via_get, client, &facts).await {
+    let mut response = match state
+        .gate
+        .admit(&mut req, via_get, client, &mut facts)
+        .await
+    {
         Err(refused) => async_graphql::Response::from_errors(vec![refused]),
         Ok(()) => {
-            let req = req.data(client).data(auth);
+            let req = req.data(auth);
             let timeout = Duration::from_secs(state.limits.request_timeout_secs);
             match tokio::time::timeout(timeout, state.schema.execute(req)).await {
                 Ok(response) => response,
@@ -325,7 +329,7 @@ async fn execute(
         .collect();
     state.metrics.observe(started.elapsed(), &codes);
     tracing::info!(
-        operation = %requested.as_deref().or(facts.operation()).unwrap_or("-"),
+        operation = %requested.as_deref().or(facts.operation.as_deref()).unwrap_or("-"),
         duration_ms = started.elapsed().as_secs_f64() * 1000.0,
         errors = %codes.join(","),
         "graphql"
@@ -338,7 +342,7 @@ async fn execute(
     });
     if let Some(key) = key
         && response.errors.is_empty()
-        && facts.query_only()
+        && facts.query_only
         && retry_after.is_none()
     {
         match serde_json::to_vec(&response) {

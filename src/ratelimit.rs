@@ -133,9 +133,18 @@ pub const RETRY_AFTER: &str = "retryAfterSeconds";
 impl CostLimiter {
     /// `None` when `refill_per_sec` is 0 (rate limiting off).
     pub fn new(capacity: u64, refill_per_sec: u64) -> Option<Self> {
-        (refill_per_sec > 0).then(|| CostLimiter {
-            capacity: capacity as f64,
-            refill_per_sec: refill_per_sec as f64,
+        Self::with_rate(capacity as f64, refill_per_sec as f64)
+    }
+
+    /// A budget of `count` events a minute, all of which may come at once; `None` for 0.
+    pub fn per_minute(count: u64) -> Option<Self> {
+        Self::with_rate(count as f64, count as f64 / 60.0)
+    }
+
+    fn with_rate(capacity: f64, refill_per_sec: f64) -> Option<Self> {
+        (refill_per_sec > 0.0).then(|| CostLimiter {
+            capacity,
+            refill_per_sec,
             buckets: Arc::default(),
         })
     }
@@ -145,32 +154,31 @@ impl CostLimiter {
         self.refill_per_sec
     }
 
-    /// A budget of `count` events a minute, all of which may come at once; `None` for 0.
-    pub fn per_minute(count: u64) -> Option<Self> {
-        (count > 0).then(|| CostLimiter {
-            capacity: count as f64,
-            refill_per_sec: count as f64 / 60.0,
-            buckets: Arc::default(),
-        })
+    /// What `bucket` holds at `now`, refilled since it was last touched.
+    fn level(&self, bucket: &Bucket, now: Instant) -> f64 {
+        (bucket.tokens + now.duration_since(bucket.at).as_secs_f64() * self.refill_per_sec)
+            .min(self.capacity)
+    }
+
+    /// Whole seconds (at least 1) until a bucket holding `tokens` holds `cost`.
+    fn seconds_until(&self, tokens: f64, cost: f64) -> u64 {
+        ((cost - tokens) / self.refill_per_sec).ceil().max(1.0) as u64
     }
 
     /// Seconds until the client's bucket holds `cost` again, or 0 if it does now; takes
     /// nothing.
     pub fn wait(&self, client: ClientKey, cost: f64) -> u64 {
-        let now = Instant::now();
         let Ok(buckets) = self.buckets.lock() else {
             return 0;
         };
         let Some(bucket) = buckets.get(&client) else {
             return 0;
         };
-        let tokens = (bucket.tokens
-            + now.duration_since(bucket.at).as_secs_f64() * self.refill_per_sec)
-            .min(self.capacity);
+        let tokens = self.level(bucket, Instant::now());
         if tokens >= cost {
             0
         } else {
-            ((cost - tokens) / self.refill_per_sec).ceil().max(1.0) as u64
+            self.seconds_until(tokens, cost)
         }
     }
 
@@ -183,17 +191,13 @@ impl CostLimiter {
         // Forget clients whose buckets have refilled, so the map stays as small as the set of
         // clients active within one refill period.
         if buckets.len() > 10_000 {
-            let (capacity, rate) = (self.capacity, self.refill_per_sec);
-            buckets
-                .retain(|_, b| b.tokens + now.duration_since(b.at).as_secs_f64() * rate < capacity);
+            buckets.retain(|_, b| self.level(b, now) < self.capacity);
         }
         let bucket = buckets.entry(client).or_insert(Bucket {
             tokens: self.capacity,
             at: now,
         });
-        bucket.tokens = (bucket.tokens
-            + now.duration_since(bucket.at).as_secs_f64() * self.refill_per_sec)
-            .min(self.capacity);
+        bucket.tokens = self.level(bucket, now);
         bucket.at = now;
         if cost > self.capacity {
             // It could never pass; the complexity limit should have caught it first.
@@ -203,9 +207,7 @@ impl CostLimiter {
             bucket.tokens -= cost;
             Ok(())
         } else {
-            Err(((cost - bucket.tokens) / self.refill_per_sec)
-                .ceil()
-                .max(1.0) as u64)
+            Err(self.seconds_until(bucket.tokens, cost))
         }
     }
 }

@@ -473,7 +473,8 @@ async fn the_rate_limit_charges_the_complexity_async_graphql_computes() {
     ));
     cases.push(("paged, defaults".into(), paged.into(), json!({})));
 
-    let paged_fields = kyodo_hub::gate::PagedFields::of_schema().expect("schema");
+    let paged_fields =
+        kyodo_hub::gate::PagedFields::of_sdl(&kyodo_hub::graphql::sdl()).expect("schema");
     for (name, text, variables) in cases {
         let variables = async_graphql::Variables::from_json(variables);
         *seen.lock().expect("lock") = None;
