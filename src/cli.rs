@@ -256,12 +256,19 @@ async fn serve(
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     tracing::info!(%addr, database = %db::redact(database_url), "serving GraphQL on http://{addr}/graphql");
-    // The peer address identifies anonymous clients for rate limiting.
-    axum::serve(
+    let mut connections = crate::server::ConnectionLimits::of(&state.limits);
+    connections.max_connections = crate::server::fit_connection_cap(connections.max_connections);
+    tracing::info!(
+        max_connections = connections.max_connections,
+        header_read_timeout_s = state.limits.header_read_timeout_secs,
+        "connection limits"
+    );
+    crate::server::serve(
         listener,
-        http::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        http::router(state),
+        connections,
+        shutdown_signal(),
     )
-    .with_graceful_shutdown(shutdown_signal())
     .await?;
     tracing::info!("stopped");
     Ok(())

@@ -70,28 +70,40 @@ pub fn router(state: AppState) -> Router {
         .route("/charts/compare.svg", get(crate::export::compare_svg))
         // Bodies over the limit are refused with 413 before they are read into memory.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
+        // A body sent a byte at a time would hold its connection for ever; reading it and
+        // answering may take the two timeouts together.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(
+                state
+                    .limits
+                    .body_read_timeout_secs
+                    .saturating_add(state.limits.request_timeout_secs),
+            ),
+        ))
         .layer(cors)
         .with_state(state)
 }
 
 /// Browsers may call the API only from the configured portal origins; without any, the layer
-/// adds no CORS headers and browsers keep to same-origin requests.
-fn cors(origins: &[String]) -> tower_http::cors::CorsLayer {
+/// adds no CORS headers and browsers keep to same-origin requests. `*` lets every origin read
+/// the public API, but never with credentials (browsers refuse `*` with them anyway).
+fn cors(origins: &[crate::limits::CorsOrigin]) -> tower_http::cors::CorsLayer {
+    use crate::limits::CorsOrigin;
     use axum::http::{HeaderName, HeaderValue, Method};
-    let allowed: Vec<HeaderValue> = origins
-        .iter()
-        .map(|o| o.trim())
-        .filter(|o| !o.is_empty())
-        .filter_map(|o| match HeaderValue::from_str(o) {
-            Ok(v) => Some(v),
-            Err(_) => {
-                tracing::warn!(origin = %o, "ignoring a CORS origin that is not a valid header value");
-                None
-            }
-        })
-        .collect();
+    use tower_http::cors::AllowOrigin;
+    let allow = if origins.contains(&CorsOrigin::Any) {
+        AllowOrigin::any()
+    } else {
+        // Origins were checked when the flags were read; one that is still no header value
+        // cannot be sent by a browser either.
+        AllowOrigin::list(origins.iter().filter_map(|o| match o {
+            CorsOrigin::Exact(o) => HeaderValue::from_str(o).ok(),
+            CorsOrigin::Any => None,
+        }))
+    };
     tower_http::cors::CorsLayer::new()
-        .allow_origin(allowed)
+        .allow_origin(allow)
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([
             header::CONTENT_TYPE,

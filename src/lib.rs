@@ -30,6 +30,7 @@ pub mod observation_csv;
 pub mod ratelimit;
 pub mod records;
 pub mod search;
+pub mod server;
 pub mod stats;
 pub mod validate;
 pub mod write;

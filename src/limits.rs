@@ -32,15 +32,21 @@ pub struct Limits {
     #[arg(long, env = "KYODO_HUB_MAX_BODY_BYTES_AUTHENTICATED", default_value_t = 4 * 1024 * 1024)]
     pub max_body_bytes_authenticated: usize,
     /// Longest a request may run, in seconds.
-    #[arg(long, env = "KYODO_HUB_REQUEST_TIMEOUT", default_value_t = 10)]
+    #[arg(
+        long = "request-timeout",
+        visible_alias = "request-timeout-secs",
+        env = "KYODO_HUB_REQUEST_TIMEOUT",
+        default_value_t = 10
+    )]
     pub request_timeout_secs: u64,
     /// Production mode: no introspection, no field suggestions, no GraphiQL page.
     #[arg(long, env = "KYODO_HUB_PRODUCTION", default_value_t = false)]
     pub production: bool,
     /// Origins of the portals whose pages may call the API from a browser, comma-separated
-    /// (e.g. `https://kyodo.example.jp`). None by default: only same-origin pages.
-    #[arg(long, env = "KYODO_HUB_CORS_ORIGINS", value_delimiter = ',')]
-    pub cors_origins: Vec<String>,
+    /// (e.g. `https://kyodo.example.jp`), or `*` for any origin (then without credentials).
+    /// None by default: only same-origin pages.
+    #[arg(long, env = "KYODO_HUB_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    pub cors_origins: Vec<CorsOrigin>,
     /// Proxies whose `X-Forwarded-For` header names the client for rate limiting, as
     /// addresses or CIDR blocks, comma-separated (e.g. the federation gateway's address). None
     /// by default: the peer address is the client.
@@ -75,6 +81,67 @@ pub struct Limits {
     /// How many persisted queries (sent by hash instead of text) are kept in memory.
     #[arg(long, env = "KYODO_HUB_PERSISTED_QUERIES", default_value_t = 1000)]
     pub persisted_queries: usize,
+    /// Seconds a connection may take to send a request's headers, counted from its opening or
+    /// from the end of the previous answer (so it also closes idle keep-alive connections).
+    #[arg(
+        long = "header-read-timeout",
+        env = "KYODO_HUB_HEADER_READ_TIMEOUT",
+        default_value_t = 30
+    )]
+    pub header_read_timeout_secs: u64,
+    /// Seconds a request may take to send its body (on top of `--request-timeout` for the
+    /// answer); slower uploads are answered 408.
+    #[arg(
+        long = "body-read-timeout",
+        env = "KYODO_HUB_BODY_READ_TIMEOUT",
+        default_value_t = 30
+    )]
+    pub body_read_timeout_secs: u64,
+    /// Seconds writing an answer may stall (a client that stops reading) before the
+    /// connection is closed.
+    #[arg(
+        long = "write-timeout",
+        env = "KYODO_HUB_WRITE_TIMEOUT",
+        default_value_t = 30
+    )]
+    pub write_timeout_secs: u64,
+    /// Connections open at once; further ones get 503 and are closed. Lowered at start to fit
+    /// under the open-file limit, whose soft value is raised to the hard one.
+    #[arg(long, env = "KYODO_HUB_MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+}
+
+/// 許可するオリジン: a portal origin allowed to call the API from a browser.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CorsOrigin {
+    /// `*`: every origin, never with credentials.
+    Any,
+    /// One origin, in the form browsers send it (`https://kyodo.example.jp`).
+    Exact(String),
+}
+
+/// Reads one `--cors-origins` entry: `*`, or an origin exactly as a browser's `Origin` header
+/// carries it. Anything else would silently never match, so it is refused at start, with the
+/// form that would work where there is one.
+pub fn parse_origin(text: &str) -> Result<CorsOrigin, String> {
+    let text = text.trim();
+    if text == "*" {
+        return Ok(CorsOrigin::Any);
+    }
+    let url = url::Url::parse(text)
+        .map_err(|e| format!("`{text}` is not an origin such as https://kyodo.example.jp ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "`{text}` is not an http or https origin such as https://kyodo.example.jp"
+        ));
+    }
+    let origin = url.origin().ascii_serialization();
+    if origin != text {
+        return Err(format!(
+            "`{text}` is not an origin as browsers send it: write `{origin}` (scheme, host and port only, no path or trailing slash)"
+        ));
+    }
+    Ok(CorsOrigin::Exact(origin))
 }
 
 impl Default for Limits {
@@ -95,6 +162,10 @@ impl Default for Limits {
             rate_limit_burst: 20_000,
             rate_limit_per_second: 2_000,
             persisted_queries: 1000,
+            header_read_timeout_secs: 30,
+            body_read_timeout_secs: 30,
+            write_timeout_secs: 30,
+            max_connections: 10_000,
             response_cache_entries: 1000,
             response_cache_bytes: 256 * 1024 * 1024,
             response_cache_poll_ms: 1000,
@@ -203,5 +274,50 @@ impl Safelist {
     /// Whether `query` is one of the registered operations.
     pub fn allows(&self, query: &str) -> bool {
         self.allowed.contains(&normalise_operation(query))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CorsOrigin, parse_origin};
+
+    #[test]
+    fn origins_are_taken_only_in_the_form_browsers_send() {
+        let exact = |s: &str| Ok(CorsOrigin::Exact(s.to_owned()));
+        assert_eq!(parse_origin("*"), Ok(CorsOrigin::Any));
+        assert_eq!(
+            parse_origin(" https://kyodo.example.jp "),
+            exact("https://kyodo.example.jp")
+        );
+        assert_eq!(
+            parse_origin("http://127.0.0.1:3000"),
+            exact("http://127.0.0.1:3000")
+        );
+        // Each of these would never equal an `Origin` header; the message gives the form that
+        // would.
+        for (given, hint) in [
+            (
+                "https://kyodo.example.jp/",
+                "write `https://kyodo.example.jp`",
+            ),
+            (
+                "https://kyodo.example.jp/portal",
+                "write `https://kyodo.example.jp`",
+            ),
+            (
+                "https://KYODO.example.jp",
+                "write `https://kyodo.example.jp`",
+            ),
+            (
+                "https://kyodo.example.jp:443",
+                "write `https://kyodo.example.jp`",
+            ),
+            ("kyodo.example.jp", "is not an origin"),
+            ("ftp://kyodo.example.jp", "not an http or https origin"),
+            ("", "is not an origin"),
+        ] {
+            let e = parse_origin(given).expect_err(given);
+            assert!(e.contains(hint), "{given}: {e}");
+        }
     }
 }

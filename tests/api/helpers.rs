@@ -183,14 +183,13 @@ impl TestApp {
             .await
             .expect("bind");
         let address = format!("http://{}", listener.local_addr().expect("address"));
+        let connections = kyodo_hub::server::ConnectionLimits::of(&state.limits);
         let router = kyodo_hub::http::router(state);
+        // The accept loop `serve` uses, timeouts and connection cap included.
         let server = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-            )
-            .await
-            .expect("server");
+            kyodo_hub::server::serve(listener, router, connections, std::future::pending())
+                .await
+                .expect("server");
         });
         TestApp {
             address,

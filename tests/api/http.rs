@@ -77,3 +77,149 @@ async fn metrics_count_requests_errors_and_statements(b: Backend) {
 }
 
 db_tests!(metrics_count_requests_errors_and_statements);
+
+/// A connection that sends nothing, or a header a byte at a time, is closed once the header
+/// deadline passes, while other clients go on being served.
+async fn silent_and_slow_connections_are_closed_at_the_header_deadline(b: Backend) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // Arrange
+    let app = TestApp::spawn_with(
+        &b,
+        kyodo_hub::limits::Limits {
+            header_read_timeout_secs: 1,
+            ..crate::helpers::uncached()
+        },
+    )
+    .await;
+    let host = app.address.trim_start_matches("http://").to_owned();
+    let mut silent = Vec::new();
+    for _ in 0..20 {
+        silent.push(
+            tokio::net::TcpStream::connect(&host)
+                .await
+                .expect("connect"),
+        );
+    }
+    let mut slow = tokio::net::TcpStream::connect(&host)
+        .await
+        .expect("connect");
+    // Act: the slow client keeps sending, never finishing its header.
+    let dripping = tokio::spawn(async move {
+        let mut sent = 0;
+        for byte in b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Pad: aaaaaaaaaaaaaaaaaaaaaaa".iter() {
+            if slow.write_all(&[*byte]).await.is_err() {
+                break;
+            }
+            sent += 1;
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+        sent
+    });
+    // Assert: others are served meanwhile…
+    let ready = app
+        .client
+        .get(format!("{}/readyz", app.address))
+        .send()
+        .await
+        .expect("readyz");
+    assert_eq!(ready.status(), 200);
+    // …and every silent connection is closed by the server (read ends) well within 10 s.
+    for mut s in silent {
+        let mut buf = [0u8; 256];
+        let read = tokio::time::timeout(std::time::Duration::from_secs(10), s.read(&mut buf))
+            .await
+            .expect("the hub closed a silent connection within 10 s");
+        // Either a clean close, or a reset; never an answer.
+        assert!(matches!(read, Ok(0) | Err(_)), "{read:?}");
+    }
+    let sent = dripping.await.expect("drip task");
+    assert!(
+        sent < 60,
+        "a header sent a byte at a time was accepted for {sent} bytes"
+    );
+}
+
+db_tests!(silent_and_slow_connections_are_closed_at_the_header_deadline);
+
+fn hub_binary() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kyodo-hub"))
+}
+
+/// `--cors-origins '*'` lets any page read the public API; an origin that could never match
+/// stops `serve` before it touches the database.
+#[tokio::test]
+async fn cors_accepts_any_origin_and_refuses_malformed_ones_at_start() {
+    // Arrange: an origin with a trailing slash is refused before migrating.
+    let dir = tempfile::tempdir().expect("folder");
+    let url = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("hub.sqlite").display()
+    );
+    let out = hub_binary()
+        .args(["serve", "--addr", "127.0.0.1:0", "--cors-origins"])
+        .arg("https://kyodo.example.jp/")
+        .env("DATABASE_URL", &url)
+        .output()
+        .expect("run kyodo-hub");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("write `https://kyodo.example.jp`"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!dir.path().join("hub.sqlite").exists(), "nothing migrated");
+
+    // Act: `*` serves.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    let mut child = hub_binary()
+        .args([
+            "serve",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--cors-origins",
+            "*",
+        ])
+        .env("DATABASE_URL", &url)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start");
+    let client = reqwest::Client::new();
+    let mut answer = None;
+    for _ in 0..120 {
+        if let Ok(r) = client
+            .post(format!("http://127.0.0.1:{port}/graphql"))
+            .header("origin", "https://portal.city.example.jp")
+            .json(&serde_json::json!({ "query": "{ municipalities { slug } }" }))
+            .send()
+            .await
+        {
+            answer = Some(r);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    // Assert
+    let answer = answer.expect("serve with --cors-origins '*' answered");
+    assert_eq!(answer.status(), 200);
+    assert_eq!(
+        answer
+            .headers()
+            .get("access-control-allow-origin")
+            .and_then(|v| v.to_str().ok()),
+        Some("*")
+    );
+    assert!(
+        answer
+            .headers()
+            .get("access-control-allow-credentials")
+            .is_none()
+    );
+}

@@ -172,7 +172,9 @@ async fn production_mode_turns_off_introspection_suggestions_and_graphiql() {
 #[tokio::test]
 async fn only_configured_portal_origins_get_cors_headers() {
     let limits = kyodo_hub::limits::Limits {
-        cors_origins: vec!["https://portal.example.jp".into()],
+        cors_origins: vec![kyodo_hub::limits::CorsOrigin::Exact(
+            "https://portal.example.jp".to_owned(),
+        )],
         ..Default::default()
     };
     let app = TestApp::spawn_with(&Backend::Sqlite, limits).await;

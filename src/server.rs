@@ -1,0 +1,143 @@
+//! The accept loop. `axum::serve` keeps every connection as long as the peer wishes: a client
+//! that opens a socket and sends nothing, or sends a header a byte at a time, holds a task and
+//! a file descriptor forever, and about a thousand of them stopped all service. Here each
+//! connection has a deadline for its request headers (which also bounds a keep-alive
+//! connection's idle wait), for its body and for writing its answer, and the number of open
+//! connections is capped below the file limit.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::io::AsyncWriteExt as _;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Semaphore;
+
+/// Descriptors kept back from the connection cap for the database pool, SQLite's files and
+/// the log.
+const RESERVED_DESCRIPTORS: u64 = 128;
+
+/// How the accept loop treats connections (from `serve`'s flags).
+#[derive(Clone, Debug)]
+pub struct ConnectionLimits {
+    /// From the connection's start, or the end of the previous answer, until the request's
+    /// headers are complete.
+    pub header_read_timeout: Duration,
+    /// How long writing an answer may stall before the connection is dropped.
+    pub write_timeout: Duration,
+    /// Connections open at once; more are answered 503 and closed.
+    pub max_connections: usize,
+}
+
+impl ConnectionLimits {
+    /// The limits `serve`'s flags ask for; the cap still has to fit the file limit
+    /// ([`fit_connection_cap`]).
+    pub fn of(limits: &crate::limits::Limits) -> ConnectionLimits {
+        ConnectionLimits {
+            header_read_timeout: Duration::from_secs(limits.header_read_timeout_secs),
+            write_timeout: Duration::from_secs(limits.write_timeout_secs),
+            max_connections: limits.max_connections,
+        }
+    }
+}
+
+/// Raises the soft limit of open files to the hard limit, so the connection cap rather than
+/// the operating system decides when to refuse, and returns the cap that fits under it.
+pub fn fit_connection_cap(configured: usize) -> usize {
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(files) => {
+            let room = files.saturating_sub(RESERVED_DESCRIPTORS).max(1);
+            let cap = usize::try_from(room).unwrap_or(usize::MAX).min(configured);
+            if cap < configured {
+                tracing::warn!(
+                    files,
+                    configured,
+                    cap,
+                    "the open-file limit is lower than --max-connections; capping connections below it"
+                );
+            }
+            cap
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read or raise the open-file limit");
+            configured
+        }
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    app: axum::Router,
+    limits: ConnectionLimits,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    let http = Arc::new(http);
+    let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let graceful = GracefulShutdown::new();
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    // Out of descriptors or a connection reset before it was accepted: the
+                    // listener is fine, so wait a moment instead of spinning or stopping.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = permits.clone().try_acquire_owned() else {
+            tokio::spawn(refuse(stream));
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let mut io = tokio_io_timeout::TimeoutStream::new(stream);
+        io.set_write_timeout(Some(limits.write_timeout));
+        let service = hyper_util::service::TowerToHyperService::new(tower::util::MapRequest::new(
+            app.clone(),
+            move |mut request: axum::extract::Request<hyper::body::Incoming>| {
+                request
+                    .extensions_mut()
+                    .insert(axum::extract::ConnectInfo(peer));
+                request
+            },
+        ));
+        let connection = http.serve_connection(TokioIo::new(Box::pin(io)), service);
+        let watched = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(e) = watched.await {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
+}
+
+/// Answers a connection over the cap without reading it, so the client learns to come back
+/// rather than waiting on a socket that is never served.
+async fn refuse(mut stream: TcpStream) {
+    tracing::warn!("connection cap reached; refusing a connection");
+    let answer = b"HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\ncontent-type: text/plain\r\ncontent-length: 33\r\nconnection: close\r\n\r\ntoo many connections; retry soon\n";
+    let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(answer)).await;
+    let _ = stream.shutdown().await;
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_cap_never_exceeds_what_was_configured() {
+        assert!(super::fit_connection_cap(10) <= 10);
+        assert!(super::fit_connection_cap(1) >= 1);
+    }
+}

@@ -1,0 +1,228 @@
+//! Fault test, run by its own CI step (`cargo test --test connections -- --ignored
+//! --nocapture`): hundreds of connections that never send a request, or send their headers a
+//! byte at a time, against a spawned `kyodo-hub serve`, while a normal client is served. It
+//! prints how long the hub took to close them.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+const SILENT: usize = 500;
+const SLOW: usize = 500;
+const HEADER_DEADLINE_SECS: u64 = 3;
+
+struct Hub(Child);
+
+impl Drop for Hub {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Waits until the peer closes `stream` (end of file or reset) and says when, or `None` if
+/// the server answered or kept it open past `limit`.
+async fn closed_by_server(mut stream: TcpStream, since: Instant, limit: Duration) -> Option<f64> {
+    let mut buf = [0u8; 512];
+    match tokio::time::timeout(limit, stream.read(&mut buf)).await {
+        Ok(Ok(0) | Err(_)) => Some(since.elapsed().as_secs_f64()),
+        _ => None,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "fault test: run by its own CI step"]
+async fn silent_and_slowloris_connections_are_closed_while_others_are_served() {
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+    let dir = tempfile::tempdir().expect("folder");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    let address = format!("127.0.0.1:{port}");
+    let _hub = Hub(Command::new(env!("CARGO_BIN_EXE_kyodo-hub"))
+        .args(["serve", "--addr", &address])
+        .args(["--header-read-timeout", &HEADER_DEADLINE_SECS.to_string()])
+        .env(
+            "DATABASE_URL",
+            format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("hub.sqlite").display()
+            ),
+        )
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start kyodo-hub"));
+    let client = reqwest::Client::new();
+    let ready = format!("http://{address}/readyz");
+    let mut up = false;
+    for _ in 0..240 {
+        if client
+            .get(&ready)
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(up, "kyodo-hub did not become ready");
+
+    // Open the hostile connections.
+    let opened = Instant::now();
+    let mut waits = Vec::new();
+    for _ in 0..SILENT {
+        let s = TcpStream::connect(&address).await.expect("connect");
+        waits.push(tokio::spawn(closed_by_server(
+            s,
+            opened,
+            Duration::from_secs(30),
+        )));
+    }
+    for _ in 0..SLOW {
+        let mut s = TcpStream::connect(&address).await.expect("connect");
+        waits.push(tokio::spawn(async move {
+            // A byte every half second: each read resets any idle timer, never the deadline.
+            let head = b"POST /graphql HTTP/1.1\r\nHost: hub\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+            for byte in head {
+                if s.write_all(&[*byte]).await.is_err() {
+                    return Some(opened.elapsed().as_secs_f64());
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(Duration::from_millis(500)) => {}
+                    closed = async {
+                        let mut buf = [0u8; 64];
+                        s.read(&mut buf).await
+                    } => {
+                        return matches!(closed, Ok(0) | Err(_)).then(|| opened.elapsed().as_secs_f64());
+                    }
+                }
+            }
+            None
+        }));
+    }
+
+    // A normal client is served throughout.
+    let mut served = 0;
+    let mut failed = 0;
+    let mut slowest = Duration::ZERO;
+    while opened.elapsed() < Duration::from_secs(HEADER_DEADLINE_SECS + 2) {
+        let started = Instant::now();
+        let answer = client
+            .post(format!("http://{address}/graphql"))
+            .json(&serde_json::json!({ "query": "{ municipalities { slug } }" }))
+            .send()
+            .await;
+        match answer {
+            Ok(r) if r.status() == 200 => served += 1,
+            _ => failed += 1,
+        }
+        slowest = slowest.max(started.elapsed());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let mut closed = Vec::new();
+    let mut open = 0;
+    for w in waits {
+        match w.await.expect("task") {
+            Some(t) => closed.push(t),
+            None => open += 1,
+        }
+    }
+    closed.sort_by(f64::total_cmp);
+    let last = closed.last().copied().unwrap_or(f64::NAN);
+    let median = closed.get(closed.len() / 2).copied().unwrap_or(f64::NAN);
+    println!(
+        "connections: {SILENT} silent + {SLOW} slowloris, header deadline {HEADER_DEADLINE_SECS} s: \
+         {} closed by the hub (median {median:.1} s, last {last:.1} s after opening), {open} still open; \
+         normal client meanwhile: {served} served, {failed} failed, slowest {:.0} ms",
+        closed.len(),
+        slowest.as_secs_f64() * 1000.0
+    );
+    assert_eq!(open, 0, "connections the hub never closed");
+    assert_eq!(
+        failed, 0,
+        "normal requests failed while the hostile connections were open"
+    );
+    assert!(served > 0);
+    assert!(
+        last < (HEADER_DEADLINE_SECS + 5) as f64,
+        "the last hostile connection was closed after {last:.1} s"
+    );
+}
+
+#[tokio::test]
+#[ignore = "fault test: run by its own CI step"]
+async fn connections_over_the_cap_are_answered_503_and_closed() {
+    let dir = tempfile::tempdir().expect("folder");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("port");
+    let address = format!("127.0.0.1:{port}");
+    let _hub = Hub(Command::new(env!("CARGO_BIN_EXE_kyodo-hub"))
+        .args(["serve", "--addr", &address, "--max-connections", "20"])
+        .env(
+            "DATABASE_URL",
+            format!(
+                "sqlite://{}?mode=rwc",
+                dir.path().join("hub.sqlite").display()
+            ),
+        )
+        .env("RUST_LOG", "error")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("start kyodo-hub"));
+    let mut up = false;
+    for _ in 0..240 {
+        if reqwest::get(format!("http://{address}/readyz"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(up, "kyodo-hub did not become ready");
+    // Twenty silent connections take every place.
+    let mut held = Vec::new();
+    for _ in 0..20 {
+        held.push(TcpStream::connect(&address).await.expect("connect"));
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut extra = TcpStream::connect(&address).await.expect("connect");
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(5), extra.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    println!(
+        "connection cap 20: the 21st connection got {:?}",
+        answer.lines().next()
+    );
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.to_lowercase().contains("retry-after: 1"), "{answer}");
+    // Once the holders go, the hub serves again.
+    drop(held);
+    let mut served = false;
+    for _ in 0..40 {
+        if reqwest::get(format!("http://{address}/healthz"))
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        served,
+        "the hub did not serve again after the connections closed"
+    );
+}
