@@ -5,6 +5,7 @@ mod helpers;
 
 mod cache;
 mod cities;
+mod concurrency;
 mod crosscity;
 mod errors;
 mod examples;
