@@ -263,7 +263,13 @@ async fn kill_9_under_sixteen_writers_loses_no_acknowledged_write() {
                 }
             });
         }
-        tokio::time::sleep(Duration::from_secs(3)).await;
+        // Killed in full flow: once a few hundred writes are through (or after 20 s).
+        let flowing = Instant::now();
+        while acknowledged.lock().expect("lock").len() < 300
+            && flowing.elapsed() < Duration::from_secs(20)
+        {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         let _ = hub.child.kill(); // SIGKILL
         let _ = hub.child.wait();
         while writers.join_next().await.is_some() {}
@@ -294,8 +300,9 @@ async fn kill_9_under_sixteen_writers_loses_no_acknowledged_write() {
         let mut again = spawn_hub(&test_db.url, logs.path(), "again");
         again.ready(Duration::from_secs(60)).await;
         eprintln!(
-            "FIGURES (a) {}: kill -9 under 16 writers after 3 s: {} acknowledged, {} stored, {} with audit rows, {} acknowledged but lost; restarted and ready",
+            "FIGURES (a) {}: kill -9 under 16 writers after {:.1} s: {} acknowledged, {} stored, {} with audit rows, {} acknowledged but lost; restarted and ready",
             name(&b),
+            flowing.elapsed().as_secs_f64(),
             acknowledged.len(),
             stored,
             audited,
