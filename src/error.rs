@@ -184,3 +184,53 @@ impl AppError {
         AppError::from(e)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use sea_orm::sqlx::Error as SqlxError;
+    use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr};
+
+    use super::AppError;
+
+    fn sqlx(e: SqlxError) -> RuntimeErr {
+        RuntimeErr::SqlxError(Arc::new(e))
+    }
+
+    #[test]
+    fn connection_failures_are_unavailable_and_the_rest_internal() {
+        let reset = || std::io::Error::from(std::io::ErrorKind::ConnectionReset);
+        let cases = [
+            (
+                DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+                "UNAVAILABLE",
+            ),
+            (
+                DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed),
+                "UNAVAILABLE",
+            ),
+            (
+                DbErr::Conn(RuntimeErr::Internal("refused".into())),
+                "UNAVAILABLE",
+            ),
+            (DbErr::Query(sqlx(SqlxError::Io(reset()))), "UNAVAILABLE"),
+            (DbErr::Exec(sqlx(SqlxError::PoolTimedOut)), "UNAVAILABLE"),
+            (DbErr::Exec(sqlx(SqlxError::PoolClosed)), "UNAVAILABLE"),
+            (DbErr::Query(sqlx(SqlxError::RowNotFound)), "INTERNAL"),
+            (DbErr::Custom("bad".into()), "INTERNAL"),
+        ];
+        for (e, code) in cases {
+            let shown = e.to_string();
+            assert_eq!(AppError::from(e).code(), code, "{shown}");
+        }
+        // Context added on the way up keeps the meaning.
+        let wrapped = anyhow::Error::from(DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))
+            .context("loading the city");
+        assert_eq!(AppError::from(wrapped).code(), "UNAVAILABLE");
+        assert_eq!(
+            AppError::internal(anyhow::anyhow!("other")).code(),
+            "INTERNAL"
+        );
+    }
+}

@@ -14,6 +14,7 @@ mod http;
 mod import;
 mod limits;
 mod loaders;
+mod outage;
 mod scaleout;
 mod schema;
 mod writes;
