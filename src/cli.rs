@@ -18,6 +18,11 @@ pub struct Cli {
     #[arg(long, env = "DATABASE_URL", default_value = db::DEFAULT_DATABASE_URL, global = true)]
     pub database_url: String,
 
+    /// Seconds to keep trying to reach the database at start (it may be starting beside the
+    /// hub), each try logged; 0 gives up at once.
+    #[arg(long, env = "KYODO_HUB_DATABASE_WAIT", default_value_t = db::DEFAULT_WAIT_SECS, global = true)]
+    pub database_wait: u64,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -150,6 +155,7 @@ async fn token(database_url: &str, command: TokenCommand) -> anyhow::Result<()> 
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let wait = std::time::Duration::from_secs(cli.database_wait);
     match cli.command {
         Command::Generate {
             municipalities,
@@ -174,17 +180,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Migrate => {
-            let db = db::connect(&cli.database_url).await?;
-            db::migrate(&db.conn).await?;
+            db::with_startup_lock(&cli.database_url, wait, async |db| {
+                db::migrate(&db.conn).await
+            })
+            .await?;
             tracing::info!("migrations applied");
             Ok(())
         }
         Command::Import { path } => {
             // Validate before touching the database, so a bad file never opens a transaction.
             let dataset = Dataset::read(&path)?;
-            let db = db::connect(&cli.database_url).await?;
-            db::migrate(&db.conn).await?;
-            let summary = import::import(&db.conn, &dataset).await?;
+            let (_, summary) = db::with_startup_lock(&cli.database_url, wait, async |db| {
+                db::migrate(&db.conn).await?;
+                import::import(&db.conn, &dataset).await
+            })
+            .await?;
             // Name the cities of a small import; a national one would fill the terminal.
             let names = match summary.municipalities.len() {
                 0..=10 => summary.municipalities.join(", "),
@@ -203,7 +213,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Serve { addr, limits } => serve(&cli.database_url, addr, limits).await,
+        Command::Serve { addr, limits } => serve(&cli.database_url, wait, addr, limits).await,
     }
 }
 
@@ -218,11 +228,25 @@ pub async fn prepare_with(
     database_url: &str,
     limits: crate::limits::Limits,
 ) -> anyhow::Result<http::AppState> {
-    let db = db::connect(database_url).await?;
-    db::migrate(&db.conn).await?;
-    if import::load_bundled_if_empty(&db.conn).await? {
-        tracing::info!("empty database: loaded the bundled dataset");
-    }
+    prepare_waiting(database_url, limits, std::time::Duration::ZERO).await
+}
+
+/// As [`prepare_with`], waiting up to `wait` for the database to be reachable. Migrating and
+/// loading run under the start-up lock, so processes started together on one empty database
+/// load it once and all serve it.
+pub async fn prepare_waiting(
+    database_url: &str,
+    limits: crate::limits::Limits,
+    wait: std::time::Duration,
+) -> anyhow::Result<http::AppState> {
+    let (db, ()) = db::with_startup_lock(database_url, wait, async |db| {
+        db::migrate(&db.conn).await?;
+        if import::load_bundled_if_empty(&db.conn).await? {
+            tracing::info!("empty database: loaded the bundled dataset");
+        }
+        Ok(())
+    })
+    .await?;
     let cache = std::sync::Arc::new(crate::cache::ResponseCache::new(
         limits.response_cache_entries,
         limits.response_cache_bytes,
@@ -248,10 +272,11 @@ pub async fn prepare_with(
 
 async fn serve(
     database_url: &str,
+    wait: std::time::Duration,
     addr: SocketAddr,
     limits: crate::limits::Limits,
 ) -> anyhow::Result<()> {
-    let state = prepare_with(database_url, limits).await?;
+    let state = prepare_waiting(database_url, limits, wait).await?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;

@@ -55,6 +55,7 @@ impl From<AppError> for ExportError {
         let status = match &e {
             AppError::BadInput(_) => StatusCode::BAD_REQUEST,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let message = async_graphql::Error::from(e).message;
@@ -78,7 +79,9 @@ impl IntoResponse for ExportError {
         let body = serde_json::json!({
             "error": { "code": self.code, "parameter": self.parameter, "message": self.message }
         });
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        crate::http::set_retry_after(&mut response, self.code);
+        response
     }
 }
 

@@ -214,13 +214,18 @@ async fn authenticate(
                     state
                         .metrics
                         .observe(Duration::ZERO, &[e.code().to_owned()]);
+                    // Only a token found wanting is a bad token: a database that cannot be
+                    // asked says nothing about the token.
+                    let code = e.code();
                     let message = async_graphql::Error::from(e).message;
-                    let mut response =
-                        graphql_error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", &message);
-                    response.headers_mut().insert(
-                        header::WWW_AUTHENTICATE,
-                        axum::http::HeaderValue::from_static("Bearer error=\"invalid_token\""),
-                    );
+                    let mut response = graphql_error(error_status(code), code, &message);
+                    if code == "UNAUTHENTICATED" {
+                        response.headers_mut().insert(
+                            header::WWW_AUTHENTICATE,
+                            axum::http::HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                        );
+                    }
+                    set_retry_after(&mut response, code);
                     return response;
                 }
             }
@@ -242,6 +247,25 @@ async fn authenticate(
     let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
     next.run(axum::extract::Request::from_parts(parts, body))
         .await
+}
+
+/// The HTTP status of a request refused with `code` before or instead of an answer.
+pub fn error_status(code: &str) -> StatusCode {
+    match code {
+        "UNAUTHENTICATED" => StatusCode::UNAUTHORIZED,
+        "UNAVAILABLE" => StatusCode::SERVICE_UNAVAILABLE,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// Tells the client when to come back from an `UNAVAILABLE` answer.
+pub fn set_retry_after(response: &mut axum::response::Response, code: &str) {
+    if code == "UNAVAILABLE" {
+        response.headers_mut().insert(
+            header::RETRY_AFTER,
+            axum::http::HeaderValue::from(crate::error::RETRY_AFTER_UNAVAILABLE),
+        );
+    }
 }
 
 /// A browser sends a cross-site POST without a preflight only with a "simple" content type
@@ -385,6 +409,11 @@ async fn execute(
             http.headers_mut().insert(header::RETRY_AFTER, v);
         }
     }
+    // An answer the database could not give is not a 200: proxies and clients retry a 503.
+    if codes.iter().any(|c| c.trim_matches('"') == "UNAVAILABLE") {
+        *http.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+        set_retry_after(&mut http, "UNAVAILABLE");
+    }
     http
 }
 
@@ -441,11 +470,18 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
+/// Longest `/readyz` waits for the database: a probe must learn quickly that it is down.
+const READY_TIMEOUT: Duration = Duration::from_secs(1);
+
 async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, "ready"),
-        Err(e) => {
+    match tokio::time::timeout(READY_TIMEOUT, state.db.ping()).await {
+        Ok(Ok(())) => (StatusCode::OK, "ready"),
+        Ok(Err(e)) => {
             tracing::warn!(error = %e, "database not reachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+        Err(_) => {
+            tracing::warn!("database did not answer within {READY_TIMEOUT:?}");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
         }
     }

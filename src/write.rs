@@ -1,10 +1,10 @@
 //! The one path every change takes: a transaction, the token's right to the record's
 //! municipality (read from the database, never from the client), the record's `version`, and
 //! an audit row written in the same transaction, so a change never lands without its record
-//! and a record never exists without its change. Search documents of a touched municipality
+//! and a record never exists without its change. The search documents of the records written
 //! are rebuilt before the commit.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -22,7 +22,9 @@ use crate::error::{AppError, AppResult};
 
 /// SQLite has one writer at a time. Queuing this process's write transactions behind a mutex
 /// spares them SQLite's busy-wait and lock-upgrade failures; other processes still wait on
-/// the busy timeout. PostgreSQL needs no lock: row versions guard each update.
+/// the busy timeout. PostgreSQL needs no such queue: row versions guard each update, and the
+/// search documents of a municipality are updated under a lock of their own, taken only for
+/// the indexing at the end of a write (see `search::reindex_records`).
 #[derive(Clone, Default)]
 pub struct WriteLock(Option<Arc<tokio::sync::Mutex<()>>>);
 
@@ -40,7 +42,9 @@ pub struct Writer {
     txn: DatabaseTransaction,
     principal: Principal,
     at: chrono::DateTime<Utc>,
-    reindex: BTreeSet<String>,
+    /// Searchable records written, by municipality: (kind, id). Ordered, so that every
+    /// transaction locks municipalities' indexes in the same order.
+    reindex: BTreeMap<String, BTreeSet<(String, i32)>>,
     cache: Option<Arc<crate::cache::ResponseCache>>,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
@@ -60,7 +64,7 @@ impl Writer {
             txn: db.begin().await?,
             principal,
             at: Utc::now(),
-            reindex: BTreeSet::new(),
+            reindex: BTreeMap::new(),
             cache,
             _turn: turn,
         })
@@ -114,15 +118,18 @@ impl Writer {
         .insert(&self.txn)
         .await?;
         if searched {
-            self.reindex.insert(municipality.to_owned());
+            self.reindex
+                .entry(municipality.to_owned())
+                .or_default()
+                .insert((entity.to_owned(), record_id));
         }
         Ok(())
     }
 
-    /// Rebuilds the search documents of the municipalities touched, then commits.
+    /// Rebuilds the search documents of the records written, then commits.
     pub async fn commit(self) -> AppResult<()> {
-        for code in &self.reindex {
-            crate::search::reindex_municipality(&self.txn, code).await?;
+        for (code, records) in &self.reindex {
+            crate::search::reindex_records(&self.txn, code, records).await?;
         }
         crate::cache::bump_generation(&self.txn).await?;
         self.txn.commit().await?;

@@ -5,6 +5,7 @@ mod helpers;
 
 mod cache;
 mod cities;
+mod concurrency;
 mod crosscity;
 mod errors;
 mod examples;
@@ -13,6 +14,7 @@ mod http;
 mod import;
 mod limits;
 mod loaders;
+mod outage;
 mod scaleout;
 mod schema;
 mod writes;
