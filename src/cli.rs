@@ -194,8 +194,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     n - 5
                 ),
             };
+            let lent = match summary.metrics_from_bundle {
+                0 => String::new(),
+                n => format!(
+                    " ({n} from the bundled catalogue, data/metrics.yaml, as the database lacked them)"
+                ),
+            };
             println!(
-                "imported {} municipalities ({names}), {} regions, {} metrics into {}",
+                "imported {} municipalities ({names}), {} regions, {} metrics{lent} into {}",
                 summary.municipalities.len(),
                 summary.regions,
                 summary.metrics,
