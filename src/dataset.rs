@@ -1773,6 +1773,106 @@ sources: [{ id: report, title: 報告 }]
     }
 
     #[test]
+    fn deep_nesting_is_refused_in_one_pass_naming_line_and_column() {
+        let started = std::time::Instant::now();
+        for text in [
+            "[".repeat(200_000),
+            format!("municipality: {}", "{a: ".repeat(50_000)),
+            format!("{}x\n", "- ".repeat(100_000)),
+            (0..40).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect::<String>(),
+        ] {
+            let e = Dataset::from_texts([("deep.yaml", text.as_str())]).expect_err("too deep");
+            assert_eq!((e.record.as_str(), e.field.as_str()), ("", ""));
+            assert!(
+                e.message
+                    .starts_with("lists and mappings nest deeper than 32 levels at line "),
+                "{e}"
+            );
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        let e = Dataset::from_texts([("deep.yaml", "a:\n  b: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[")])
+            .expect_err("too deep");
+        assert!(e.message.contains("at line 2 column 36"), "{e}");
+    }
+
+    #[test]
+    fn brackets_in_text_do_not_count_as_nesting() {
+        let deep = "[{".repeat(40);
+        let text = format!(
+            "{MINIMAL}ordinances:\n  - title: \"{deep}\"\n    note: '{deep} it''s'\n    articles:\n      - number: 1\n        text: |\n          {deep}\n          [[[\n        commentary: plain {deep}\n          {deep} continued # {deep}\n"
+        );
+        let ds = Dataset::from_texts([("hofu.yaml", text.as_str())]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(ds.municipalities[0].1.ordinances[0].articles[0].text, format!("{deep}\n[[[\n"));
+    }
+
+    #[test]
+    fn the_bundled_files_nest_about_ten_levels() {
+        for (name, text) in BUNDLED {
+            assert!(nesting_beyond(text, 12).is_none(), "{name}");
+        }
+        let (_, yamaguchi) = BUNDLED[BUNDLED.len() - 1];
+        assert!(nesting_beyond(yamaguchi, 6).is_some(), "the scan counts nesting at all");
+    }
+
+    #[test]
+    fn a_file_over_the_byte_limit_is_refused_before_parsing() {
+        let text = format!("{MINIMAL}# {}\n", "x".repeat(4 * 1024 * 1024));
+        let e = Dataset::from_texts([("hofu.yaml", text.as_str())]).expect_err("too large");
+        assert!(
+            e.to_string().starts_with("hofu.yaml: the file has 4194429 bytes; a dataset file may have at most 4194304 (4 MiB)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn text_is_bounded_as_the_api_bounds_it_naming_line_and_column() {
+        let long = MINIMAL.replace("name_en: Hofu", &format!("name_en: {}", "A".repeat(301)));
+        let e = Dataset::from_texts([("hofu.yaml", long.as_str())]).expect_err("too long");
+        assert_eq!(
+            e.to_string(),
+            "hofu.yaml: municipality: name_en: at most 300 characters, got 301 at line 2 column 68"
+        );
+        let nul = MINIMAL.replace("title: 報告", "title: \"報\\0告\"");
+        let e = Dataset::from_texts([("hofu.yaml", nul.as_str())]).expect_err("NUL");
+        assert_eq!((e.record.as_str(), e.field.as_str()), ("sources[0]", "title"));
+        assert!(e.message.starts_with("contains the control character U+0000 at character 2"), "{e}");
+        let key = MINIMAL.replace("id: report", "id: Report");
+        let e = Dataset::from_texts([("hofu.yaml", key.as_str())]).expect_err("key");
+        assert!(e.to_string().starts_with("hofu.yaml: sources[0]: id: expected 1–64 characters of a–z"), "{e}");
+        let url = MINIMAL.replace("title: 報告", "title: 報告, url: \"javascript:alert(1)\"");
+        let e = Dataset::from_texts([("hofu.yaml", url.as_str())]).expect_err("url");
+        assert!(e.message.starts_with("expected an http:// or https:// address"), "{e}");
+        let speakers = format!(
+            "{MINIMAL}programs:\n  - id: forum\n    kind: FORUM\n    title: フォーラム\n    activities:\n      - {{ title: a, fiscal_year: 2013, speakers: [{}] }}\n",
+            vec!["x"; 101].join(", ")
+        );
+        let e = Dataset::from_texts([("hofu.yaml", speakers.as_str())]).expect_err("list");
+        assert_eq!(e.field, "speakers");
+        assert!(e.message.starts_with("at most 100 entries"), "{e}");
+        let year = MINIMAL.replace("name_en: Hofu", "name_en: Hofu, population: 1, population_year: 20200");
+        let e = Dataset::from_texts([("hofu.yaml", year.as_str())]).expect_err("year");
+        assert_eq!(e.field, "population_year");
+    }
+
+    #[test]
+    fn values_must_suit_their_unit() {
+        let metrics = "metrics:\n  - { code: promotion_officers, name_ja: 推進員, name_en: Officers, unit: PEOPLE }\n";
+        let observation = format!(
+            "{MINIMAL}observations:\n  - {{ metric: promotion_officers, fiscal_year: 2020, value: 1.5 }}\n"
+        );
+        let e = Dataset::from_texts([("metrics.yaml", metrics), ("hofu.yaml", observation.as_str())])
+            .expect_err("fraction of a person");
+        assert_eq!(
+            e.to_string(),
+            "hofu.yaml: observations[0]: value: a count of people must be a non-negative whole number, got 1.5"
+        );
+        let unknown = observation.replace("promotion_officers, fiscal", "officers, fiscal");
+        let e = Dataset::from_texts([("metrics.yaml", metrics), ("hofu.yaml", unknown.as_str())])
+            .expect_err("unknown metric");
+        assert_eq!(e.field, "metric");
+    }
+
+    #[test]
     fn the_bundled_dataset_is_valid() {
         let ds = Dataset::bundled().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(ds.municipalities.len(), 5);
