@@ -15,4 +15,5 @@ mod limits;
 mod loaders;
 mod scaleout;
 mod schema;
+mod tokens;
 mod writes;
