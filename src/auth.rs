@@ -283,7 +283,9 @@ pub async fn rotate_at(
         .parse()
         .map_err(|e| anyhow::anyhow!("token {id} has an unknown role: {e}"))?;
     let expires_at = match (expires_in, old.expires_at) {
-        (Some(d), _) if d.is_zero() => anyhow::bail!("--expires-in: a token must last longer than 0"),
+        (Some(d), _) if d.is_zero() => {
+            anyhow::bail!("--expires-in: a token must last longer than 0")
+        }
         (Some(d), _) => Some(after("--expires-in", now, d)?),
         // The new token lasts as long as the old one was made to.
         (None, Some(end)) => now.checked_add_signed(end - old.created_at),

@@ -1243,9 +1243,8 @@ impl Dataset {
                 field: field.to_owned(),
                 message,
             };
-            let unknown = |code: &str| {
-                format!("{code:?} is not a code of the metric catalogue ({whose})")
-            };
+            let unknown =
+                |code: &str| format!("{code:?} is not a code of the metric catalogue ({whose})");
             for (p, plan) in m.plans.iter().enumerate() {
                 for (k, ind) in plan.indicators.iter().enumerate() {
                     if let Some(code) = &ind.metric
@@ -1313,7 +1312,11 @@ impl Dataset {
             }
         }
         if let Some(m) = &self.metrics {
-            let catalogue = m.metrics.iter().map(|m| (m.code.as_str(), m.unit)).collect();
+            let catalogue = m
+                .metrics
+                .iter()
+                .map(|m| (m.code.as_str(), m.unit))
+                .collect();
             self.check_metrics(&catalogue, "metrics.yaml")?;
         }
         if let Some(r) = &self.regions {
@@ -1400,10 +1403,7 @@ pub fn resolve_fiscal_year(
     }
 }
 
-fn validate_municipality(
-    file: &str,
-    m: &MunicipalityFile,
-) -> Result<(), DatasetError> {
+fn validate_municipality(file: &str, m: &MunicipalityFile) -> Result<(), DatasetError> {
     let err = |record: String, field: &str, message: String| DatasetError {
         file: file.to_owned(),
         record,
@@ -1779,7 +1779,9 @@ sources: [{ id: report, title: 報告 }]
             "[".repeat(200_000),
             format!("municipality: {}", "{a: ".repeat(50_000)),
             format!("{}x\n", "- ".repeat(100_000)),
-            (0..40).map(|i| format!("{}k{i}:\n", " ".repeat(i))).collect::<String>(),
+            (0..40)
+                .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+                .collect::<String>(),
         ] {
             let e = Dataset::from_texts([("deep.yaml", text.as_str())]).expect_err("too deep");
             assert_eq!((e.record.as_str(), e.field.as_str()), ("", ""));
@@ -1790,8 +1792,9 @@ sources: [{ id: report, title: 報告 }]
             );
         }
         assert!(started.elapsed() < std::time::Duration::from_secs(2));
-        let e = Dataset::from_texts([("deep.yaml", "a:\n  b: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[")])
-            .expect_err("too deep");
+        let e =
+            Dataset::from_texts([("deep.yaml", "a:\n  b: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[")])
+                .expect_err("too deep");
         assert!(e.message.contains("at line 2 column 36"), "{e}");
     }
 
@@ -1801,8 +1804,12 @@ sources: [{ id: report, title: 報告 }]
         let text = format!(
             "{MINIMAL}ordinances:\n  - title: \"{deep}\"\n    note: '{deep} it''s'\n    articles:\n      - number: 1\n        text: |\n          {deep}\n          [[[\n        commentary: plain {deep}\n          {deep} continued # {deep}\n"
         );
-        let ds = Dataset::from_texts([("hofu.yaml", text.as_str())]).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(ds.municipalities[0].1.ordinances[0].articles[0].text, format!("{deep}\n[[[\n"));
+        let ds =
+            Dataset::from_texts([("hofu.yaml", text.as_str())]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            ds.municipalities[0].1.ordinances[0].articles[0].text,
+            format!("{deep}\n[[[\n")
+        );
     }
 
     #[test]
@@ -1811,7 +1818,10 @@ sources: [{ id: report, title: 報告 }]
             assert!(nesting_beyond(text, 12).is_none(), "{name}");
         }
         let (_, yamaguchi) = BUNDLED[BUNDLED.len() - 1];
-        assert!(nesting_beyond(yamaguchi, 6).is_some(), "the scan counts nesting at all");
+        assert!(
+            nesting_beyond(yamaguchi, 6).is_some(),
+            "the scan counts nesting at all"
+        );
     }
 
     #[test]
@@ -1834,14 +1844,29 @@ sources: [{ id: report, title: 報告 }]
         );
         let nul = MINIMAL.replace("title: 報告", "title: \"報\\0告\"");
         let e = Dataset::from_texts([("hofu.yaml", nul.as_str())]).expect_err("NUL");
-        assert_eq!((e.record.as_str(), e.field.as_str()), ("sources[0]", "title"));
-        assert!(e.message.starts_with("contains the control character U+0000 at character 2"), "{e}");
+        assert_eq!(
+            (e.record.as_str(), e.field.as_str()),
+            ("sources[0]", "title")
+        );
+        assert!(
+            e.message
+                .starts_with("contains the control character U+0000 at character 2"),
+            "{e}"
+        );
         let key = MINIMAL.replace("id: report", "id: Report");
         let e = Dataset::from_texts([("hofu.yaml", key.as_str())]).expect_err("key");
-        assert!(e.to_string().starts_with("hofu.yaml: sources[0]: id: expected 1–64 characters of a–z"), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with("hofu.yaml: sources[0]: id: expected 1–64 characters of a–z"),
+            "{e}"
+        );
         let url = MINIMAL.replace("title: 報告", "title: 報告, url: \"javascript:alert(1)\"");
         let e = Dataset::from_texts([("hofu.yaml", url.as_str())]).expect_err("url");
-        assert!(e.message.starts_with("expected an http:// or https:// address"), "{e}");
+        assert!(
+            e.message
+                .starts_with("expected an http:// or https:// address"),
+            "{e}"
+        );
         let speakers = format!(
             "{MINIMAL}programs:\n  - id: forum\n    kind: FORUM\n    title: フォーラム\n    activities:\n      - {{ title: a, fiscal_year: 2013, speakers: [{}] }}\n",
             vec!["x"; 101].join(", ")
@@ -1849,7 +1874,10 @@ sources: [{ id: report, title: 報告 }]
         let e = Dataset::from_texts([("hofu.yaml", speakers.as_str())]).expect_err("list");
         assert_eq!(e.field, "speakers");
         assert!(e.message.starts_with("at most 100 entries"), "{e}");
-        let year = MINIMAL.replace("name_en: Hofu", "name_en: Hofu, population: 1, population_year: 20200");
+        let year = MINIMAL.replace(
+            "name_en: Hofu",
+            "name_en: Hofu, population: 1, population_year: 20200",
+        );
         let e = Dataset::from_texts([("hofu.yaml", year.as_str())]).expect_err("year");
         assert_eq!(e.field, "population_year");
     }
@@ -1860,8 +1888,11 @@ sources: [{ id: report, title: 報告 }]
         let observation = format!(
             "{MINIMAL}observations:\n  - {{ metric: promotion_officers, fiscal_year: 2020, value: 1.5 }}\n"
         );
-        let e = Dataset::from_texts([("metrics.yaml", metrics), ("hofu.yaml", observation.as_str())])
-            .expect_err("fraction of a person");
+        let e = Dataset::from_texts([
+            ("metrics.yaml", metrics),
+            ("hofu.yaml", observation.as_str()),
+        ])
+        .expect_err("fraction of a person");
         assert_eq!(
             e.to_string(),
             "hofu.yaml: observations[0]: value: a count of people must be a non-negative whole number, got 1.5"

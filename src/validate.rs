@@ -227,7 +227,10 @@ mod tests {
     fn nul_and_control_characters_are_refused_tabs_and_breaks_kept() {
         assert!(storable("t", "a\tb\r\nc 協働").is_ok());
         let e = unnamed(|f| storable(f, "ab\0c")).expect_err("NUL");
-        assert!(e.starts_with("contains the control character U+0000 at character 3"), "{e}");
+        assert!(
+            e.starts_with("contains the control character U+0000 at character 3"),
+            "{e}"
+        );
         assert!(storable("t", "\u{1b}[31m").is_err());
         assert!(storable("t", "\u{85}").is_err());
     }

@@ -258,7 +258,10 @@ async fn a_single_city_imports_on_its_own_into_an_empty_database(b: Backend) {
     // Again, now that the database has the catalogue: nothing is borrowed.
     let (ok, output) = import_cli(&test_db.url, &hofu);
     assert!(ok, "{output}");
-    assert!(output.contains("(hofu), 0 regions, 0 metrics into"), "{output}");
+    assert!(
+        output.contains("(hofu), 0 regions, 0 metrics into"),
+        "{output}"
+    );
     let app = TestApp::serve(test_db).await;
     let data = app
         .data(
@@ -317,7 +320,11 @@ async fn oversized_deep_and_unstorable_files_are_refused_fast_naming_the_place(b
     let dir = tempfile::tempdir().expect("dir");
     let hofu = data_file("hofu.yaml");
     let long_name = hofu.replacen("name_en: Hofu", &format!("name_en: {}", "H".repeat(301)), 1);
-    let huge_name = hofu.replacen("name_en: Hofu", &format!("name_en: {}", "H".repeat(5_000_000)), 1);
+    let huge_name = hofu.replacen(
+        "name_en: Hofu",
+        &format!("name_en: {}", "H".repeat(5_000_000)),
+        1,
+    );
     let nul = hofu.replacen("name_ja: 防府市", "name_ja: \"防府\\0市\"", 1);
     let fraction = hofu.replacen("value: 52", "value: 52.5", 1);
     for (name, text) in [
@@ -361,7 +368,11 @@ async fn oversized_deep_and_unstorable_files_are_refused_fast_naming_the_place(b
         // where, and nothing written.
         assert!(!ok, "{name}: {output}");
         assert!(output.contains(expected), "{name}: {output}");
-        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{name}: {:?}", started.elapsed());
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{name}: {:?}",
+            started.elapsed()
+        );
     }
     assert_eq!(app.fingerprint().await, before);
 }

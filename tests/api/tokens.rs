@@ -45,19 +45,25 @@ async fn an_expired_token_is_refused_saying_when_it_expired(b: Backend) {
     // Arrange: one token that ended an hour ago, one that ends in an hour.
     let app = TestApp::spawn(&b).await;
     let ended = Utc::now() - chrono::Duration::hours(1);
-    let expired = auth::create_expiring(&app.db, Some(HOFU), TokenRole::Editor, "Hofu", Some(ended))
-        .await
-        .expect("create");
+    let expired =
+        auth::create_expiring(&app.db, Some(HOFU), TokenRole::Editor, "Hofu", Some(ended))
+            .await
+            .expect("create");
     let later = Utc::now() + chrono::Duration::hours(1);
-    let current = auth::create_expiring(&app.db, Some(HOFU), TokenRole::Viewer, "Hofu", Some(later))
-        .await
-        .expect("create");
+    let current =
+        auth::create_expiring(&app.db, Some(HOFU), TokenRole::Viewer, "Hofu", Some(later))
+            .await
+            .expect("create");
 
     // Act
     let (status, code, message) = refusal(&app, &expired.secret).await;
 
     // Assert: 401 naming the token and the time; the unexpired one works.
-    assert_eq!((status, code.as_str()), (401, "UNAUTHENTICATED"), "{message}");
+    assert_eq!(
+        (status, code.as_str()),
+        (401, "UNAUTHENTICATED"),
+        "{message}"
+    );
     assert_eq!(
         message,
         format!(
@@ -81,7 +87,9 @@ async fn an_expired_token_is_refused_saying_when_it_expired(b: Backend) {
 async fn a_rotated_token_works_and_the_old_one_only_during_its_grace(b: Backend) {
     // Arrange: an editor token that has been used (so its secret is cached).
     let app = TestApp::spawn(&b).await;
-    let first = app.token(Some(HOFU), "EDITOR", "Hofu citizen activities section").await;
+    let first = app
+        .token(Some(HOFU), "EDITOR", "Hofu citizen activities section")
+        .await;
     app.data_as(&first, TRAIL, json!({})).await;
 
     // Act: rotate with an hour's grace.
@@ -94,10 +102,17 @@ async fn a_rotated_token_works_and_the_old_one_only_during_its_grace(b: Backend)
     app.data_as(&first, TRAIL, json!({})).await;
     let new = &rotated.new.token;
     assert_eq!(
-        (new.role.as_str(), new.municipality_code.as_deref(), new.label.as_str()),
+        (
+            new.role.as_str(),
+            new.municipality_code.as_deref(),
+            new.label.as_str()
+        ),
         ("EDITOR", Some(HOFU), "Hofu citizen activities section")
     );
-    assert_eq!(new.expires_at, None, "the old token had no end, nor has the new one");
+    assert_eq!(
+        new.expires_at, None,
+        "the old token had no end, nor has the new one"
+    );
     let grace_end = rotated.old.expires_at.expect("grace end");
     let hour = (grace_end - Utc::now()).num_seconds();
     assert!((3590..=3600).contains(&hour), "{hour}");
@@ -141,7 +156,10 @@ async fn a_rotated_token_works_and_the_old_one_only_during_its_grace(b: Backend)
     let (status, _, message) = refusal(&app, &rotated.new.secret).await;
     assert_eq!(status, 401);
     assert!(
-        message.contains(&format!("(rotated: token {} replaces it)", third.new.token.id)),
+        message.contains(&format!(
+            "(rotated: token {} replaces it)",
+            third.new.token.id
+        )),
         "{message}"
     );
     app.data_as(&third.new.secret, TRAIL, json!({})).await;
@@ -157,7 +175,9 @@ async fn a_rotated_token_works_and_the_old_one_only_during_its_grace(b: Backend)
             new.id
         )
     );
-    auth::revoke(&app.db, third.new.token.id).await.expect("revoke");
+    auth::revoke(&app.db, third.new.token.id)
+        .await
+        .expect("revoke");
     let e = auth::rotate(&app.db, third.new.token.id, Duration::ZERO, None)
         .await
         .err()
@@ -205,8 +225,16 @@ async fn tokens_expire_and_rotate_on_the_command_line(b: Backend) {
     let (ok, first, stderr) = cli(
         &app,
         &[
-            "token", "create", "--municipality", HOFU, "--role", "editor", "--label", "Hofu",
-            "--expires-in", "90d",
+            "token",
+            "create",
+            "--municipality",
+            HOFU,
+            "--role",
+            "editor",
+            "--label",
+            "Hofu",
+            "--expires-in",
+            "90d",
         ],
     );
 
@@ -222,7 +250,9 @@ async fn tokens_expire_and_rotate_on_the_command_line(b: Backend) {
             .expect("an end"),
     );
     assert!(
-        stderr.contains(&format!("created token {id} (Hofu, editor of {HOFU}, expires {end})")),
+        stderr.contains(&format!(
+            "created token {id} (Hofu, editor of {HOFU}, expires {end})"
+        )),
         "{stderr}"
     );
     app.data_as(&first, TRAIL, json!({})).await;
@@ -251,7 +281,13 @@ async fn tokens_expire_and_rotate_on_the_command_line(b: Backend) {
     // Rotate with --grace 0: the old one stops at once.
     let (ok, third, stderr) = cli(
         &app,
-        &["token", "rotate", &id_of(&second).to_string(), "--grace", "0"],
+        &[
+            "token",
+            "rotate",
+            &id_of(&second).to_string(),
+            "--grace",
+            "0",
+        ],
     );
     assert!(ok, "{stderr}");
     assert!(stderr.contains("it was revoked at once"), "{stderr}");
@@ -262,15 +298,42 @@ async fn tokens_expire_and_rotate_on_the_command_line(b: Backend) {
     // Bad durations and ids are named.
     for (args, expected) in [
         (
-            vec!["token", "create", "--role", "admin", "--label", "x", "--expires-in", "90x"],
+            vec![
+                "token",
+                "create",
+                "--role",
+                "admin",
+                "--label",
+                "x",
+                "--expires-in",
+                "90x",
+            ],
             "expected a duration such as 90d, 12h, 30m, 2w or 1h30m",
         ),
         (
-            vec!["token", "create", "--role", "admin", "--label", "x", "--expires-in", "0"],
+            vec![
+                "token",
+                "create",
+                "--role",
+                "admin",
+                "--label",
+                "x",
+                "--expires-in",
+                "0",
+            ],
             "--expires-in: a token must last longer than 0",
         ),
         (
-            vec!["token", "create", "--role", "admin", "--label", "x", "--expires-in", "900000y"],
+            vec![
+                "token",
+                "create",
+                "--role",
+                "admin",
+                "--label",
+                "x",
+                "--expires-in",
+                "900000y",
+            ],
             "--expires-in: at most",
         ),
         (vec!["token", "rotate", "4242"], "no token with id 4242"),
