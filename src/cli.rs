@@ -33,7 +33,9 @@ pub enum Command {
         limits: crate::limits::Limits,
     },
     /// Validate a dataset file or folder and load it in one transaction. A municipality that
-    /// is already in the database is replaced.
+    /// is already in the database is replaced. A city's file imported without a metrics.yaml
+    /// takes the metric codes it names from the database, or else from the bundled catalogue.
+    /// Files over 4 MiB or nested deeper than 32 levels are refused before they are parsed.
     Import {
         /// A `.yaml` file or a folder of them (e.g. `data/`).
         path: PathBuf,
