@@ -38,7 +38,9 @@ pub enum Command {
         limits: crate::limits::Limits,
     },
     /// Validate a dataset file or folder and load it in one transaction. A municipality that
-    /// is already in the database is replaced.
+    /// is already in the database is replaced. A city's file imported without a metrics.yaml
+    /// takes the metric codes it names from the database, or else from the bundled catalogue.
+    /// Files over 4 MiB or nested deeper than 32 levels are refused before they are parsed.
     Import {
         /// A `.yaml` file or a folder of them (e.g. `data/`).
         path: PathBuf,
@@ -89,13 +91,31 @@ pub enum TokenCommand {
         /// trail.
         #[arg(long)]
         label: String,
+        /// How long the token works, e.g. 90d, 12h, 2w or 1h30m (units s, m, h, d, w, M, y);
+        /// left out, it works until revoked. A request with an expired token gets 401
+        /// saying when it expired.
+        #[arg(long, value_name = "DURATION", value_parser = crate::auth::parse_duration)]
+        expires_in: Option<std::time::Duration>,
+    },
+    /// Replace a token by a new one with the same role, municipality and label, and print the
+    /// new secret, once. The old one keeps working for the grace period, then stops.
+    Rotate {
+        /// The id of the token to replace.
+        id: i32,
+        /// How long the old token keeps working, e.g. 24h, 30m; 0 revokes it at once.
+        #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = crate::auth::parse_duration)]
+        grace: std::time::Duration,
+        /// How long the new token works; left out, as long as the old one was made to last
+        /// (or until revoked, if it had no end).
+        #[arg(long, value_name = "DURATION", value_parser = crate::auth::parse_duration)]
+        expires_in: Option<std::time::Duration>,
     },
     /// Revoke a token by its id; it stops working at once.
     Revoke {
         /// The id printed by `token create` and `token list`.
         id: i32,
     },
-    /// List tokens (ids, roles, municipalities, labels; never secrets).
+    /// List tokens (ids, roles, municipalities, status with expiry, labels; never secrets).
     List,
 }
 
@@ -107,25 +127,50 @@ async fn token(database_url: &str, command: TokenCommand) -> anyhow::Result<()> 
             municipality,
             role,
             label,
+            expires_in,
         } => {
             let role: crate::domain::TokenRole = role.to_uppercase().parse().map_err(|_| {
                 anyhow::anyhow!("--role: expected editor, viewer or admin, got {role:?}")
             })?;
-            let created =
-                crate::auth::create(&db.conn, municipality.as_deref(), role, &label).await?;
+            let created = match expires_in {
+                Some(d) => {
+                    crate::auth::create_expiring_in(
+                        &db.conn,
+                        municipality.as_deref(),
+                        role,
+                        &label,
+                        d,
+                    )
+                    .await?
+                }
+                None => {
+                    crate::auth::create(&db.conn, municipality.as_deref(), role, &label).await?
+                }
+            };
             eprintln!(
-                "created token {} ({}, {}{}); its secret is shown only this once:",
-                created.token.id,
-                created.token.label,
-                created.token.role.to_lowercase(),
-                created
-                    .token
-                    .municipality_code
-                    .as_deref()
-                    .map(|m| format!(" of {m}"))
-                    .unwrap_or_default()
+                "created token {}; its secret is shown only this once:",
+                describe(&created.token)
             );
             println!("{}", created.secret);
+        }
+        TokenCommand::Rotate {
+            id,
+            grace,
+            expires_in,
+        } => {
+            let rotated = crate::auth::rotate(&db.conn, id, grace, expires_in).await?;
+            let old_end = match (rotated.old.revoked_at, rotated.old.expires_at) {
+                (Some(_), _) => "was revoked at once".to_owned(),
+                (None, Some(end)) => {
+                    format!("keeps working until {}", crate::auth::show_time(end))
+                }
+                (None, None) => "keeps working".to_owned(),
+            };
+            eprintln!(
+                "rotated token {id}: it {old_end}; created token {}; its secret is shown only this once:",
+                describe(&rotated.new.token)
+            );
+            println!("{}", rotated.new.secret);
         }
         TokenCommand::Revoke { id } => {
             let token = crate::auth::revoke(&db.conn, id).await?;
@@ -137,21 +182,39 @@ async fn token(database_url: &str, command: TokenCommand) -> anyhow::Result<()> 
             );
         }
         TokenCommand::List => {
+            let now = chrono::Utc::now();
             for t in crate::auth::list(&db.conn).await? {
                 println!(
                     "{}\t{}\t{}\t{}\t{}",
                     t.id,
                     t.role.to_lowercase(),
                     t.municipality_code.as_deref().unwrap_or("*"),
-                    t.revoked_at
-                        .map(|r| format!("revoked {}", r.to_rfc3339()))
-                        .unwrap_or_else(|| "active".to_owned()),
+                    crate::auth::status(&t, now),
                     t.label
                 );
             }
         }
     }
     Ok(())
+}
+
+/// `7 (Hofu citizen activities section, editor of 352063, expires 2027-02-27T09:00:00Z)`.
+fn describe(token: &entity::api_tokens::Model) -> String {
+    format!(
+        "{} ({}, {}{}{})",
+        token.id,
+        token.label,
+        token.role.to_lowercase(),
+        token
+            .municipality_code
+            .as_deref()
+            .map(|m| format!(" of {m}"))
+            .unwrap_or_default(),
+        token
+            .expires_at
+            .map(|t| format!(", expires {}", crate::auth::show_time(t)))
+            .unwrap_or_default()
+    )
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -204,8 +267,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     n - 5
                 ),
             };
+            let lent = match summary.metrics_from_bundle {
+                0 => String::new(),
+                n => format!(
+                    " ({n} from the bundled catalogue, data/metrics.yaml, as the database lacked them)"
+                ),
+            };
             println!(
-                "imported {} municipalities ({names}), {} regions, {} metrics into {}",
+                "imported {} municipalities ({names}), {} regions, {} metrics{lent} into {}",
                 summary.municipalities.len(),
                 summary.regions,
                 summary.metrics,

@@ -220,6 +220,210 @@ impl<'de> Deserialize<'de> for PartialDate {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Text and year fields under the bounds the API's writes apply (`crate::validate`), checked as
+// the YAML is read so that a refusal carries the line and column of the value.
+
+mod bounds {
+    use std::fmt;
+
+    use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
+
+    use crate::validate::{self as v, MAX_LABEL, MAX_LIST, MAX_TEXT, MAX_TITLE};
+
+    /// A check of one text: `None` when it passes, else the problem.
+    type Check = fn(&str) -> Result<(), String>;
+
+    fn stored(value: &str) -> Result<(), String> {
+        v::unnamed(|f| v::storable(f, value))
+    }
+
+    fn title_check(value: &str) -> Result<(), String> {
+        stored(value)?;
+        v::unnamed(|f| v::required(f, value, MAX_TITLE)).map(drop)
+    }
+
+    fn text_check(value: &str) -> Result<(), String> {
+        stored(value)?;
+        v::unnamed(|f| v::required(f, value, MAX_TEXT)).map(drop)
+    }
+
+    fn label_check(value: &str) -> Result<(), String> {
+        stored(value)?;
+        v::unnamed(|f| v::required(f, value, MAX_LABEL)).map(drop)
+    }
+
+    fn key_check(value: &str) -> Result<(), String> {
+        // The key's own message quotes the value; keep a huge one out of it.
+        if value.len() > 64 {
+            return Err(format!(
+                "expected 1–64 characters of a–z, 0–9, - and _ (e.g. \"kyodo-teian\"), got {} characters",
+                value.chars().count()
+            ));
+        }
+        v::unnamed(|f| v::key(f, value)).map(drop)
+    }
+
+    fn url_check(value: &str) -> Result<(), String> {
+        stored(value)?;
+        v::unnamed(|f| v::url(f, Some(value.to_owned()))).map(drop)
+    }
+
+    /// Optional texts may be empty, as in the API, where empty counts as left out.
+    fn optional(check: Check) -> impl Fn(&str) -> Result<(), String> {
+        move |value| {
+            if value.trim().is_empty() {
+                stored(value)
+            } else {
+                check(value)
+            }
+        }
+    }
+
+    struct Text {
+        check: Check,
+        optional: bool,
+    }
+
+    impl<'de> Visitor<'de> for Text {
+        type Value = String;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("text")
+        }
+
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<String, E> {
+            let result = if self.optional {
+                optional(self.check)(value)
+            } else {
+                (self.check)(value)
+            };
+            result.map(|()| value.to_owned()).map_err(E::custom)
+        }
+    }
+
+    impl<'de> DeserializeSeed<'de> for Text {
+        type Value = String;
+
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<String, D::Error> {
+            d.deserialize_string(self)
+        }
+    }
+
+    struct Optional(Check);
+
+    impl<'de> Visitor<'de> for Optional {
+        type Value = Option<String>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("text, or nothing")
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Option<String>, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Option<String>, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Option<String>, D::Error> {
+            d.deserialize_string(Text {
+                check: self.0,
+                optional: true,
+            })
+            .map(Some)
+        }
+    }
+
+    struct List(Check);
+
+    impl<'de> Visitor<'de> for List {
+        type Value = Vec<String>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "a list of at most {MAX_LIST} texts")
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
+            let mut out = Vec::new();
+            while let Some(value) = seq.next_element_seed(Text {
+                check: self.0,
+                optional: false,
+            })? {
+                if out.len() == MAX_LIST {
+                    return Err(de::Error::custom(format!(
+                        "at most {MAX_LIST} entries, got more"
+                    )));
+                }
+                out.push(value);
+            }
+            Ok(out)
+        }
+    }
+
+    macro_rules! text_fields {
+        ($($required:ident, $optional:ident, $list:ident => $check:ident;)+) => {
+            $(
+                #[allow(dead_code, reason = "not every kind of text is required somewhere")]
+                pub fn $required<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+                    d.deserialize_string(Text { check: $check, optional: false })
+                }
+
+                #[allow(dead_code, reason = "not every kind of text is optional somewhere")]
+                pub fn $optional<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+                    d.deserialize_option(Optional($check))
+                }
+
+                #[allow(dead_code, reason = "not every kind of text comes in lists")]
+                pub fn $list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+                    d.deserialize_seq(List($check))
+                }
+            )+
+        };
+    }
+
+    text_fields! {
+        title, opt_title, titles => title_check;
+        text, opt_text, texts => text_check;
+        label, opt_label, labels => label_check;
+        key, opt_key, keys => key_check;
+        url, opt_url, urls => url_check;
+    }
+
+    /// Text that may be empty but must be there, such as the body of a heading without text of
+    /// its own.
+    pub fn text_or_empty<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+        d.deserialize_string(Text {
+            check: text_check,
+            optional: true,
+        })
+    }
+
+    /// A calendar year such as a census year, within the years the hub accepts.
+    pub fn census_year<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i32>, D::Error> {
+        struct Year;
+        impl Visitor<'_> for Year {
+            type Value = Option<i32>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a year such as 2020")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Option<i32>, E> {
+                Ok(None)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<i32>, E> {
+                crate::fiscal_year::check_year(v)
+                    .map(Some)
+                    .map_err(E::custom)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Option<i32>, E> {
+                self.visit_i64(i64::try_from(v).unwrap_or(i64::MAX))
+            }
+        }
+        d.deserialize_any(Year)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Records, as in data/FORMAT.md.
 
 #[derive(Debug, Deserialize)]
@@ -244,34 +448,50 @@ pub struct MunicipalityFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MunicipalityRecord {
+    #[serde(deserialize_with = "bounds::label")]
     pub code: String,
+    #[serde(deserialize_with = "bounds::key")]
     pub slug: String,
+    #[serde(deserialize_with = "bounds::title")]
     pub name_ja: String,
+    #[serde(deserialize_with = "bounds::title")]
     pub name_en: String,
+    #[serde(default, deserialize_with = "bounds::opt_title")]
     pub name_kana: Option<String>,
     pub population: Option<Count>,
+    #[serde(default, deserialize_with = "bounds::census_year")]
     pub population_year: Option<i32>,
+    #[serde(default, deserialize_with = "bounds::opt_key")]
     pub population_source: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SourceRecord {
+    #[serde(deserialize_with = "bounds::key")]
     pub id: String,
+    #[serde(deserialize_with = "bounds::title")]
     pub title: String,
+    #[serde(default, deserialize_with = "bounds::opt_title")]
     pub publisher: Option<String>,
     pub published: Option<PartialDate>,
+    #[serde(default, deserialize_with = "bounds::opt_url")]
     pub url: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_title")]
     pub document: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub note: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrdinanceRecord {
+    #[serde(deserialize_with = "bounds::title")]
     pub title: String,
     pub enacted: Option<PartialDate>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub note: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_key")]
     pub source: Option<String>,
     #[serde(default)]
     pub articles: Vec<ArticleRecord>,
@@ -281,24 +501,33 @@ pub struct OrdinanceRecord {
 #[serde(deny_unknown_fields)]
 pub struct ArticleRecord {
     pub number: Count,
+    #[serde(default, deserialize_with = "bounds::opt_title")]
     pub chapter: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_title")]
     pub heading: Option<String>,
+    #[serde(deserialize_with = "bounds::text")]
     pub text: String,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub commentary: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PlanRecord {
+    #[serde(deserialize_with = "bounds::key")]
     pub id: String,
+    #[serde(deserialize_with = "bounds::title")]
     pub title: String,
+    #[serde(default, deserialize_with = "bounds::opt_title")]
     pub subtitle: Option<String>,
     pub published: Option<PartialDate>,
     pub period_start: Option<Year>,
     pub period_end: Option<Year>,
     pub action_plan_start: Option<Year>,
     pub action_plan_end: Option<Year>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub note: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_key")]
     pub source: Option<String>,
     #[serde(default)]
     pub sections: Vec<SectionRecord>,
@@ -312,15 +541,20 @@ pub struct PlanRecord {
 #[serde(deny_unknown_fields)]
 pub struct SectionRecord {
     pub kind: SectionKind,
+    #[serde(default, deserialize_with = "bounds::opt_label")]
     pub number: Option<String>,
+    #[serde(deserialize_with = "bounds::title")]
     pub heading: String,
+    #[serde(deserialize_with = "bounds::text_or_empty")]
     pub body: String,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyRecord {
+    #[serde(deserialize_with = "bounds::label")]
     pub label: String,
+    #[serde(deserialize_with = "bounds::title")]
     pub title: String,
     #[serde(default)]
     pub roles: Vec<RoleRecord>,
@@ -331,16 +565,20 @@ pub struct PolicyRecord {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoleRecord {
+    #[serde(deserialize_with = "bounds::title")]
     pub actor_ja: String,
     #[serde(default)]
     pub actors: Vec<ActorType>,
+    #[serde(deserialize_with = "bounds::labels")]
     pub items: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MeasureRecord {
+    #[serde(deserialize_with = "bounds::label")]
     pub label: String,
+    #[serde(deserialize_with = "bounds::title")]
     pub title: String,
     #[serde(default)]
     pub items: Vec<ItemRecord>,
@@ -349,25 +587,35 @@ pub struct MeasureRecord {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ItemRecord {
+    #[serde(deserialize_with = "bounds::label")]
     pub label: String,
+    #[serde(deserialize_with = "bounds::title")]
     pub title: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "bounds::labels")]
     pub tags: Vec<String>,
+    #[serde(default, deserialize_with = "bounds::opt_label")]
     pub repost_of: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "bounds::titles")]
     pub departments: Vec<String>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub implementers_ja: Option<String>,
     #[serde(default)]
     pub implementers: Vec<ActorType>,
     #[serde(default)]
     pub targets: Vec<ActorType>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub targets_note: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub purpose: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub current_state: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub content: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub completion_criterion: Option<String>,
     #[serde(default)]
     pub schedule: Vec<ScheduleRecord>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub note: Option<String>,
 }
 
@@ -375,24 +623,32 @@ pub struct ItemRecord {
 #[serde(deny_unknown_fields)]
 pub struct ScheduleRecord {
     pub fiscal_year: Year,
+    #[serde(deserialize_with = "bounds::label")]
     pub label_ja: String,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IndicatorRecord {
+    #[serde(deserialize_with = "bounds::key")]
     pub id: String,
+    #[serde(default, deserialize_with = "bounds::opt_label")]
     pub number: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_label")]
     pub policy: Option<String>,
+    #[serde(deserialize_with = "bounds::title")]
     pub name: String,
     pub unit: Unit,
+    #[serde(default, deserialize_with = "bounds::opt_key")]
     pub metric: Option<String>,
     pub baseline: Option<ValueRecord>,
     #[serde(default)]
     pub targets: Vec<ValueRecord>,
     #[serde(default)]
     pub observations: Vec<ValueRecord>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub note: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_key")]
     pub source: Option<String>,
 }
 
@@ -401,37 +657,51 @@ pub struct IndicatorRecord {
 pub struct ValueRecord {
     pub fiscal_year: Year,
     pub value: Number,
+    #[serde(default, deserialize_with = "bounds::opt_label")]
     pub label_ja: Option<String>,
     #[serde(default)]
     pub approximate: bool,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub note: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ObservationRecord {
+    #[serde(deserialize_with = "bounds::key")]
     pub metric: String,
     pub fiscal_year: Year,
     pub value: Number,
+    #[serde(default, deserialize_with = "bounds::opt_label")]
     pub label_ja: Option<String>,
     #[serde(default)]
     pub approximate: bool,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub note: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_key")]
     pub source: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProgramRecord {
+    #[serde(deserialize_with = "bounds::key")]
     pub id: String,
     pub kind: ProgramKind,
+    #[serde(deserialize_with = "bounds::title")]
     pub title: String,
+    #[serde(default, deserialize_with = "bounds::opt_title")]
     pub organizer: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_title")]
     pub department: Option<String>,
     pub started_fiscal_year: Option<Year>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub description: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_url")]
     pub url: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub note: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_key")]
     pub source: Option<String>,
     #[serde(default)]
     pub activities: Vec<ActivityRecord>,
@@ -442,20 +712,27 @@ pub struct ProgramRecord {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActivityRecord {
+    #[serde(deserialize_with = "bounds::title")]
     pub title: String,
     pub date: Option<PartialDate>,
     pub fiscal_year: Option<Year>,
+    #[serde(default, deserialize_with = "bounds::opt_label")]
     pub label_ja: Option<String>,
     pub sessions: Option<Count>,
     pub participants: Option<Count>,
     #[serde(default)]
     pub approximate: bool,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub audience: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub topic: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_title")]
     pub department: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub venue: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "bounds::titles")]
     pub speakers: Vec<String>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub note: Option<String>,
 }
 
@@ -464,25 +741,35 @@ pub struct ActivityRecord {
 pub struct ProposalRecord {
     pub fiscal_year: Year,
     pub track: ProposalTrack,
+    #[serde(default, deserialize_with = "bounds::opt_title")]
     pub title: Option<String>,
     pub count: Option<Count>,
     pub stage: Option<ProposalStage>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub note: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BodyRecord {
+    #[serde(deserialize_with = "bounds::key")]
     pub id: String,
     pub kind: BodyKind,
+    #[serde(deserialize_with = "bounds::title")]
     pub name_ja: String,
+    #[serde(default, deserialize_with = "bounds::opt_title")]
     pub name_en: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_key")]
     pub parent: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub composition: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub role: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "bounds::texts")]
     pub duties: Vec<String>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub note: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_key")]
     pub source: Option<String>,
     #[serde(default)]
     pub yearly: Vec<BodyYearRecord>,
@@ -495,6 +782,7 @@ pub struct BodyRecord {
 pub struct BodyYearRecord {
     pub fiscal_year: Year,
     pub meetings_held: Option<Count>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub note: Option<String>,
 }
 
@@ -504,25 +792,34 @@ pub struct MeetingRecord {
     pub number: Option<Count>,
     pub date: Option<PartialDate>,
     pub fiscal_year: Option<Year>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub date_note: Option<String>,
     pub format: MeetingFormat,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "bounds::texts")]
     pub agenda: Vec<String>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub note: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SupportCenterRecord {
+    #[serde(deserialize_with = "bounds::key")]
     pub id: String,
+    #[serde(deserialize_with = "bounds::title")]
     pub name_ja: String,
+    #[serde(default, deserialize_with = "bounds::opt_title")]
     pub name_en: Option<String>,
     pub opened: Option<PartialDate>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub operator: Option<String>,
     pub management_model: Option<ManagementModel>,
     pub management_since_fiscal_year: Option<Year>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub services: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub note: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_key")]
     pub source: Option<String>,
 }
 
@@ -535,11 +832,16 @@ pub struct RegionsFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegionRecord {
+    #[serde(deserialize_with = "bounds::key")]
     pub slug: String,
+    #[serde(deserialize_with = "bounds::title")]
     pub name_ja: String,
+    #[serde(deserialize_with = "bounds::title")]
     pub name_en: String,
     pub kind: RegionKind,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub description: Option<String>,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub note: Option<String>,
     pub source: Option<RegionSourceRecord>,
     pub members: Vec<MemberRecord>,
@@ -549,15 +851,20 @@ pub struct RegionRecord {
 #[serde(deny_unknown_fields)]
 pub struct RegionSourceRecord {
     /// slug of the municipality whose file lists the source
+    #[serde(deserialize_with = "bounds::key")]
     pub municipality: String,
+    #[serde(deserialize_with = "bounds::key")]
     pub id: String,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MemberRecord {
+    #[serde(deserialize_with = "bounds::label")]
     pub code: String,
+    #[serde(deserialize_with = "bounds::title")]
     pub name_ja: String,
+    #[serde(default, deserialize_with = "bounds::opt_title")]
     pub name_en: Option<String>,
 }
 
@@ -570,10 +877,14 @@ pub struct MetricsFile {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MetricRecord {
+    #[serde(deserialize_with = "bounds::key")]
     pub code: String,
+    #[serde(deserialize_with = "bounds::title")]
     pub name_ja: String,
+    #[serde(deserialize_with = "bounds::title")]
     pub name_en: String,
     pub unit: Unit,
+    #[serde(default, deserialize_with = "bounds::opt_text")]
     pub description: Option<String>,
 }
 
@@ -588,10 +899,14 @@ pub struct Dataset {
     pub municipalities: Vec<(String, MunicipalityFile)>,
 }
 
+/// The metric catalogue shipped with the hub, which a municipality file imported on its own
+/// borrows from when the database lacks the codes it names.
+const BUNDLED_METRICS: (&str, &str) = ("metrics.yaml", include_str!("../data/metrics.yaml"));
+
 /// The dataset shipped with the hub (`data/`), compiled into the binary so that `serve` can
 /// fill an empty database wherever it runs.
 pub const BUNDLED: &[(&str, &str)] = &[
-    ("metrics.yaml", include_str!("../data/metrics.yaml")),
+    BUNDLED_METRICS,
     ("regions.yaml", include_str!("../data/regions.yaml")),
     (
         "municipalities/hofu.yaml",
@@ -615,6 +930,187 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ),
 ];
 
+/// Largest dataset file the importer reads, in bytes: ten times the largest file `kyodo-hub
+/// generate` writes (a city over its maximum of 50 years, 425 KB; `regions.yaml` of all 1,741
+/// municipalities, 350 KB), and 25 times the largest real city (Yamaguchi, 170 KB). A file over
+/// it is refused before it is read.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Deepest nesting of lists and mappings a dataset file may have; the format itself needs
+/// about ten levels (a plan's items' schedules).
+pub const MAX_NESTING: usize = 32;
+
+/// Where a YAML text nests lists and mappings deeper than `max` levels, as (line, column),
+/// found in one pass before the text reaches serde_yaml: libyaml spends time quadratic in the
+/// depth of nested `[`/`{` (a 200 KB file of `[` took 15–20 s of CPU before it was refused).
+///
+/// It reads just enough of YAML to count what nests: indentation and `- ` entries in block
+/// context, `[`/`{` where a value starts and every bracket inside a flow collection. Quoted
+/// scalars, block scalars (`|`, `>`), plain scalars continued on a deeper line and comments
+/// are skipped, so brackets in text do not count. It may count a level or two too many in
+/// unusual layouts, never too few.
+fn nesting_beyond(text: &str, max: usize) -> Option<(usize, usize)> {
+    let mut block: Vec<usize> = Vec::new();
+    let mut flow = 0usize;
+    // Inside a quoted scalar: its quote.
+    let mut quote: Option<char> = None;
+    // A `'` inside single quotes that may be the first of an escaped `''`.
+    let mut quote_pending = false;
+    // Inside a block scalar: lines indented more than this are its text.
+    let mut scalar_parent: Option<usize> = None;
+    // Whether the last thing read leaves a value to come (after `key:`, `- `, `[`, `,`).
+    let mut value_next = true;
+    for (n, raw) in text.split('\n').enumerate() {
+        let line = raw.strip_suffix('\r').unwrap_or(raw);
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        let rest = &line[indent..];
+        if let Some(parent) = scalar_parent {
+            if rest.is_empty() || indent > parent {
+                continue;
+            }
+            scalar_parent = None;
+        }
+        if quote_pending {
+            quote = None;
+            quote_pending = false;
+        }
+        let mut escaped = false;
+        let mut start = 0;
+        if quote.is_none() && flow == 0 {
+            if rest.is_empty() || rest.starts_with('#') {
+                continue;
+            }
+            let top = block.last().copied();
+            // A deeper line after a complete plain value continues that value.
+            if !value_next && top.is_some_and(|t| indent > t) {
+                continue;
+            }
+            while block.last().is_some_and(|&t| t > indent) {
+                block.pop();
+            }
+            if block.last() != Some(&indent) {
+                block.push(indent);
+            }
+            // `- - x` and `? ` open one level per indicator on the same line.
+            let mut col = indent;
+            loop {
+                let r = &line[col..];
+                let opens = (r.starts_with("- ") || r.starts_with("? ")) || r == "-" || r == "?";
+                if !opens {
+                    break;
+                }
+                col += 1 + (r[1..].len() - r[1..].trim_start_matches(' ').len());
+                if col < line.len() {
+                    block.push(col);
+                }
+                if block.len() + flow > max {
+                    return Some((n + 1, col + 1));
+                }
+            }
+            start = col;
+            value_next = true;
+        }
+        if block.len() + flow > max {
+            return Some((n + 1, start + 1));
+        }
+        let mut after_space = true;
+        let mut in_property = false;
+        let mut chars = line[start..].char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if quote_pending {
+                quote_pending = false;
+                if c == '\'' {
+                    continue;
+                }
+                quote = None;
+            }
+            match quote {
+                Some('"') => {
+                    if escaped {
+                        escaped = false;
+                    } else if c == '\\' {
+                        escaped = true;
+                    } else if c == '"' {
+                        quote = None;
+                        value_next = false;
+                    }
+                    continue;
+                }
+                Some(_) => {
+                    if c == '\'' {
+                        quote_pending = true;
+                        value_next = false;
+                    }
+                    continue;
+                }
+                None => {}
+            }
+            if c == ' ' || c == '\t' {
+                after_space = true;
+                in_property = false;
+                continue;
+            }
+            if in_property {
+                continue;
+            }
+            let next_blank = chars.peek().is_none_or(|&(_, n)| n == ' ' || n == '\t');
+            match c {
+                '#' if after_space => break,
+                '"' | '\'' if value_next => quote = Some(c),
+                '&' | '!' if value_next => in_property = true,
+                '[' | '{' if flow > 0 || value_next => {
+                    flow += 1;
+                    if block.len() + flow > max {
+                        let column = line[..start + i].chars().count() + 1;
+                        return Some((n + 1, column));
+                    }
+                    value_next = true;
+                }
+                ']' | '}' if flow > 0 => {
+                    flow -= 1;
+                    value_next = false;
+                }
+                ',' if flow > 0 => value_next = true,
+                ':' if flow > 0 || next_blank => value_next = true,
+                '|' | '>' if value_next && flow == 0 => {
+                    scalar_parent = Some(block.last().copied().unwrap_or(0));
+                    break;
+                }
+                _ => value_next = false,
+            }
+            after_space = false;
+        }
+    }
+    None
+}
+
+/// Refuses, before any parsing, a text too large or nested too deep to be a dataset file.
+fn check_shape(file: &str, text: &str) -> Result<(), DatasetError> {
+    let whole = |message: String| DatasetError {
+        file: file.to_owned(),
+        record: String::new(),
+        field: String::new(),
+        message,
+    };
+    let bytes = u64::try_from(text.len()).unwrap_or(u64::MAX);
+    if bytes > MAX_FILE_BYTES {
+        return Err(whole(too_large(bytes)));
+    }
+    if let Some((line, column)) = nesting_beyond(text, MAX_NESTING) {
+        return Err(whole(format!(
+            "lists and mappings nest deeper than {MAX_NESTING} levels at line {line} column {column}; the format needs about ten"
+        )));
+    }
+    Ok(())
+}
+
+fn too_large(bytes: u64) -> String {
+    format!(
+        "the file has {bytes} bytes; a dataset file may have at most {MAX_FILE_BYTES} ({} MiB)",
+        MAX_FILE_BYTES / (1024 * 1024)
+    )
+}
+
 /// Splits serde_path_to_error's `a[1].b[2].field` into the record and the field.
 fn locate(file: &str, path: &str, message: String) -> DatasetError {
     let (record, field) = match path.rsplit_once('.') {
@@ -632,6 +1128,7 @@ fn locate(file: &str, path: &str, message: String) -> DatasetError {
 }
 
 fn parse_yaml<T: for<'de> Deserialize<'de>>(file: &str, text: &str) -> Result<T, DatasetError> {
+    check_shape(file, text)?;
     let de = serde_yaml::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
@@ -682,6 +1179,13 @@ impl Dataset {
         }
         let mut texts = Vec::with_capacity(files.len());
         for f in &files {
+            // Refused before it is read, so a huge file costs neither memory nor time.
+            let bytes = std::fs::metadata(f)
+                .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", f.display()))?
+                .len();
+            if bytes > MAX_FILE_BYTES {
+                anyhow::bail!("{}: {}", f.display(), too_large(bytes));
+            }
             let text = std::fs::read_to_string(f)
                 .map_err(|e| anyhow::anyhow!("{}: cannot read: {e}", f.display()))?;
             let name = f
@@ -703,15 +1207,76 @@ impl Dataset {
         Dataset::from_texts(BUNDLED.iter().copied())
     }
 
+    /// The metric catalogue of the bundled dataset (`data/metrics.yaml`).
+    pub fn bundled_metrics() -> Result<MetricsFile, DatasetError> {
+        let (name, text) = BUNDLED_METRICS;
+        parse_yaml(name, text)
+    }
+
+    /// Every metric code the municipality files name (observations and plan indicators).
+    pub fn metric_codes(&self) -> HashSet<&str> {
+        self.municipalities
+            .iter()
+            .flat_map(|(_, m)| {
+                m.observations.iter().map(|o| o.metric.as_str()).chain(
+                    m.plans
+                        .iter()
+                        .flat_map(|p| p.indicators.iter().filter_map(|i| i.metric.as_deref())),
+                )
+            })
+            .collect()
+    }
+
+    /// Checks the municipality files against a metric catalogue (code → unit): every code they
+    /// name must be in it, and every observation's value must suit its metric's unit, as the
+    /// API's `upsertObservation` requires. `whose` says where the catalogue came from, for the
+    /// message.
+    pub fn check_metrics(
+        &self,
+        catalogue: &HashMap<&str, Unit>,
+        whose: &str,
+    ) -> Result<(), DatasetError> {
+        for (file, m) in &self.municipalities {
+            let err = |record: String, field: &str, message: String| DatasetError {
+                file: file.clone(),
+                record,
+                field: field.to_owned(),
+                message,
+            };
+            let unknown =
+                |code: &str| format!("{code:?} is not a code of the metric catalogue ({whose})");
+            for (p, plan) in m.plans.iter().enumerate() {
+                for (k, ind) in plan.indicators.iter().enumerate() {
+                    if let Some(code) = &ind.metric
+                        && !catalogue.contains_key(code.as_str())
+                    {
+                        return Err(err(
+                            format!("plans[{p}].indicators[{k}]"),
+                            "metric",
+                            unknown(code),
+                        ));
+                    }
+                }
+            }
+            for (i, o) in m.observations.iter().enumerate() {
+                let at = format!("observations[{i}]");
+                let Some(unit) = catalogue.get(o.metric.as_str()) else {
+                    return Err(err(at, "metric", unknown(&o.metric)));
+                };
+                crate::validate::unnamed(|f| {
+                    crate::validate::value_in_unit(f, unit.as_str(), o.value.0)
+                })
+                .map_err(|e| err(at, "value", e))?;
+            }
+        }
+        Ok(())
+    }
+
     /// Checks what serde cannot: codes and their check digits, unique ids, references between
     /// records, years that must agree with dates.
     fn validate(&self) -> Result<(), DatasetError> {
         let mut codes = HashSet::new();
         let mut slugs = HashSet::new();
-        let known_metrics: Option<HashSet<&str>> = self
-            .metrics
-            .as_ref()
-            .map(|m| m.metrics.iter().map(|m| m.code.as_str()).collect());
         if let Some(m) = &self.metrics {
             let mut seen = HashSet::new();
             for (i, metric) in m.metrics.iter().enumerate() {
@@ -728,7 +1293,7 @@ impl Dataset {
             }
         }
         for (file, m) in &self.municipalities {
-            validate_municipality(file, m, known_metrics.as_ref())?;
+            validate_municipality(file, m)?;
             if !codes.insert(m.municipality.code.as_str()) {
                 return Err(DatasetError {
                     file: file.clone(),
@@ -745,6 +1310,14 @@ impl Dataset {
                     message: format!("{:?} is also the slug of another file", m.municipality.slug),
                 });
             }
+        }
+        if let Some(m) = &self.metrics {
+            let catalogue = m
+                .metrics
+                .iter()
+                .map(|m| (m.code.as_str(), m.unit))
+                .collect();
+            self.check_metrics(&catalogue, "metrics.yaml")?;
         }
         if let Some(r) = &self.regions {
             let mut seen = HashSet::new();
@@ -830,11 +1403,7 @@ pub fn resolve_fiscal_year(
     }
 }
 
-fn validate_municipality(
-    file: &str,
-    m: &MunicipalityFile,
-    known_metrics: Option<&HashSet<&str>>,
-) -> Result<(), DatasetError> {
+fn validate_municipality(file: &str, m: &MunicipalityFile) -> Result<(), DatasetError> {
     let err = |record: String, field: &str, message: String| DatasetError {
         file: file.to_owned(),
         record,
@@ -1016,15 +1585,6 @@ fn validate_municipality(
                     format!("{policy:?} is not the label of a policy of this plan"),
                 ));
             }
-            if let (Some(metric), Some(known)) = (&ind.metric, known_metrics)
-                && !known.contains(metric.as_str())
-            {
-                return Err(err(
-                    at_ind,
-                    "metric",
-                    format!("{metric:?} is not a code of the metric catalogue"),
-                ));
-            }
             let mut seen = HashSet::new();
             let values = ind
                 .baseline
@@ -1041,13 +1601,10 @@ fn validate_municipality(
                         format!("fiscal year {} is listed twice", v.fiscal_year.0),
                     ));
                 }
-                if matches!(ind.unit, Unit::Percent) && !(0.0..=100.0).contains(&v.value.0) {
-                    return Err(err(
-                        at_ind,
-                        kind,
-                        format!("{} is not a percentage between 0 and 100", v.value.0),
-                    ));
-                }
+                crate::validate::unnamed(|f| {
+                    crate::validate::value_in_unit(f, ind.unit.as_str(), v.value.0)
+                })
+                .map_err(|e| err(at_ind.clone(), kind, e))?;
             }
         }
     }
@@ -1056,15 +1613,7 @@ fn validate_municipality(
     for (i, o) in m.observations.iter().enumerate() {
         let at = format!("observations[{i}]");
         check_source(at.clone(), &o.source)?;
-        if let Some(known) = known_metrics
-            && !known.contains(o.metric.as_str())
-        {
-            return Err(err(
-                at,
-                "metric",
-                format!("{:?} is not a code of the metric catalogue", o.metric),
-            ));
-        }
+        // Checked against the metric's unit once the catalogue is known (`check_metrics`).
         if o.value.0 < 0.0 {
             return Err(err(
                 at,
@@ -1221,6 +1770,137 @@ sources: [{ id: report, title: 報告 }]
         assert!(resolve_fiscal_year(PartialDate::parse("2014").ok().as_ref(), None).is_err());
         assert!(PartialDate::parse("2017-02-30").is_err());
         assert!(PartialDate::parse("H29.9.28").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_in_one_pass_naming_line_and_column() {
+        let started = std::time::Instant::now();
+        for text in [
+            "[".repeat(200_000),
+            format!("municipality: {}", "{a: ".repeat(50_000)),
+            format!("{}x\n", "- ".repeat(100_000)),
+            (0..40)
+                .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+                .collect::<String>(),
+        ] {
+            let e = Dataset::from_texts([("deep.yaml", text.as_str())]).expect_err("too deep");
+            assert_eq!((e.record.as_str(), e.field.as_str()), ("", ""));
+            assert!(
+                e.message
+                    .starts_with("lists and mappings nest deeper than 32 levels at line "),
+                "{e}"
+            );
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        let e =
+            Dataset::from_texts([("deep.yaml", "a:\n  b: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[")])
+                .expect_err("too deep");
+        assert!(e.message.contains("at line 2 column 36"), "{e}");
+    }
+
+    #[test]
+    fn brackets_in_text_do_not_count_as_nesting() {
+        let deep = "[{".repeat(40);
+        let text = format!(
+            "{MINIMAL}ordinances:\n  - title: \"{deep}\"\n    note: '{deep} it''s'\n    articles:\n      - number: 1\n        text: |\n          {deep}\n          [[[\n        commentary: plain {deep}\n          {deep} continued # {deep}\n"
+        );
+        let ds =
+            Dataset::from_texts([("hofu.yaml", text.as_str())]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            ds.municipalities[0].1.ordinances[0].articles[0].text,
+            format!("{deep}\n[[[\n")
+        );
+    }
+
+    #[test]
+    fn the_bundled_files_nest_about_ten_levels() {
+        for (name, text) in BUNDLED {
+            assert!(nesting_beyond(text, 12).is_none(), "{name}");
+        }
+        let (_, yamaguchi) = BUNDLED[BUNDLED.len() - 1];
+        assert!(
+            nesting_beyond(yamaguchi, 6).is_some(),
+            "the scan counts nesting at all"
+        );
+    }
+
+    #[test]
+    fn a_file_over_the_byte_limit_is_refused_before_parsing() {
+        let text = format!("{MINIMAL}# {}\n", "x".repeat(4 * 1024 * 1024));
+        let e = Dataset::from_texts([("hofu.yaml", text.as_str())]).expect_err("too large");
+        assert!(
+            e.to_string().starts_with("hofu.yaml: the file has 4194429 bytes; a dataset file may have at most 4194304 (4 MiB)"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn text_is_bounded_as_the_api_bounds_it_naming_line_and_column() {
+        let long = MINIMAL.replace("name_en: Hofu", &format!("name_en: {}", "A".repeat(301)));
+        let e = Dataset::from_texts([("hofu.yaml", long.as_str())]).expect_err("too long");
+        assert_eq!(
+            e.to_string(),
+            "hofu.yaml: municipality: name_en: at most 300 characters, got 301 at line 2 column 68"
+        );
+        let nul = MINIMAL.replace("title: 報告", "title: \"報\\0告\"");
+        let e = Dataset::from_texts([("hofu.yaml", nul.as_str())]).expect_err("NUL");
+        assert_eq!(
+            (e.record.as_str(), e.field.as_str()),
+            ("sources[0]", "title")
+        );
+        assert!(
+            e.message
+                .starts_with("contains the control character U+0000 at character 2"),
+            "{e}"
+        );
+        let key = MINIMAL.replace("id: report", "id: Report");
+        let e = Dataset::from_texts([("hofu.yaml", key.as_str())]).expect_err("key");
+        assert!(
+            e.to_string()
+                .starts_with("hofu.yaml: sources[0]: id: expected 1–64 characters of a–z"),
+            "{e}"
+        );
+        let url = MINIMAL.replace("title: 報告", "title: 報告, url: \"javascript:alert(1)\"");
+        let e = Dataset::from_texts([("hofu.yaml", url.as_str())]).expect_err("url");
+        assert!(
+            e.message
+                .starts_with("expected an http:// or https:// address"),
+            "{e}"
+        );
+        let speakers = format!(
+            "{MINIMAL}programs:\n  - id: forum\n    kind: FORUM\n    title: フォーラム\n    activities:\n      - {{ title: a, fiscal_year: 2013, speakers: [{}] }}\n",
+            vec!["x"; 101].join(", ")
+        );
+        let e = Dataset::from_texts([("hofu.yaml", speakers.as_str())]).expect_err("list");
+        assert_eq!(e.field, "speakers");
+        assert!(e.message.starts_with("at most 100 entries"), "{e}");
+        let year = MINIMAL.replace(
+            "name_en: Hofu",
+            "name_en: Hofu, population: 1, population_year: 20200",
+        );
+        let e = Dataset::from_texts([("hofu.yaml", year.as_str())]).expect_err("year");
+        assert_eq!(e.field, "population_year");
+    }
+
+    #[test]
+    fn values_must_suit_their_unit() {
+        let metrics = "metrics:\n  - { code: promotion_officers, name_ja: 推進員, name_en: Officers, unit: PEOPLE }\n";
+        let observation = format!(
+            "{MINIMAL}observations:\n  - {{ metric: promotion_officers, fiscal_year: 2020, value: 1.5 }}\n"
+        );
+        let e = Dataset::from_texts([
+            ("metrics.yaml", metrics),
+            ("hofu.yaml", observation.as_str()),
+        ])
+        .expect_err("fraction of a person");
+        assert_eq!(
+            e.to_string(),
+            "hofu.yaml: observations[0]: value: a count of people must be a non-negative whole number, got 1.5"
+        );
+        let unknown = observation.replace("promotion_officers, fiscal", "officers, fiscal");
+        let e = Dataset::from_texts([("metrics.yaml", metrics), ("hofu.yaml", unknown.as_str())])
+            .expect_err("unknown metric");
+        assert_eq!(e.field, "metric");
     }
 
     #[test]

@@ -23,7 +23,11 @@ use entity::*;
 /// What an import wrote, for the command's summary line.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct ImportSummary {
+    /// Metrics written, those lent by the bundled catalogue included.
     pub metrics: usize,
+    /// Metrics taken from the bundled `data/metrics.yaml` because the cities named codes the
+    /// database lacked and the import brought no catalogue.
+    pub metrics_from_bundle: usize,
     pub regions: usize,
     pub municipalities: Vec<String>,
 }
@@ -41,6 +45,14 @@ pub async fn import(db: &DatabaseConnection, ds: &Dataset) -> anyhow::Result<Imp
             write_metric(&txn, metric).await?;
         }
         summary.metrics = m.metrics.len();
+    } else if !ds.municipalities.is_empty() {
+        let bundled = Dataset::bundled_metrics().context("the bundled metrics.yaml is invalid")?;
+        let lent = borrow_catalogue(&txn, ds, &bundled).await?;
+        for metric in &lent {
+            write_metric(&txn, metric).await?;
+        }
+        summary.metrics = lent.len();
+        summary.metrics_from_bundle = lent.len();
     }
     for (file, m) in &ds.municipalities {
         let replaced = municipalities::Entity::find_by_id(m.municipality.code.clone())
@@ -68,6 +80,43 @@ pub async fn import(db: &DatabaseConnection, ds: &Dataset) -> anyhow::Result<Imp
         db.execute_unprepared("ANALYZE").await?;
     }
     Ok(summary)
+}
+
+/// A city's file imported on its own names metric codes but brings no catalogue: they must be
+/// in the database, or they are taken from the bundled catalogue (all of it when the database
+/// has none, as on a fresh one). Checks the files against that catalogue before anything is
+/// written and returns the bundled metrics to write; a code found in neither is refused,
+/// naming the file, record and field and what to import first.
+async fn borrow_catalogue<'a>(
+    db: &impl ConnectionTrait,
+    ds: &Dataset,
+    bundled: &'a dataset::MetricsFile,
+) -> anyhow::Result<Vec<&'a dataset::MetricRecord>> {
+    let stored: Vec<(String, crate::domain::Unit)> = metrics::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter_map(|m| Some((m.code, m.unit.parse().ok()?)))
+        .collect();
+    let needed = ds.metric_codes();
+    let mut catalogue: HashMap<&str, crate::domain::Unit> =
+        stored.iter().map(|(c, u)| (c.as_str(), *u)).collect();
+    let lent: Vec<&dataset::MetricRecord> = bundled
+        .metrics
+        .iter()
+        .filter(|m| {
+            !catalogue.contains_key(m.code.as_str())
+                && (stored.is_empty() || needed.contains(m.code.as_str()))
+        })
+        .collect();
+    for m in &lent {
+        catalogue.insert(m.code.as_str(), m.unit);
+    }
+    ds.check_metrics(
+        &catalogue,
+        "neither the database nor the bundled data/metrics.yaml has it: import a metrics.yaml that defines it first, or in the same import",
+    )?;
+    Ok(lent)
 }
 
 /// Records in the audit trail that a whole municipality was written from a file: edits made

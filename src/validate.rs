@@ -155,6 +155,37 @@ pub fn fiscal_year_of(
     }
 }
 
+/// Text a database can hold and a reader can see: no NUL (PostgreSQL cannot store it, and
+/// SQLite's full-text index stops at it) and no other control character but tab and line
+/// breaks.
+pub fn storable(field: &str, value: &str) -> AppResult<()> {
+    match value
+        .chars()
+        .enumerate()
+        .find(|(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        None => Ok(()),
+        Some((i, c)) => Err(bad(
+            field,
+            format!(
+                "contains the control character U+{:04X} at character {}; text may hold tabs and line breaks but no NUL or other control characters",
+                u32::from(c),
+                i + 1
+            ),
+        )),
+    }
+}
+
+/// Runs one of the checks above for a caller that says where the value is itself (the
+/// importer names file, record, field and line) and returns the problem without a field
+/// name: `unnamed(|f| required(f, v, MAX_TITLE))`.
+pub fn unnamed<T>(check: impl FnOnce(&str) -> AppResult<T>) -> Result<T, String> {
+    check("").map_err(|e| match e {
+        AppError::BadInput(m) => m.strip_prefix(": ").map_or(m.clone(), str::to_owned),
+        other => async_graphql::Error::from(other).message,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,5 +221,26 @@ mod tests {
         assert!(required("t", "   ", 3).is_err());
         assert!(required("t", "あいうえ", 3).is_err());
         assert!(key("key", "Bad Key").is_err());
+    }
+
+    #[test]
+    fn nul_and_control_characters_are_refused_tabs_and_breaks_kept() {
+        assert!(storable("t", "a\tb\r\nc 協働").is_ok());
+        let e = unnamed(|f| storable(f, "ab\0c")).expect_err("NUL");
+        assert!(
+            e.starts_with("contains the control character U+0000 at character 3"),
+            "{e}"
+        );
+        assert!(storable("t", "\u{1b}[31m").is_err());
+        assert!(storable("t", "\u{85}").is_err());
+    }
+
+    #[test]
+    fn unnamed_gives_the_problem_without_the_field() {
+        assert_eq!(
+            unnamed(|f| required(f, "あいうえ", 3)),
+            Err("at most 3 characters, got 4".to_owned())
+        );
+        assert_eq!(unnamed(|f| key(f, "ok-1")), Ok("ok-1".to_owned()));
     }
 }

@@ -17,6 +17,11 @@ pub struct Model {
     /// PHC string of the argon2id hash of the secret.
     pub secret_hash: String,
     pub revoked_at: Option<DateTimeUtc>,
+    /// When it stops working by itself: the end of its lifetime (`token create --expires-in`)
+    /// or of its grace period after `token rotate`; none for a token that lasts until revoked.
+    pub expires_at: Option<DateTimeUtc>,
+    /// The token that replaced this one when it was rotated.
+    pub replaced_by: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -7,6 +7,7 @@ mod m20261121_000001_create_tables;
 mod m20261121_000002_create_search_documents;
 mod m20261121_000003_add_tokens_changes_versions;
 mod m20261121_000004_create_data_generation;
+mod m20261129_000001_add_token_expiry;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000002_create_search_documents::Migration),
             Box::new(m20261121_000003_add_tokens_changes_versions::Migration),
             Box::new(m20261121_000004_create_data_generation::Migration),
+            Box::new(m20261129_000001_add_token_expiry::Migration),
         ]
     }
 }

@@ -17,4 +17,5 @@ mod loaders;
 mod outage;
 mod scaleout;
 mod schema;
+mod tokens;
 mod writes;
