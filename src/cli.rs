@@ -119,9 +119,17 @@ pub enum TokenCommand {
     List,
 }
 
-async fn token(database_url: &str, command: TokenCommand) -> anyhow::Result<()> {
-    let db = db::connect(database_url).await?;
-    db::migrate(&db.conn).await?;
+async fn token(
+    database_url: &str,
+    wait: std::time::Duration,
+    command: TokenCommand,
+) -> anyhow::Result<()> {
+    // Migrating takes the same turn as `serve` and `import`, so a token made while another
+    // process starts does not race its migrations.
+    let (db, ()) = db::with_startup_lock(database_url, wait, async |db| {
+        db::migrate(&db.conn).await
+    })
+    .await?;
     match command {
         TokenCommand::Create {
             municipality,
@@ -237,7 +245,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("wrote {} files to {}", files.len(), out.display());
             Ok(())
         }
-        Command::Token { command } => token(&cli.database_url, command).await,
+        Command::Token { command } => token(&cli.database_url, wait, command).await,
         Command::Schema => {
             print!("{}", graphql::sdl());
             Ok(())
