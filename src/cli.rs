@@ -126,10 +126,8 @@ async fn token(
 ) -> anyhow::Result<()> {
     // Migrating takes the same turn as `serve` and `import`, so a token made while another
     // process starts does not race its migrations.
-    let (db, ()) = db::with_startup_lock(database_url, wait, async |db| {
-        db::migrate(&db.conn).await
-    })
-    .await?;
+    let (db, ()) =
+        db::with_startup_lock(database_url, wait, async |db| db::migrate(&db.conn).await).await?;
     match command {
         TokenCommand::Create {
             municipality,

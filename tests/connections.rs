@@ -3,6 +3,7 @@
 //! byte at a time, against a spawned `kyodo-hub serve`, while a normal client is served. It
 //! prints how long the hub took to close them.
 
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -32,47 +33,45 @@ async fn closed_by_server(mut stream: TcpStream, since: Instant, limit: Duration
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "fault test: run by its own CI step"]
-async fn silent_and_slowloris_connections_are_closed_while_others_are_served() {
-    let _ = rlimit::increase_nofile_limit(u64::MAX);
-    let dir = tempfile::tempdir().expect("folder");
+/// Starts `kyodo-hub serve` on a fresh SQLite file with `args`, and waits until it is ready.
+async fn start_hub(dir: &Path, args: &[&str]) -> (Hub, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("port");
     let address = format!("127.0.0.1:{port}");
-    let _hub = Hub(Command::new(env!("CARGO_BIN_EXE_kyodo-hub"))
+    let hub = Hub(Command::new(env!("CARGO_BIN_EXE_kyodo-hub"))
         .args(["serve", "--addr", &address])
-        .args(["--header-read-timeout", &HEADER_DEADLINE_SECS.to_string()])
+        .args(args)
         .env(
             "DATABASE_URL",
-            format!(
-                "sqlite://{}?mode=rwc",
-                dir.path().join("hub.sqlite").display()
-            ),
+            format!("sqlite://{}?mode=rwc", dir.join("hub.sqlite").display()),
         )
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
         .expect("start kyodo-hub"));
-    let client = reqwest::Client::new();
-    let ready = format!("http://{address}/readyz");
-    let mut up = false;
     for _ in 0..240 {
-        if client
-            .get(&ready)
-            .send()
+        if reqwest::get(format!("http://{address}/readyz"))
             .await
             .is_ok_and(|r| r.status().is_success())
         {
-            up = true;
-            break;
+            return (hub, address);
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-    assert!(up, "kyodo-hub did not become ready");
+    panic!("kyodo-hub did not become ready");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "fault test: run by its own CI step"]
+async fn silent_and_slowloris_connections_are_closed_while_others_are_served() {
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
+    let dir = tempfile::tempdir().expect("folder");
+    let deadline = HEADER_DEADLINE_SECS.to_string();
+    let (_hub, address) = start_hub(dir.path(), &["--header-read-timeout", &deadline]).await;
+    let client = reqwest::Client::new();
 
     // Open the hostile connections.
     let opened = Instant::now();
@@ -161,37 +160,7 @@ async fn silent_and_slowloris_connections_are_closed_while_others_are_served() {
 #[ignore = "fault test: run by its own CI step"]
 async fn connections_over_the_cap_are_answered_503_and_closed() {
     let dir = tempfile::tempdir().expect("folder");
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port");
-    let address = format!("127.0.0.1:{port}");
-    let _hub = Hub(Command::new(env!("CARGO_BIN_EXE_kyodo-hub"))
-        .args(["serve", "--addr", &address, "--max-connections", "20"])
-        .env(
-            "DATABASE_URL",
-            format!(
-                "sqlite://{}?mode=rwc",
-                dir.path().join("hub.sqlite").display()
-            ),
-        )
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start kyodo-hub"));
-    let mut up = false;
-    for _ in 0..240 {
-        if reqwest::get(format!("http://{address}/readyz"))
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    assert!(up, "kyodo-hub did not become ready");
+    let (_hub, address) = start_hub(dir.path(), &["--max-connections", "20"]).await;
     // Twenty silent connections take every place.
     let mut held = Vec::new();
     for _ in 0..20 {
