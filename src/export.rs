@@ -136,7 +136,9 @@ fn storable(parameters: &[(&str, &Option<String>)]) -> Result<(), ExportError> {
         if value.as_deref().is_some_and(|v| v.contains('\0')) {
             return Err(ExportError::bad(
                 name,
-                format!("{name}: contains a NUL character (U+0000), which no code, slug or year holds; remove it"),
+                format!(
+                    "{name}: contains a NUL character (U+0000), which no code, slug or year holds; remove it"
+                ),
             ));
         }
     }

@@ -499,11 +499,7 @@ fn string_end(bytes: &[u8], mut from: usize) -> usize {
 fn line_and_column(text: &str, at: usize) -> (usize, usize) {
     let before = text.get(..at).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
-    let column = before
-        .rsplit('\n')
-        .next()
-        .map_or(0, |l| l.chars().count())
-        + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     (line, column)
 }
 
@@ -781,7 +777,8 @@ mod tests {
         let e = check_nesting(&list(1800), MAX_NESTING).expect_err("refused");
         assert!(e.message.contains("line 1, column"), "{}", e.message);
         assert_eq!(
-            e.extensions.and_then(|x| x.get("code").map(ToString::to_string)),
+            e.extensions
+                .and_then(|x| x.get("code").map(ToString::to_string)),
             Some("\"LIMIT_EXCEEDED\"".to_owned())
         );
         let object = format!("{{ a(x: {}1{}) }}", "{a: ".repeat(2000), "}".repeat(2000));

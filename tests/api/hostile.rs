@@ -73,8 +73,11 @@ async fn start(db: &TestDb) -> Hub {
         child,
         url: format!("http://127.0.0.1:{port}"),
         token: String::new(),
+        // A fresh connection for each request: after refusing an oversized body the hub
+        // closes the connection, and a pooled one would fail the next case.
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(0)
             .build()
             .expect("client"),
     };
@@ -163,7 +166,10 @@ async fn send(hub: &Hub, case: &Case) -> Result<Vec<Answer>, String> {
     let mut answers = Vec::new();
     let collect = |r: reqwest::Response| async move {
         let status = r.status().as_u16();
-        let text = r.text().await.map_err(|e| format!("reading the body: {e}"))?;
+        let text = r
+            .text()
+            .await
+            .map_err(|e| format!("reading the body: {e}"))?;
         let body = serde_json::from_str(&text).map_err(|_| text);
         Ok::<_, String>(Answer { status, body })
     };
@@ -176,7 +182,7 @@ async fn send(hub: &Hub, case: &Case) -> Result<Vec<Answer>, String> {
                 .body(body.clone())
                 .send()
                 .await
-                .map_err(|e| format!("no answer: {e}"))?;
+                .map_err(|e| format!("no answer: {}", e.without_url()))?;
             answers.push(collect(r).await?);
         }
         Case::Export { path_and_query } => {
@@ -185,7 +191,7 @@ async fn send(hub: &Hub, case: &Case) -> Result<Vec<Answer>, String> {
                 .get(format!("{}{path_and_query}", hub.url))
                 .send()
                 .await
-                .map_err(|e| format!("no answer: {e}"))?;
+                .map_err(|e| format!("no answer: {}", e.without_url()))?;
             answers.push(collect(r).await?);
         }
         Case::Graphql {
@@ -218,7 +224,12 @@ async fn send(hub: &Hub, case: &Case) -> Result<Vec<Answer>, String> {
             let requests: Vec<reqwest::RequestBuilder> = match transport {
                 Transport::Post => vec![hub.client.post(&graphql).json(&body)],
                 Transport::PostWithToken => {
-                    vec![hub.client.post(&graphql).bearer_auth(&hub.token).json(&body)]
+                    vec![
+                        hub.client
+                            .post(&graphql)
+                            .bearer_auth(&hub.token)
+                            .json(&body),
+                    ]
                 }
                 Transport::PostWithBadToken => vec![
                     hub.client
@@ -226,41 +237,64 @@ async fn send(hub: &Hub, case: &Case) -> Result<Vec<Answer>, String> {
                         .bearer_auth(format!("{}x", hub.token))
                         .json(&body),
                 ],
-                Transport::Get => vec![
-                    hub.client
-                        .get(&graphql)
-                        .query(&get_params(Some(query), None)),
-                ],
+                Transport::Get => {
+                    // A URI holds at most 65,534 bytes (hyper's and reqwest's bound alike);
+                    // longer documents go by POST.
+                    let url =
+                        reqwest::Url::parse_with_params(&graphql, &get_params(Some(query), None))
+                            .map_err(|e| format!("URL: {e}"))?;
+                    if url.as_str().len() < 65_000 {
+                        vec![hub.client.get(url)]
+                    } else {
+                        vec![hub.client.post(&graphql).json(&body)]
+                    }
+                }
                 Transport::Persisted => {
                     let ext = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
                     let mut first = body.clone();
                     first["extensions"] = ext.clone();
-                    vec![
-                        hub.client.post(&graphql).json(&first),
-                        hub.client.get(&graphql).query(&get_params(None, Some(ext))),
-                    ]
+                    let mut requests = vec![hub.client.post(&graphql).json(&first)];
+                    if let Ok(url) =
+                        reqwest::Url::parse_with_params(&graphql, &get_params(None, Some(ext)))
+                        && url.as_str().len() < 65_000
+                    {
+                        requests.push(hub.client.get(url));
+                    }
+                    requests
                 }
                 Transport::PersistedBroken(how) => {
                     let ext = match how % 4 {
-                        0 => json!({ "persistedQuery": { "version": 1, "sha256Hash": "0".repeat(64) } }),
+                        0 => {
+                            json!({ "persistedQuery": { "version": 1, "sha256Hash": "0".repeat(64) } })
+                        }
                         1 => json!({ "persistedQuery": { "version": 2, "sha256Hash": hash } }),
                         2 => json!({ "persistedQuery": { "version": "1", "sha256Hash": [hash] } }),
                         _ => json!({ "persistedQuery": query }),
                     };
                     let mut first = body.clone();
                     first["extensions"] = ext.clone();
-                    vec![
-                        hub.client.post(&graphql).json(&first),
-                        hub.client.get(&graphql).query(&get_params(None, Some(ext))),
-                    ]
+                    let mut requests = vec![hub.client.post(&graphql).json(&first)];
+                    if let Ok(url) =
+                        reqwest::Url::parse_with_params(&graphql, &get_params(None, Some(ext)))
+                        && url.as_str().len() < 65_000
+                    {
+                        requests.push(hub.client.get(url));
+                    }
+                    requests
                 }
             };
+            // The hub refuses a body over its limit from Content-Length, before reading it,
+            // and closes the connection, which the client may notice before the answer.
+            let oversized = body.to_string().len() > 64 * 1024;
             for request in requests {
-                let r = request
-                    .send()
-                    .await
-                    .map_err(|e| format!("no answer: {e}"))?;
-                answers.push(collect(r).await?);
+                match request.send().await {
+                    Ok(r) => answers.push(collect(r).await?),
+                    Err(e) if oversized && e.is_request() => answers.push(Answer {
+                        status: 413,
+                        body: Err("connection closed while sending an oversized body".into()),
+                    }),
+                    Err(e) => return Err(format!("no answer: {}", e.without_url())),
+                }
             }
         }
     }
@@ -345,6 +379,7 @@ async fn exchange(hub: &mut Hub, case: &Case) -> Result<Vec<Answer>, String> {
 struct TypeRef {
     name: String,
     list: bool,
+    required: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -366,10 +401,12 @@ fn type_ref(ty: &async_graphql::parser::types::Type) -> TypeRef {
         BaseType::Named(name) => TypeRef {
             name: name.to_string(),
             list: false,
+            required: !ty.nullable,
         },
         BaseType::List(inner) => TypeRef {
             name: type_ref(inner).name,
             list: true,
+            required: !ty.nullable,
         },
     }
 }
@@ -530,6 +567,9 @@ struct Ingredients {
     /// How deep a deep construct goes: near the bound, or far beyond it.
     nesting: usize,
     transport: u8,
+    /// Well-formed cases keep to the schema (every required argument, known names, values
+    /// of the right kind) so that hostile scalars reach the resolvers and SQL.
+    well_formed: bool,
 }
 
 fn ingredients() -> impl Strategy<Value = Ingredients> {
@@ -544,14 +584,16 @@ fn ingredients() -> impl Strategy<Value = Ingredients> {
             1 => 5_000usize..40_000,
         ],
         any::<u8>(),
+        prop::bool::weighted(0.6),
     )
         .prop_map(
-            |(choices, strings, numbers, nesting, transport)| Ingredients {
+            |(choices, strings, numbers, nesting, transport, well_formed)| Ingredients {
                 choices,
                 strings,
                 numbers,
                 nesting,
                 transport,
+                well_formed,
             },
         )
 }
@@ -612,7 +654,11 @@ impl Val {
             Val::Enum(e) => e.clone(),
             Val::List(items) => format!(
                 "[{}]",
-                items.iter().map(Val::literal).collect::<Vec<_>>().join(", ")
+                items
+                    .iter()
+                    .map(Val::literal)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             Val::Object(fields) => format!(
                 "{{{}}}",
@@ -634,12 +680,9 @@ impl Val {
             Val::Str(s) | Val::Enum(s) => Value::String(s.clone()),
             Val::Bool(b) => Value::Bool(*b),
             Val::List(items) => Value::Array(items.iter().map(Val::json).collect()),
-            Val::Object(fields) => Value::Object(
-                fields
-                    .iter()
-                    .map(|(k, v)| (k.clone(), v.json()))
-                    .collect(),
-            ),
+            Val::Object(fields) => {
+                Value::Object(fields.iter().map(|(k, v)| (k.clone(), v.json())).collect())
+            }
         }
     }
 }
@@ -681,8 +724,18 @@ impl<'a> Builder<'a> {
     }
 
     fn string(&mut self) -> String {
-        let s = self.ing.strings[self.strings_at % self.ing.strings.len()].clone();
+        let s = &self.ing.strings[self.strings_at % self.ing.strings.len()];
         self.strings_at += 1;
+        // A long string once per case is enough; repeated it only makes the body too large.
+        let mut s = if s.len() > 1024 && self.strings_at > self.ing.strings.len() {
+            s.chars().take(64).collect()
+        } else {
+            s.clone()
+        };
+        // Most well-formed cases leave NUL out: the gate refuses it before anything else.
+        if self.ing.well_formed && self.ing.transport % 4 != 0 {
+            s.retain(|c| c != '\0');
+        }
         s
     }
 
@@ -696,28 +749,48 @@ impl<'a> Builder<'a> {
     /// of another, sometimes nested.
     fn value(&mut self, ty: &TypeRef, depth: usize) -> Val {
         if ty.list && !self.one_in(6) {
-            let n = match self.pick(8) {
-                0 => 0,
-                1 => 50 + self.pick(3000),
-                _ => 1 + self.pick(3),
-            };
             let item = TypeRef {
                 name: ty.name.clone(),
                 list: false,
+                required: true,
             };
+            if self.one_in(8) {
+                // Long lists around the gate's bound on items, of one value.
+                let n = kyodo_hub::gate::MAX_LIST_ITEMS - 10 + self.pick(20);
+                let mut one = self.value(&item, depth + 1);
+                if one.literal().len() > 32 {
+                    one = Val::Str("352063".into());
+                }
+                return Val::List(vec![one; n]);
+            }
+            let n = if self.one_in(7) { 0 } else { 1 + self.pick(3) };
             return Val::List((0..n).map(|_| self.value(&item, depth + 1)).collect());
         }
-        if self.one_in(12) {
+        let wild = !self.ing.well_formed;
+        if wild && self.one_in(12) {
             return self.any_value(depth);
         }
         match ty.name.as_str() {
+            "Int" if !wild => Val::Number(
+                [
+                    "-1",
+                    "0",
+                    "1",
+                    "20",
+                    "100",
+                    "101",
+                    "2147483647",
+                    "-2147483648",
+                ][self.pick(8)]
+                .to_owned(),
+            ),
             "Int" | "Float" => Val::Number(self.number()),
             "Boolean" => Val::Bool(self.one_in(2)),
             "FiscalYear" if self.one_in(2) => Val::Number(self.number()),
             name if SCALARS.contains(&name) => Val::Str(self.string()),
             name => {
                 if let Some(values) = self.sdl.enums.get(name).cloned() {
-                    return if self.one_in(5) {
+                    return if wild && self.one_in(5) {
                         Val::Enum("NOT_A_VALUE".into())
                     } else {
                         Val::Enum(values[self.pick(values.len())].clone())
@@ -729,12 +802,12 @@ impl<'a> Builder<'a> {
                     }
                     let mut out = Vec::new();
                     for (field, ty) in fields {
-                        if self.one_in(4) {
+                        if !(ty.required && !wild) && self.one_in(4) {
                             continue;
                         }
                         out.push((field, self.value(&ty, depth + 1)));
                     }
-                    if self.one_in(8) {
+                    if wild && self.one_in(8) {
                         out.push(("notAField".into(), self.any_value(depth + 1)));
                     }
                     return Val::Object(out);
@@ -770,12 +843,17 @@ impl<'a> Builder<'a> {
 
     /// Type text for a variable of `ty`, sometimes wrong.
     fn type_text(&mut self, ty: &TypeRef) -> String {
-        let base = if self.one_in(10) {
+        let wild = !self.ing.well_formed;
+        let base = if wild && self.one_in(10) {
             "String".to_owned()
         } else {
             ty.name.clone()
         };
-        let bang = if self.one_in(3) { "!" } else { "" };
+        let bang = if ty.required && !wild || self.one_in(3) {
+            "!"
+        } else {
+            ""
+        };
         if ty.list {
             format!("[{base}!]{bang}")
         } else {
@@ -787,8 +865,9 @@ impl<'a> Builder<'a> {
     /// through variables.
     fn arguments(&mut self, field: &FieldDef) -> String {
         let mut parts = Vec::new();
+        let wild = !self.ing.well_formed;
         for (name, ty) in field.args.clone() {
-            if self.one_in(4) {
+            if !(ty.required && !wild) && self.one_in(4) {
                 continue;
             }
             let value = self.value(&ty, 0);
@@ -802,7 +881,7 @@ impl<'a> Builder<'a> {
                 parts.push(format!("{name}: {}", value.literal()));
             }
         }
-        if self.one_in(15) {
+        if wild && self.one_in(15) {
             let v = self.any_value(0);
             parts.push(format!("unknownArgument: {}", v.literal()));
         }
@@ -814,6 +893,13 @@ impl<'a> Builder<'a> {
     }
 
     fn directives(&mut self) -> String {
+        if self.ing.well_formed {
+            return match self.pick(10) {
+                0 => format!(" @include(if: {})", self.one_in(2)),
+                1 => format!(" @skip(if: {})", self.one_in(2)),
+                _ => String::new(),
+            };
+        }
         match self.pick(12) {
             0 => format!(" @include(if: {})", self.one_in(2)),
             1 => format!(" @skip(if: {})", self.one_in(2)),
@@ -825,7 +911,7 @@ impl<'a> Builder<'a> {
                 let v = self.any_value(0);
                 format!(" @unknown(x: {})", v.literal())
             }
-            4 => " @skip(if: true)".repeat(1 + self.pick(200)),
+            4 => " @skip(if: true)".repeat(1 + self.pick(40)),
             _ => String::new(),
         }
     }
@@ -841,7 +927,10 @@ impl<'a> Builder<'a> {
         for _ in 0..n {
             let field = &fields[self.pick(fields.len())];
             let mut text = String::new();
-            if self.one_in(5) {
+            if self.ing.well_formed {
+                // Distinct names: the same field with other arguments would conflict.
+                let _ = write!(text, "a{}: ", self.at);
+            } else if self.one_in(5) {
                 let _ = write!(text, "a{}: ", self.pick(1000));
             }
             text.push_str(&field.name);
@@ -894,7 +983,12 @@ impl<'a> Builder<'a> {
         let root = if mutation { "Mutation" } else { "Query" };
         let body = self.selection_set(root, 0);
         let kind = if mutation { "mutation" } else { "query" };
-        format!("{kind} Op{}{} {{ {body} }}", self.definitions(), self.directives())
+        let directives = if self.ing.well_formed {
+            String::new()
+        } else {
+            self.directives()
+        };
+        format!("{kind} Op{}{directives} {{ {body} }}", self.definitions())
     }
 
     /// Something nested `self.ing.nesting` deep, somewhere a parser recurses.
@@ -907,9 +1001,18 @@ impl<'a> Builder<'a> {
             serde_json::from_str::<Value>(&text).unwrap_or(Value::String(text))
         };
         match self.pick(12) {
-            0 => (format!("{{ fiscalYear(label: {}) {{ year }} }}", list()), json!({})),
-            1 => (format!("{{ fiscalYear(label: {}) {{ year }} }}", object()), json!({})),
-            2 => (format!("{{ notAField(x: {}) {{ year }} }}", object()), json!({})),
+            0 => (
+                format!("{{ fiscalYear(label: {}) {{ year }} }}", list()),
+                json!({}),
+            ),
+            1 => (
+                format!("{{ fiscalYear(label: {}) {{ year }} }}", object()),
+                json!({}),
+            ),
+            2 => (
+                format!("{{ notAField(x: {}) {{ year }} }}", object()),
+                json!({}),
+            ),
             3 => (
                 format!("{{ regions @include(if: {}) {{ slug }} }}", list()),
                 json!({}),
@@ -944,13 +1047,13 @@ impl<'a> Builder<'a> {
                 json!({}),
             ),
             9 => (
-                format!("{{ search(text: \"a\", municipalities: {}) {{ totalCount }} }}", list()),
+                format!(
+                    "{{ search(text: \"a\", municipalities: {}) {{ totalCount }} }}",
+                    list()
+                ),
                 json!({}),
             ),
-            10 => (
-                format!("{{ a{} }}", "(".repeat(n)),
-                json!({}),
-            ),
+            10 => (format!("{{ a{} }}", "(".repeat(n)), json!({})),
             _ => (
                 format!(
                     "{{ x(y: \"\"\" {} \"\"\", z: \"{}\") # {}\n {{ a }} }}",
@@ -970,7 +1073,11 @@ impl<'a> Builder<'a> {
             0 => {
                 let mut text = String::from("{ ...F0 }\n");
                 for i in 0..n {
-                    let _ = writeln!(text, "fragment F{i} on Query {{ ...F{} regions {{ slug }} }}", i + 1);
+                    let _ = writeln!(
+                        text,
+                        "fragment F{i} on Query {{ ...F{} regions {{ slug }} }}",
+                        i + 1
+                    );
                 }
                 let _ = writeln!(text, "fragment F{n} on Query {{ __typename }}");
                 text
@@ -1005,8 +1112,11 @@ impl<'a> Builder<'a> {
     }
 
     fn export(&mut self) -> Case {
-        let path = ["/export/compare.csv", "/export/indicators.csv", "/charts/compare.svg"]
-            [self.pick(3)];
+        let path = [
+            "/export/compare.csv",
+            "/export/indicators.csv",
+            "/charts/compare.svg",
+        ][self.pick(3)];
         let names = [
             "metric",
             "municipalities",
@@ -1026,7 +1136,11 @@ impl<'a> Builder<'a> {
                     let good = match name {
                         "metric" => "promotion_officers".to_owned(),
                         "municipalities" => {
-                            let n = if self.one_in(4) { 1 + self.pick(40_000) } else { 3 };
+                            let n = if self.one_in(4) {
+                                1 + self.pick(6_000)
+                            } else {
+                                3
+                            };
                             vec!["352063"; n].join(",")
                         }
                         "region" => "yamaguchi-pref".into(),
@@ -1042,6 +1156,18 @@ impl<'a> Builder<'a> {
         if self.one_in(6) {
             pairs.push(("metric".into(), "x".into()));
         }
+        // A URI holds at most 65,534 bytes; percent-encoding triples a byte at worst.
+        let room = 60_000 / 3 / (pairs.len() + 1);
+        let pairs: Vec<(String, String)> = pairs
+            .into_iter()
+            .map(|(k, v)| {
+                let mut v = v;
+                if v.len() > room && !v.starts_with("352063,") {
+                    v = v.chars().take(room / 4).collect();
+                }
+                (k, v)
+            })
+            .collect();
         let mut url = reqwest::Url::parse("http://h").expect("url");
         url.set_path(path);
         url.query_pairs_mut().extend_pairs(pairs);
@@ -1052,7 +1178,8 @@ impl<'a> Builder<'a> {
         }
         if self.one_in(8) {
             // Percent-encoding that is not UTF-8, or broken.
-            path_and_query.push_str(["&region=%ff%fe", "&metric=%", "&%00=1", "&from=%E3%81"][self.pick(4)]);
+            path_and_query
+                .push_str(["&region=%ff%fe", "&metric=%", "&%00=1", "&from=%E3%81"][self.pick(4)]);
         }
         Case::Export { path_and_query }
     }
@@ -1067,7 +1194,13 @@ impl<'a> Builder<'a> {
             _ => Transport::PersistedBroken(self.ing.transport / 16),
         };
         let mut operation_name = None;
-        let (query, variables) = match self.pick(20) {
+        let shape = if self.ing.well_formed {
+            // Queries and mutations only, well formed.
+            [0, 7][usize::from(self.one_in(3))]
+        } else {
+            self.pick(20)
+        };
+        let (query, variables) = match shape {
             0..=6 => {
                 let q = self.operation(false);
                 operation_name = self.one_in(2).then(|| "Op".to_owned());
@@ -1081,8 +1214,9 @@ impl<'a> Builder<'a> {
             12 => (self.fragments(), json!({})),
             13 => {
                 let n = 1 + self.pick(120);
-                let fields: Vec<String> =
-                    (0..n).map(|i| format!("a{i}: regions {{ slug }}")).collect();
+                let fields: Vec<String> = (0..n)
+                    .map(|i| format!("a{i}: regions {{ slug }}"))
+                    .collect();
                 (format!("{{ {} }}", fields.join(" ")), json!({}))
             }
             14 => {
@@ -1134,11 +1268,13 @@ impl<'a> Builder<'a> {
             }
         };
         // A mutation over GET is refused with 405; keep most of them on POST.
-        let transport = if query.contains("mutation") && matches!(transport, Transport::Get) && !self.one_in(4) {
-            Transport::PostWithToken
-        } else {
-            transport
-        };
+        let transport =
+            if query.contains("mutation") && matches!(transport, Transport::Get) && !self.one_in(4)
+            {
+                Transport::PostWithToken
+            } else {
+                transport
+            };
         Case::Graphql {
             transport,
             query,
@@ -1182,13 +1318,21 @@ async fn regressions(hub: &mut Hub) {
         "{a: ".repeat(2000),
         "}".repeat(2000)
     );
-    let unknown_field = format!("{{ notAField(x: {}1{}) }}", "{a: ".repeat(2000), "}".repeat(2000));
+    let unknown_field = format!(
+        "{{ notAField(x: {}1{}) }}",
+        "{a: ".repeat(2000),
+        "}".repeat(2000)
+    );
     let directive = format!(
         "{{ regions @include(if: {}true{}) {{ slug }} }}",
         "{a: ".repeat(2000),
         "}".repeat(2000)
     );
-    let selections = format!("{{ {} slug {} }}", "regions {".repeat(2000), "}".repeat(2000));
+    let selections = format!(
+        "{{ {} slug {} }}",
+        "regions {".repeat(2000),
+        "}".repeat(2000)
+    );
     let types = format!(
         "query($v: {}Int{}) {{ regions {{ slug }} }}",
         "[".repeat(2000),
@@ -1203,10 +1347,22 @@ async fn regressions(hub: &mut Hub) {
     for (name, case) in [
         ("1,800-deep list", limit(&deep_list, Transport::Post)),
         ("2,000-deep object", limit(&deep_object, Transport::Post)),
-        ("2,000-deep object in an unknown field", limit(&unknown_field, Transport::Post)),
-        ("2,000-deep object in a directive", limit(&directive, Transport::Post)),
-        ("1,800-deep list over GET", limit(&deep_list, Transport::Get)),
-        ("2,000-deep object persisted", limit(&deep_object, Transport::Persisted)),
+        (
+            "2,000-deep object in an unknown field",
+            limit(&unknown_field, Transport::Post),
+        ),
+        (
+            "2,000-deep object in a directive",
+            limit(&directive, Transport::Post),
+        ),
+        (
+            "1,800-deep list over GET",
+            limit(&deep_list, Transport::Get),
+        ),
+        (
+            "2,000-deep object persisted",
+            limit(&deep_object, Transport::Persisted),
+        ),
         ("2,000-deep selections", limit(&selections, Transport::Post)),
         ("2,000-deep variable type", limit(&types, Transport::Get)),
     ] {
@@ -1230,7 +1386,10 @@ async fn regressions(hub: &mut Hub) {
         .unwrap_or_else(|e| panic!("deep JSON variables: {e}"));
     assert_eq!(answers[0].status, 400);
     let body = answers[0].body.as_ref().expect("a JSON answer");
-    assert_eq!(body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED", "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED",
+        "{body}"
+    );
     let r = hub
         .client
         .get(format!("{}/graphql", hub.url))
@@ -1243,7 +1402,10 @@ async fn regressions(hub: &mut Hub) {
         .expect("an answer");
     assert_eq!(r.status(), 400);
     let body: Value = r.json().await.expect("JSON");
-    assert_eq!(body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED", "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED",
+        "{body}"
+    );
 
     // NUL in the text, in a variable, in a slug, in a mutation's input, in an export.
     let nul = |query: &str, variables: Value, transport| Case::Graphql {
@@ -1254,7 +1416,11 @@ async fn regressions(hub: &mut Hub) {
     };
     for (case, argument) in [
         (
-            nul(r#"{ search(text: "防\u0000") { totalCount } }"#, json!({}), Transport::Post),
+            nul(
+                r#"{ search(text: "防\u0000") { totalCount } }"#,
+                json!({}),
+                Transport::Post,
+            ),
             "search.text",
         ),
         (
@@ -1304,9 +1470,18 @@ async fn regressions(hub: &mut Hub) {
     }
     for (query, parameter) in [
         ("/export/compare.csv?metric=promotion_officers%00", "metric"),
-        ("/export/compare.csv?metric=promotion_officers&region=yama%00", "region"),
-        ("/export/indicators.csv?municipalities=352063%00", "municipalities"),
-        ("/charts/compare.svg?metric=promotion_officers&from=%00", "from"),
+        (
+            "/export/compare.csv?metric=promotion_officers&region=yama%00",
+            "region",
+        ),
+        (
+            "/export/indicators.csv?municipalities=352063%00",
+            "municipalities",
+        ),
+        (
+            "/charts/compare.svg?metric=promotion_officers&from=%00",
+            "from",
+        ),
         ("/export/compare.csv?metric=a&metric=b", "metric"),
     ] {
         let r = hub
@@ -1336,10 +1511,15 @@ async fn hostile_input_leaves_the_hub_alive_and_answering(backend: Backend) {
         TestRng::from_seed(RngAlgorithm::ChaCha, &seed_bytes),
     );
     let strategy = ingredients();
+    // `HOSTILE_ONLY=i` sends case i of the seed's sequence alone, to look at it again.
+    let only: Option<usize> = std::env::var("HOSTILE_ONLY")
+        .ok()
+        .and_then(|v| v.parse().ok());
 
     // Act and assert: the known killers first, then the generated cases.
     let started = Instant::now();
     regressions(&mut hub).await;
+    let mut slowest: Vec<(Duration, String)> = Vec::new();
     let mut coded: HashMap<String, usize> = HashMap::new();
     let mut statuses: HashMap<u16, usize> = HashMap::new();
     for i in 0..cases {
@@ -1348,8 +1528,39 @@ async fn hostile_input_leaves_the_hub_alive_and_answering(backend: Backend) {
             .expect("generate a case")
             .current();
         let case = Builder::new(&sdl, &ing).build();
-        match exchange(&mut hub, &case).await {
+        if only.is_some_and(|only| only != i) {
+            continue;
+        }
+        let sent = Instant::now();
+        let result = exchange(&mut hub, &case).await;
+        if sent.elapsed() > Duration::from_secs(2) {
+            eprintln!("  case {i} took {:.1} s", sent.elapsed().as_secs_f64());
+            if let Some(dir) = std::env::var_os("HOSTILE_DUMP") {
+                let file = std::path::Path::new(&dir).join(format!("case-{i}.txt"));
+                let _ = std::fs::write(file, format!("{case:#?}"));
+            }
+        }
+        slowest.push((sent.elapsed(), case.summary().chars().take(160).collect()));
+        slowest.sort_by(|a, b| b.0.cmp(&a.0));
+        slowest.truncate(3);
+        match result {
             Ok(answers) => {
+                if std::env::var_os("HOSTILE_VERBOSE").is_some() {
+                    let first = answers.first().map(|a| match &a.body {
+                        Ok(b) => b["errors"][0]["message"].to_string(),
+                        Err(_) => String::new(),
+                    });
+                    eprintln!(
+                        "case {i} ({} ms): {}\n  -> {}",
+                        sent.elapsed().as_millis(),
+                        case.summary().chars().take(300).collect::<String>(),
+                        first
+                            .unwrap_or_default()
+                            .chars()
+                            .take(300)
+                            .collect::<String>()
+                    );
+                }
                 for a in answers {
                     *statuses.entry(a.status).or_default() += 1;
                     let code = a.body.ok().and_then(|b| {
@@ -1358,7 +1569,9 @@ async fn hostile_input_leaves_the_hub_alive_and_answering(backend: Backend) {
                             .or(b["error"]["code"].as_str())
                             .map(str::to_owned)
                     });
-                    *coded.entry(code.unwrap_or_else(|| "(data)".into())).or_default() += 1;
+                    *coded
+                        .entry(code.unwrap_or_else(|| "(data)".into()))
+                        .or_default() += 1;
                 }
             }
             Err(why) => panic!(
@@ -1373,7 +1586,11 @@ async fn hostile_input_leaves_the_hub_alive_and_answering(backend: Backend) {
         .send()
         .await
         .map(|r| r.status().as_u16());
-    assert_eq!(health.ok(), Some(200), "the hub is not healthy after the run");
+    assert_eq!(
+        health.ok(),
+        Some(200),
+        "the hub is not healthy after the run"
+    );
     let mut coded: Vec<_> = coded.into_iter().collect();
     coded.sort();
     let mut statuses: Vec<_> = statuses.into_iter().collect();
@@ -1382,6 +1599,9 @@ async fn hostile_input_leaves_the_hub_alive_and_answering(backend: Backend) {
         "hostile input on {backend:?}: {cases} cases in {:.1} s; answers by code {coded:?}; by HTTP status {statuses:?}",
         started.elapsed().as_secs_f64()
     );
+    for (took, case) in slowest {
+        eprintln!("  slow: {:.0} ms: {case}", took.as_secs_f64() * 1000.0);
+    }
 }
 
 db_tests!(hostile_input_leaves_the_hub_alive_and_answering);
