@@ -9,7 +9,7 @@
 //! operations, damaged syntax — and their variables. Each case goes over POST (anonymous or
 //! with an admin token), GET, as an automatic persisted query, or to the export endpoints.
 //!
-//! `HOSTILE_CASES` sets the number of cases per database (default 1,500); `HOSTILE_SEED`
+//! `HOSTILE_CASES` sets the number of cases per database (default 1,200); `HOSTILE_SEED`
 //! repeats a run (each run prints its seed).
 
 use std::collections::HashMap;
@@ -535,6 +535,23 @@ fn hostile_string() -> BoxedStrategy<String> {
         2 => ("[a-z防協]{0,8}", "[a-z防協]{0,8}").prop_map(|(a, b)| format!("{a}\u{0}{b}")),
         1 => (1usize..80_000, prop::sample::select(vec!["a", "防", "\u{0}", " ", "\""]))
             .prop_map(|(n, s)| s.repeat(n)),
+        // Global IDs (`node(id:)`, mutation inputs) whose key is hostile: the gate cannot
+        // see inside base64.
+        2 => (
+            prop::sample::select(vec!["Municipality", "Program", "Region", "Plan", "Body", "Activity"]),
+            prop_oneof![
+                Just("352063".to_owned()),
+                Just("1".to_owned()),
+                ("[0-9]{0,3}", "[0-9]{0,3}").prop_map(|(a, b)| format!("{a}\u{0}{b}")),
+                any::<String>(),
+                Just("99999999999999999999".to_owned()),
+                Just("-1".to_owned()),
+            ],
+        )
+            .prop_map(|(ty, key)| {
+                use base64::Engine as _;
+                base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{ty}:{key}"))
+            }),
     ]
     .boxed()
 }
@@ -577,10 +594,14 @@ fn ingredients() -> impl Strategy<Value = Ingredients> {
         prop::collection::vec(any::<u16>(), 64..400),
         prop::collection::vec(hostile_string(), 1..8),
         prop::collection::vec(hostile_number(), 1..8),
+        // Without the gate's bound a debug build overflows its stack from about 300 levels
+        // (deeper, the parser's own stack guard refuses first), a release build from about
+        // 1,800: both ranges are covered.
         prop_oneof![
             3 => (BOUND - 4)..=(BOUND + 4),
             2 => 1usize..BOUND,
-            2 => (BOUND + 1)..5_000,
+            4 => (BOUND + 1)..1_000,
+            2 => 1_000usize..5_000,
             1 => 5_000usize..40_000,
         ],
         any::<u8>(),
@@ -787,6 +808,30 @@ impl<'a> Builder<'a> {
             "Int" | "Float" => Val::Number(self.number()),
             "Boolean" => Val::Bool(self.one_in(2)),
             "FiscalYear" if self.one_in(2) => Val::Number(self.number()),
+            // The ends of chrono's range lie beyond PostgreSQL's.
+            "DateTime" if self.one_in(2) => Val::Str(
+                [
+                    "-262143-01-01T00:00:00Z",
+                    "+262142-12-31T23:59:59Z",
+                    "0000-01-01T00:00:00Z",
+                    "-4714-11-24T00:00:00Z",
+                    "1970-01-01T00:00:00+14:00",
+                    "9999-12-31T23:59:59.999999999Z",
+                    "2024-02-30T00:00:00Z",
+                ][self.pick(7)]
+                .to_owned(),
+            ),
+            "Date" if self.one_in(2) => Val::Str(
+                [
+                    "-10000-01-01",
+                    "0000-00-00",
+                    "2023-02-30",
+                    "+99999-12-31",
+                    "2024-04-01",
+                    "2024",
+                ][self.pick(6)]
+                .to_owned(),
+            ),
             name if SCALARS.contains(&name) => Val::Str(self.string()),
             name => {
                 if let Some(values) = self.sdl.enums.get(name).cloned() {
@@ -1291,7 +1336,7 @@ fn case_count() -> usize {
     std::env::var("HOSTILE_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(1500)
+        .unwrap_or(1200)
 }
 
 fn seed() -> u64 {
@@ -1308,6 +1353,30 @@ fn seed() -> u64 {
 /// The requests that ended the process before the gate bounded nesting, and NUL bytes that
 /// reached SQL: each gets the code it must get.
 async fn regressions(hub: &mut Hub) {
+    // Each depth at which a debug or a release build ended before the gate bounded nesting.
+    for n in [100, 200, 300, 400, 500, 700, 1000, 1800, 2000, 5000] {
+        for (shape, open, close) in [("list", "[", "]"), ("object", "{a: ", "}")] {
+            let query = format!(
+                "{{ fiscalYear(label: {}1{}) {{ year }} }}",
+                open.repeat(n),
+                close.repeat(n)
+            );
+            let case = Case::Graphql {
+                transport: Transport::Post,
+                query,
+                variables: json!({}),
+                operation_name: None,
+            };
+            let answers = exchange(hub, &case)
+                .await
+                .unwrap_or_else(|e| panic!("{n}-deep {shape}: {e}"));
+            let body = answers[0].body.as_ref().expect("a JSON answer");
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED",
+                "{n}-deep {shape}: {body}"
+            );
+        }
+    }
     let deep_list = format!(
         "{{ fiscalYear(label: {}1{}) {{ year }} }}",
         "[".repeat(1800),
@@ -1468,6 +1537,37 @@ async fn regressions(hub: &mut Hub) {
             "{body}"
         );
     }
+    // A NUL inside a global ID, where the gate cannot see it.
+    let id = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode("Municipality:35\u{0}063")
+    };
+    let case = nul(
+        &format!("{{ node(id: \"{id}\") {{ id }} }}"),
+        json!({}),
+        Transport::Post,
+    );
+    let answers = exchange(hub, &case)
+        .await
+        .unwrap_or_else(|e| panic!("NUL in an ID: {e}"));
+    let body = answers[0].body.as_ref().expect("a JSON answer");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT",
+        "{body}"
+    );
+
+    // A time before PostgreSQL's first timestamp (4713 BC) keeps every change.
+    let case = nul(
+        r#"{ changes(since: "-262143-01-01T00:00:00Z") { totalCount } }"#,
+        json!({}),
+        Transport::PostWithToken,
+    );
+    let answers = exchange(hub, &case)
+        .await
+        .unwrap_or_else(|e| panic!("an early since: {e}"));
+    let body = answers[0].body.as_ref().expect("a JSON answer");
+    assert!(body["data"]["changes"]["totalCount"].is_number(), "{body}");
+
     for (query, parameter) in [
         ("/export/compare.csv?metric=promotion_officers%00", "metric"),
         (
