@@ -754,7 +754,7 @@ impl<'a> Builder<'a> {
             s.clone()
         };
         // Most well-formed cases leave NUL out: the gate refuses it before anything else.
-        if self.ing.well_formed && self.ing.transport % 4 != 0 {
+        if self.ing.well_formed && !self.ing.transport.is_multiple_of(4) {
             s.retain(|c| c != '\0');
         }
         s
@@ -847,7 +847,7 @@ impl<'a> Builder<'a> {
                     }
                     let mut out = Vec::new();
                     for (field, ty) in fields {
-                        if !(ty.required && !wild) && self.one_in(4) {
+                        if (wild || !ty.required) && self.one_in(4) {
                             continue;
                         }
                         out.push((field, self.value(&ty, depth + 1)));
@@ -912,7 +912,7 @@ impl<'a> Builder<'a> {
         let mut parts = Vec::new();
         let wild = !self.ing.well_formed;
         for (name, ty) in field.args.clone() {
-            if !(ty.required && !wild) && self.one_in(4) {
+            if (wild || !ty.required) && self.one_in(4) {
                 continue;
             }
             let value = self.value(&ty, 0);
@@ -1641,7 +1641,7 @@ async fn hostile_input_leaves_the_hub_alive_and_answering(backend: Backend) {
             }
         }
         slowest.push((sent.elapsed(), case.summary().chars().take(160).collect()));
-        slowest.sort_by(|a, b| b.0.cmp(&a.0));
+        slowest.sort_by_key(|b| std::cmp::Reverse(b.0));
         slowest.truncate(3);
         match result {
             Ok(answers) => {
