@@ -8,6 +8,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::Json;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -16,6 +17,7 @@ use serde::Deserialize;
 use crate::compare::{self, CompareParams, Comparison, Normalization};
 use crate::error::AppError;
 use crate::fiscal_year::{self, FiscalYearInfo};
+use crate::gate::MAX_LIST_ITEMS;
 use crate::http::AppState;
 use crate::stats::{self, ProgressOrder};
 
@@ -106,18 +108,78 @@ fn year(parameter: &str, value: &Option<String>) -> Result<Option<i32>, ExportEr
     }
 }
 
-fn codes(value: &Option<String>) -> Option<Vec<String>> {
-    value.as_ref().map(|v| {
-        v.split(',')
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-            .map(str::to_owned)
-            .collect()
-    })
+/// The comma-separated codes of `municipalities`, at most as many as a GraphQL list argument
+/// may hold (more than Japan has; each becomes an SQL parameter, and SQLite takes 32,766).
+fn codes(value: &Option<String>) -> Result<Option<Vec<String>>, ExportError> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    let codes: Vec<String> = value
+        .split(',')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if codes.len() > MAX_LIST_ITEMS {
+        return Err(ExportError::bad(
+            "municipalities",
+            format!(
+                "municipalities: {} codes given; at most {MAX_LIST_ITEMS} are allowed",
+                codes.len()
+            ),
+        ));
+    }
+    Ok(Some(codes))
+}
+
+/// Refuses a parameter that no database can take: PostgreSQL's text holds no NUL character,
+/// and SQLite's search stops at one.
+fn storable(parameters: &[(&str, &Option<String>)]) -> Result<(), ExportError> {
+    for (name, value) in parameters {
+        if value.as_deref().is_some_and(|v| v.contains('\0')) {
+            return Err(ExportError::bad(
+                name,
+                format!(
+                    "{name}: contains a NUL character (U+0000), which no code, slug or year holds; remove it"
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The parameters of a query string, or a 400 naming the parameter that could not be read
+/// (serde names it between backticks, as in "duplicate field `metric`").
+fn parameters<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ExportError> {
+    match query {
+        Ok(Query(query)) => Ok(query),
+        Err(rejected) => {
+            let message = rejected.body_text();
+            let parameter = message
+                .split('`')
+                .nth(1)
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned);
+            Err(ExportError {
+                status: StatusCode::BAD_REQUEST,
+                code: "BAD_USER_INPUT",
+                parameter,
+                message,
+            })
+        }
+    }
 }
 
 impl CompareQuery {
     fn params(&self) -> Result<CompareParams, ExportError> {
+        storable(&[
+            ("metric", &self.metric),
+            ("municipalities", &self.municipalities),
+            ("region", &self.region),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("per", &self.per),
+        ])?;
         let metric = self
             .metric
             .clone()
@@ -130,7 +192,7 @@ impl CompareQuery {
             })?;
         Ok(CompareParams {
             metric,
-            municipalities: codes(&self.municipalities),
+            municipalities: codes(&self.municipalities)?,
             region: self.region.clone().filter(|r| !r.is_empty()),
             from: year("from", &self.from)?,
             to: year("to", &self.to)?,
@@ -263,9 +325,9 @@ pub fn comparison_table(c: &Comparison) -> Vec<Vec<String>> {
 /// `GET /export/compare.csv?metric=…&region=…&municipalities=…&from=…&to=…&per=…`
 pub async fn compare_csv(
     State(state): State<AppState>,
-    Query(q): Query<CompareQuery>,
+    q: Result<Query<CompareQuery>, QueryRejection>,
 ) -> Result<Response, ExportError> {
-    let params = q.params()?;
+    let params = parameters(q)?.params()?;
     let comparison = compare::compare(&state.db, &params).await?;
     let body = csv_bytes(comparison_table(&comparison))?;
     Ok(csv_response(
@@ -286,10 +348,17 @@ pub struct IndicatorsQuery {
 /// and progress, and its values in one column per fiscal year.
 pub async fn indicators_csv(
     State(state): State<AppState>,
-    Query(q): Query<IndicatorsQuery>,
+    q: Result<Query<IndicatorsQuery>, QueryRejection>,
 ) -> Result<Response, ExportError> {
     use entity::indicator_values;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+    let q = parameters(q)?;
+    storable(&[
+        ("municipalities", &q.municipalities),
+        ("region", &q.region),
+        ("order", &q.order),
+    ])?;
 
     let order = match q.order.as_deref().unwrap_or("") {
         "" | "PROGRESS_DESC" => ProgressOrder::ProgressDesc,
@@ -302,7 +371,7 @@ pub async fn indicators_csv(
             ));
         }
     };
-    let codes = codes(&q.municipalities);
+    let codes = codes(&q.municipalities)?;
     let region = q.region.clone().filter(|r| !r.is_empty());
     // Scoped once: the names and the indicators come from the same municipalities.
     let cities = compare::scope(&state.db, codes.as_deref(), region.as_deref()).await?;
@@ -399,9 +468,9 @@ pub async fn indicators_csv(
 /// with the municipality's Japanese name under its bar.
 pub async fn compare_svg(
     State(state): State<AppState>,
-    Query(q): Query<CompareQuery>,
+    q: Result<Query<CompareQuery>, QueryRejection>,
 ) -> Result<Response, ExportError> {
-    let params = q.params()?;
+    let params = parameters(q)?.params()?;
     let comparison = compare::compare(&state.db, &params).await?;
     let svg = chart(&comparison)
         .map_err(|e| ExportError::from(AppError::internal(anyhow::anyhow!("chart: {e}"))))?;

@@ -301,10 +301,11 @@ async fn graphql_get(
     let req = match async_graphql::http::parse_query_string(query) {
         Ok(req) => req,
         Err(e) => {
+            let message = e.to_string();
             return graphql_error(
                 StatusCode::BAD_REQUEST,
-                "BAD_USER_INPUT",
-                &format!("cannot read the query string: {e}"),
+                unreadable_code(&message),
+                &format!("cannot read the query string: {message}"),
             );
         }
     };
@@ -315,9 +316,42 @@ async fn graphql(
     State(state): State<AppState>,
     axum::Extension(client): axum::Extension<crate::ratelimit::ClientKey>,
     axum::Extension(auth): axum::Extension<Auth>,
-    req: GraphQLRequest,
+    req: Result<GraphQLRequest, async_graphql_axum::rejection::GraphQLRejection>,
 ) -> axum::response::Response {
-    execute(state, req.into_inner(), client, auth, false).await
+    match req {
+        Ok(req) => execute(state, req.into_inner(), client, auth, false).await,
+        Err(rejected) => unreadable_body(rejected.0),
+    }
+}
+
+/// A POST body that is no GraphQL request (not JSON, nested past serde_json's 128 levels, a
+/// batch), answered like every other refusal instead of async-graphql-axum's plain text.
+fn unreadable_body(e: async_graphql::ParseRequestError) -> axum::response::Response {
+    let message = e.to_string();
+    if matches!(e, async_graphql::ParseRequestError::PayloadTooLarge)
+        || message.contains("length limit exceeded")
+    {
+        return graphql_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "LIMIT_EXCEEDED",
+            "the request body is larger than allowed",
+        );
+    }
+    graphql_error(
+        StatusCode::BAD_REQUEST,
+        unreadable_code(&message),
+        &format!("cannot read the request body: {message}"),
+    )
+}
+
+/// JSON nested past serde_json's bound of 128 levels is a limit; anything else unreadable is
+/// the client's mistake.
+fn unreadable_code(message: &str) -> &'static str {
+    if message.contains("recursion limit exceeded") {
+        "LIMIT_EXCEEDED"
+    } else {
+        "BAD_USER_INPUT"
+    }
 }
 
 async fn execute(

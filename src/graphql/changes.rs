@@ -109,7 +109,9 @@ impl ChangesQuery {
         if let Some(code) = &code {
             query = query.filter(changes::Column::MunicipalityCode.eq(code.as_str()));
         }
-        if let Some(since) = since {
+        // Every change is later than year 1; an earlier `since`, which PostgreSQL's timestamps
+        // cannot hold, keeps them all.
+        if let Some(since) = since.filter(|s| chrono::Datelike::year(s) >= 1) {
             query = query.filter(changes::Column::At.gte(since));
         }
         let total = query.clone().count(db(ctx)).await?;

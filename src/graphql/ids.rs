@@ -9,10 +9,13 @@ pub fn encode(type_name: &str, key: impl std::fmt::Display) -> ID {
     ID(URL_SAFE_NO_PAD.encode(format!("{type_name}:{key}")))
 }
 
-/// The type name and key inside a global ID, if it is one.
+/// The type name and key inside a global ID, if it is one. No ID the hub made holds a NUL
+/// character, and PostgreSQL refuses one in a query, so such an ID is none of the API's.
 pub fn decode(id: &str) -> Option<(String, String)> {
     let bytes = URL_SAFE_NO_PAD.decode(id).ok()?;
-    let text = String::from_utf8(bytes).ok()?;
+    let text = String::from_utf8(bytes)
+        .ok()
+        .filter(|t| !t.contains('\0'))?;
     let (type_name, key) = text.split_once(':')?;
     Some((type_name.to_owned(), key.to_owned()))
 }
@@ -24,5 +27,9 @@ mod tests {
         let id = super::encode("Plan", 12);
         assert_eq!(super::decode(&id), Some(("Plan".into(), "12".into())));
         assert_eq!(super::decode("not base64!"), None);
+        assert_eq!(
+            super::decode(&super::encode("Municipality", "35\u{0}063")),
+            None
+        );
     }
 }

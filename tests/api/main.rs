@@ -10,6 +10,7 @@ mod crosscity;
 mod errors;
 mod examples;
 mod federation;
+mod hostile;
 mod http;
 mod import;
 mod limits;
