@@ -109,6 +109,15 @@ pub struct Limits {
     /// under the open-file limit, whose soft value is raised to the hard one.
     #[arg(long, env = "KYODO_HUB_MAX_CONNECTIONS", default_value_t = 10_000)]
     pub max_connections: usize,
+    /// Connections one client address may hold at once (0: no limit); further ones get 503
+    /// and are closed. Trusted proxies are exempt. Raise it where many users share one
+    /// address without a proxy the hub trusts (a municipal network's NAT).
+    #[arg(
+        long,
+        env = "KYODO_HUB_MAX_CONNECTIONS_PER_CLIENT",
+        default_value_t = 256
+    )]
+    pub max_connections_per_client: usize,
 }
 
 /// 許可するオリジン: a portal origin allowed to call the API from a browser.
@@ -166,6 +175,7 @@ impl Default for Limits {
             body_read_timeout_secs: 30,
             write_timeout_secs: 30,
             max_connections: 10_000,
+            max_connections_per_client: 256,
             response_cache_entries: 1000,
             response_cache_bytes: 256 * 1024 * 1024,
             response_cache_poll_ms: 1000,

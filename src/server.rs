@@ -5,7 +5,9 @@
 //! connection's idle wait), for its body and for writing its answer, and the number of open
 //! connections is capped below the file limit.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -19,7 +21,7 @@ use tokio::sync::Semaphore;
 const RESERVED_DESCRIPTORS: u64 = 128;
 
 /// How the accept loop treats connections (from `serve`'s flags).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ConnectionLimits {
     /// From the connection's start, or the end of the previous answer, until the request's
     /// headers are complete.
@@ -28,6 +30,25 @@ pub struct ConnectionLimits {
     pub write_timeout: Duration,
     /// Connections open at once; more are answered 503 and closed.
     pub max_connections: usize,
+    /// Connections one address may hold at once (0: no limit), so that one client cannot take
+    /// every place; trusted proxies speak for many clients and are exempt.
+    pub max_connections_per_client: usize,
+    /// Peers exempt from the per-client limit (`--trusted-proxies`).
+    pub exempt: Arc<dyn Fn(IpAddr) -> bool + Send + Sync>,
+}
+
+impl std::fmt::Debug for ConnectionLimits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionLimits")
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("write_timeout", &self.write_timeout)
+            .field("max_connections", &self.max_connections)
+            .field(
+                "max_connections_per_client",
+                &self.max_connections_per_client,
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 impl ConnectionLimits {
@@ -38,6 +59,11 @@ impl ConnectionLimits {
             header_read_timeout: Duration::from_secs(limits.header_read_timeout_secs),
             write_timeout: Duration::from_secs(limits.write_timeout_secs),
             max_connections: limits.max_connections,
+            max_connections_per_client: limits.max_connections_per_client,
+            exempt: {
+                let proxies = limits.trusted_proxies.clone();
+                Arc::new(move |ip| proxies.iter().any(|p| p.contains(ip)))
+            },
         }
     }
 }
@@ -79,6 +105,7 @@ pub async fn serve(
     let http = Arc::new(http);
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let graceful = GracefulShutdown::new();
+    let per_client = PerClient::default();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
@@ -95,6 +122,12 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let Ok(permit) = permits.clone().try_acquire_owned() else {
+            tracing::warn!(%peer, "connection cap reached; refusing a connection");
+            tokio::spawn(refuse(stream));
+            continue;
+        };
+        let Some(place) = per_client.enter(peer.ip(), &limits) else {
+            tracing::warn!(%peer, "this client holds its share of connections; refusing another");
             tokio::spawn(refuse(stream));
             continue;
         };
@@ -116,6 +149,7 @@ pub async fn serve(
             if let Err(e) = watched.await {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }
+            drop(place);
             drop(permit);
         });
     }
@@ -124,10 +158,52 @@ pub async fn serve(
     Ok(())
 }
 
+/// Connections open per peer address.
+#[derive(Clone, Default)]
+struct PerClient(Arc<Mutex<HashMap<IpAddr, usize>>>);
+
+/// One connection's place in its peer's count, given back when the connection ends.
+struct Place {
+    counts: PerClient,
+    ip: IpAddr,
+}
+
+impl PerClient {
+    fn enter(&self, ip: IpAddr, limits: &ConnectionLimits) -> Option<Place> {
+        if limits.max_connections_per_client == 0 || (limits.exempt)(ip) {
+            return Some(Place {
+                counts: PerClient::default(),
+                ip,
+            });
+        }
+        let mut counts = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let open = counts.entry(ip).or_insert(0);
+        if *open >= limits.max_connections_per_client {
+            return None;
+        }
+        *open += 1;
+        Some(Place {
+            counts: self.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        let mut counts = self.counts.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(open) = counts.get_mut(&self.ip) {
+            *open -= 1;
+            if *open == 0 {
+                counts.remove(&self.ip);
+            }
+        }
+    }
+}
+
 /// Answers a connection over the cap without reading it, so the client learns to come back
 /// rather than waiting on a socket that is never served.
 async fn refuse(mut stream: TcpStream) {
-    tracing::warn!("connection cap reached; refusing a connection");
     let answer = b"HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\ncontent-type: text/plain\r\ncontent-length: 33\r\nconnection: close\r\n\r\ntoo many connections; retry soon\n";
     let _ = tokio::time::timeout(Duration::from_secs(1), stream.write_all(answer)).await;
     let _ = stream.shutdown().await;
