@@ -35,6 +35,11 @@ pub const MAX_NESTING: usize = 64;
 /// Most items in one list of an argument or variable: more than Japan has municipalities.
 /// Each item can become an SQL parameter, and SQLite takes 32,766 in one statement.
 pub const MAX_LIST_ITEMS: usize = 2_000;
+/// Most operations and fragments one document may define. async-graphql's validation walks
+/// fragment spreads for every definition, and a 2.3 MB document of 60,000 chained fragments
+/// (within the body limit a token allows) took 12.5 s of CPU to refuse; GraphiQL's
+/// introspection query defines 4, generated client code a few dozen.
+pub const MAX_DEFINITIONS: usize = 500;
 
 /// What the gate learns of a request's document, for the HTTP layer: whether every operation is
 /// a query (only those answers go into the response cache) and the operation's name, for the
@@ -167,6 +172,12 @@ impl Gate {
         facts: &mut DocumentFacts,
     ) -> Result<(), ServerError> {
         check_variables(&request.variables)?;
+        let definitions = doc.operations.iter().count() + doc.fragments.len();
+        if definitions > MAX_DEFINITIONS {
+            return Err(limit_error(format!(
+                "the document defines {definitions} operations and fragments; at most {MAX_DEFINITIONS} are allowed"
+            )));
+        }
         facts.query_only = doc
             .operations
             .iter()

@@ -68,6 +68,19 @@ async fn depth_complexity_aliases_and_root_fields_are_limited() {
     assert_eq!(code, "LIMIT_EXCEEDED", "{message}");
     assert!(message.contains("21 root fields"), "{message}");
 
+    // A chain of 600 fragments (validation would follow every spread of every one).
+    let mut chain = String::from("{ ...F0 }");
+    for i in 0..600 {
+        chain.push_str(&format!(" fragment F{i} on Query {{ ...F{} }}", i + 1));
+    }
+    chain.push_str(" fragment F600 on Query { __typename }");
+    let (code, message) = refused(&app, &chain).await;
+    assert_eq!(code, "LIMIT_EXCEEDED", "{message}");
+    assert!(
+        message.contains("602 operations and fragments"),
+        "{message}"
+    );
+
     // `first` outside 1–100.
     let errors = app
         .errors(
