@@ -236,6 +236,13 @@ impl Gate {
                 request.operation_name.as_deref(),
                 &request.variables,
             );
+            // Waiting would never help an operation that costs more than a whole bucket.
+            if cost <= self.max_complexity && cost as f64 > limiter.capacity() {
+                return Err(limit_error(format!(
+                    "this operation costs {cost} units, more than a client's whole budget of {} (--rate-limit-burst): it can never run; ask for less",
+                    limiter.capacity()
+                )));
+            }
             // Over the complexity limit, validation refuses it next, without charge.
             if cost <= self.max_complexity
                 && let Err(wait) = limiter.take(client, cost.max(1) as f64)

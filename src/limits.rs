@@ -57,7 +57,8 @@ pub struct Limits {
     /// before any token is checked. 0 turns this off.
     #[arg(long, env = "KYODO_HUB_AUTH_FAILURES_PER_MINUTE", default_value_t = 10)]
     pub auth_failures_per_minute: u64,
-    /// Cost units an anonymous client may spend at once (its bucket's size).
+    /// Cost units a client (its address, with or without a token) may spend at once (its
+    /// bucket's size); an operation costing more is refused as one that can never run.
     #[arg(long, env = "KYODO_HUB_RATE_LIMIT_BURST", default_value_t = 20_000)]
     pub rate_limit_burst: u64,
     /// Cost units a client's bucket regains each second; 0 turns rate limiting off.

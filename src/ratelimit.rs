@@ -183,6 +183,11 @@ impl CostLimiter {
     }
 
     /// Takes `cost` from the client's bucket, or says how many seconds until it could.
+    /// The most a bucket holds: an operation costing more can never be paid for.
+    pub fn capacity(&self) -> f64 {
+        self.capacity
+    }
+
     pub fn take(&self, client: ClientKey, cost: f64) -> Result<(), u64> {
         let now = Instant::now();
         let Ok(mut buckets) = self.buckets.lock() else {

@@ -296,6 +296,22 @@ async fn expensive_operations_are_rate_limited_by_cost_with_retry_after() {
     app.data(r#"{ metrics { code } }"#, json!({})).await;
     tokio::time::sleep(std::time::Duration::from_secs(retry + 1)).await;
     assert_eq!(send().await.expect("request").status(), 200);
+
+    // A page costing more than the whole budget (100 × 4 + 1 > 300) could never run: it is
+    // refused as such, not told to come back (the wait it would have been told was u64::MAX).
+    let big = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&json!({ "query": r#"{ search(text: "協働", first: 100) { edges { node { kind title } } } }"# }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(big.status(), 200);
+    assert!(big.headers().get("retry-after").is_none());
+    let body: Value = big.json().await.expect("json");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "LIMIT_EXCEEDED");
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("can never run"), "{message}");
 }
 
 #[tokio::test]
