@@ -25,8 +25,8 @@ use crate::domain::{
     ProposalTrack, SchedulePhase,
 };
 use crate::error::{AppError, AppResult};
-use crate::records;
-use crate::validate::{self as v, MAX_LABEL, MAX_TEXT, MAX_TITLE};
+use crate::write::records;
+use crate::write::validate::{self as v, MAX_LABEL, MAX_TEXT, MAX_TITLE};
 use crate::write::{self, WriteLock, Writer};
 
 #[derive(Default)]
@@ -616,7 +616,7 @@ impl Mutation {
         csv: String,
     ) -> AppResult<ObservationImport> {
         let mut w = begin(ctx).await?;
-        let summary = crate::observation_csv::import(&mut w, &csv).await?;
+        let summary = crate::write::observations::import(&mut w, &csv).await?;
         w.commit().await?;
         Ok(summary)
     }

@@ -10,13 +10,13 @@ use serde::de::DeserializeOwned;
 use super::loaders::{children, children_as, one};
 use super::scalars::{Date, FiscalYear};
 use super::{ids, loaders};
-use crate::codes;
+use crate::domain::codes;
+use crate::domain::fiscal_year::{Era, FiscalYearInfo};
 use crate::domain::{
     ActorType, BodyKind, IndicatorValueKind, ManagementModel, MeetingFormat, ProgramKind,
     ProposalStage, ProposalTrack, RegionKind, SchedulePhase, SectionKind, Unit,
 };
 use crate::error::{AppError, AppResult};
-use crate::fiscal_year::{Era, FiscalYearInfo};
 use entity::*;
 
 /// Decodes a JSON list column; the importer wrote it, so a failure is a defect, not input.

@@ -33,7 +33,7 @@ pub struct ConnectionLimits {
 impl ConnectionLimits {
     /// The limits `serve`'s flags ask for; the cap still has to fit the file limit
     /// ([`fit_connection_cap`]).
-    pub fn of(limits: &crate::limits::Limits) -> ConnectionLimits {
+    pub fn of(limits: &crate::config::Limits) -> ConnectionLimits {
         ConnectionLimits {
             header_read_timeout: Duration::from_secs(limits.header_read_timeout_secs),
             write_timeout: Duration::from_secs(limits.write_timeout_secs),

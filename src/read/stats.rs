@@ -8,9 +8,9 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
 };
 
-use crate::compare::{check_range, scope};
 use crate::domain::ProgramKind;
 use crate::error::{AppError, AppResult};
+use crate::read::compare::{check_range, scope};
 use entity::{activities, indicator_values, indicators, municipalities, programs};
 
 /// What activity totals are grouped by.

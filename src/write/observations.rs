@@ -10,9 +10,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::error::{AppError, AppResult};
 use crate::graphql::mutation::ObservationImport;
-use crate::records::{ObservationValue, save_observation};
-use crate::validate::{self as v, MAX_LABEL, MAX_TEXT};
 use crate::write::Writer;
+use crate::write::records::{ObservationValue, save_observation};
+use crate::write::validate::{self as v, MAX_LABEL, MAX_TEXT};
 
 /// Most rows one import takes; larger files are split, or loaded with `kyodo-hub import`.
 pub const MAX_ROWS: usize = 10_000;
@@ -127,7 +127,7 @@ pub async fn import(w: &mut Writer, csv_text: &str) -> AppResult<ObservationImpo
                 "metric: unknown metric code {metric:?}; Query.metrics lists the catalogue"
             ));
         }
-        let fiscal_year = crate::fiscal_year::parse(&get("fiscal_year"))
+        let fiscal_year = crate::domain::fiscal_year::parse(&get("fiscal_year"))
             .map_err(|e| problems.push(format!("fiscal_year: {e}")))
             .ok();
         let raw_value = get("value");

@@ -51,7 +51,7 @@ pub struct Limits {
     /// addresses or CIDR blocks, comma-separated (e.g. the federation gateway's address). None
     /// by default: the peer address is the client.
     #[arg(long, env = "KYODO_HUB_TRUSTED_PROXIES", value_delimiter = ',')]
-    pub trusted_proxies: Vec<crate::ratelimit::Network>,
+    pub trusted_proxies: Vec<crate::gate::ratelimit::Network>,
     /// Bad tokens (unknown, wrong secret, revoked, malformed) a client may present per minute;
     /// beyond that its requests with a token are refused with 429 until the budget refills,
     /// before any token is checked. 0 turns this off.
