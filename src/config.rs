@@ -2,11 +2,13 @@
 //! complexity, number of aliases and body size by default; a public civic API must refuse a
 //! hostile query before any resolver or SQL runs, and say why.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use async_graphql::ServerError;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use clap::Args;
+use ipnet::IpNet;
 
 /// How much one request may ask for. Every value is a flag and an environment variable.
 #[derive(Clone, Debug, Args)]
@@ -50,8 +52,8 @@ pub struct Limits {
     /// Proxies whose `X-Forwarded-For` header names the client for rate limiting, as
     /// addresses or CIDR blocks, comma-separated (e.g. the federation gateway's address). None
     /// by default: the peer address is the client.
-    #[arg(long, env = "KYODO_HUB_TRUSTED_PROXIES", value_delimiter = ',')]
-    pub trusted_proxies: Vec<crate::gate::ratelimit::Network>,
+    #[arg(long, env = "KYODO_HUB_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
+    pub trusted_proxies: Vec<IpNet>,
     /// Bad tokens (unknown, wrong secret, revoked, malformed) a client may present per minute;
     /// beyond that its requests with a token are refused with 429 until the budget refills,
     /// before any token is checked. 0 turns this off.
@@ -142,6 +144,35 @@ pub fn parse_origin(text: &str) -> Result<CorsOrigin, String> {
         ));
     }
     Ok(CorsOrigin::Exact(origin))
+}
+
+/// Reads one `--trusted-proxies` entry: an address (`10.0.0.5`, `::1`) or a CIDR block
+/// (`10.0.0.0/8`, `fd00::/8`). A bare address is the block of that one address.
+pub fn parse_network(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    let (addr, prefix) = match text.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (text, None),
+    };
+    let addr: IpAddr = addr
+        .parse()
+        .map_err(|_| format!("`{text}` is not an IP address or a CIDR block"))?;
+    let bits = if addr.is_ipv4() { 32 } else { 128 };
+    let prefix = match prefix {
+        None => bits,
+        Some(p) => p
+            .parse::<u8>()
+            .ok()
+            .filter(|&p| p <= bits)
+            .ok_or_else(|| format!("`{text}`: the prefix length must be 0 to {bits}"))?,
+    };
+    // Clients are compared in their canonical form, so an IPv4-mapped block (`::ffff:10.0.0.0/104`)
+    // is kept as the IPv4 block it names.
+    let net = match (addr, addr.to_canonical()) {
+        (IpAddr::V6(_), IpAddr::V4(v4)) if prefix >= 96 => IpNet::new(IpAddr::V4(v4), prefix - 96),
+        _ => IpNet::new(addr, prefix),
+    };
+    net.map_err(|_| format!("`{text}`: the prefix length must be 0 to {bits}"))
 }
 
 impl Default for Limits {

@@ -4,6 +4,7 @@
 
 pub mod codes;
 pub mod fiscal_year;
+pub mod progress;
 
 /// Declares an enum whose variants are stored and exchanged by their UPPER_CASE names.
 macro_rules! vocabulary {

@@ -451,6 +451,16 @@ pub struct ObservationImport {
     pub unchanged: i32,
 }
 
+impl From<crate::write::observations::ImportSummary> for ObservationImport {
+    fn from(s: crate::write::observations::ImportSummary) -> Self {
+        ObservationImport {
+            created: s.created,
+            updated: s.updated,
+            unchanged: s.unchanged,
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async fn write_agenda(w: &Writer, meeting: i32, agenda: Vec<String>) -> AppResult<()> {
@@ -618,7 +628,7 @@ impl Mutation {
         let mut w = begin(ctx).await?;
         let summary = crate::write::observations::import(&mut w, &csv).await?;
         w.commit().await?;
-        Ok(summary)
+        Ok(summary.into())
     }
 
     async fn create_indicator_value(

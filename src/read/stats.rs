@@ -204,7 +204,7 @@ pub async fn progress_of(
         .into_iter()
         .filter_map(|indicator| {
             let values = values.remove(&indicator.id).unwrap_or_default();
-            let progress = crate::graphql::types::progress(&values);
+            let progress = crate::domain::progress::progress(&values);
             Some(IndicatorProgress {
                 municipality: cities.get(indicator.municipality_code.as_str())?.clone(),
                 indicator,

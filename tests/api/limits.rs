@@ -373,7 +373,7 @@ async fn forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
     // its own budget of one bad token.
     let limits = kyodo_hub::config::Limits {
         auth_failures_per_minute: 1,
-        trusted_proxies: vec!["127.0.0.1".parse().expect("network")],
+        trusted_proxies: vec![kyodo_hub::config::parse_network("127.0.0.1").expect("network")],
         ..crate::helpers::uncached()
     };
     let app = TestApp::spawn_with(&Backend::Sqlite, limits).await;
