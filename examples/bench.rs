@@ -114,7 +114,7 @@ async fn bench_database(
     );
     drop(dataset);
 
-    let state = kyodo_hub::cli::prepare(url).await?;
+    let state = kyodo_hub::app::prepare(url).await?;
     let statements = state.statements.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = format!("http://{}/graphql", listener.local_addr()?);

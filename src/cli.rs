@@ -1,15 +1,15 @@
-//! Command-line interface: `serve`, `import`, `schema`, `migrate`. Each command's logic lives
-//! in a function here so tests can call it without a process.
+//! Command-line interface: `serve`, `import`, `schema`, `migrate`, `generate`, `token`. Each
+//! command hands over to the layer that does the work ([`crate::app`] builds and serves the
+//! hub, [`crate::dataset`] reads, imports and generates, [`crate::write::auth`] keeps tokens).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use crate::dataset::Dataset;
 use crate::dataset::import;
-use crate::{db, graphql, http};
+use crate::{app, db, graphql};
 
 /// kyodo-hub: a GraphQL hub of Japanese municipalities' citizen–government collaboration data.
 #[derive(Debug, Parser)]
@@ -291,122 +291,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Serve { addr, limits } => serve(&cli.database_url, wait, addr, limits).await,
+        Command::Serve { addr, limits } => app::serve(&cli.database_url, wait, addr, limits).await,
     }
-}
-
-/// Builds the app over a migrated database holding at least the bundled dataset, with the
-/// default limits.
-pub async fn prepare(database_url: &str) -> anyhow::Result<http::AppState> {
-    prepare_with(database_url, crate::config::Limits::default()).await
-}
-
-/// As [`prepare`], with the given limits.
-pub async fn prepare_with(
-    database_url: &str,
-    limits: crate::config::Limits,
-) -> anyhow::Result<http::AppState> {
-    prepare_waiting(database_url, limits, std::time::Duration::ZERO).await
-}
-
-/// As [`prepare_with`], waiting up to `wait` for the database to be reachable. Migrating and
-/// loading run under the start-up lock, so processes started together on one empty database
-/// load it once and all serve it.
-pub async fn prepare_waiting(
-    database_url: &str,
-    limits: crate::config::Limits,
-    wait: std::time::Duration,
-) -> anyhow::Result<http::AppState> {
-    let (db, ()) = db::with_startup_lock(database_url, wait, async |db| {
-        db::migrate(&db.conn).await?;
-        if import::load_bundled_if_empty(&db.conn).await? {
-            tracing::info!("empty database: loaded the bundled dataset");
-        }
-        Ok(())
-    })
-    .await?;
-    let cache = std::sync::Arc::new(crate::cache::ResponseCache::new(
-        limits.response_cache_entries,
-        limits.response_cache_bytes,
-    ));
-    cache.check(&db.conn).await?;
-    cache.watch(
-        db.conn.clone(),
-        std::time::Duration::from_millis(limits.response_cache_poll_ms.max(10)),
-    );
-    let schema = graphql::build_schema(db.conn.clone(), &limits, cache.clone())?;
-    Ok(http::AppState {
-        gate: std::sync::Arc::new(crate::gate::Gate::new(&limits, &schema.sdl())?),
-        schema,
-        cache,
-        db: db.conn,
-        statements: db.statements,
-        auth_failures: crate::gate::ratelimit::CostLimiter::per_minute(
-            limits.auth_failures_per_minute,
-        ),
-        limits: std::sync::Arc::new(limits),
-        metrics: std::sync::Arc::default(),
-        verified_tokens: std::sync::Arc::default(),
-    })
-}
-
-async fn serve(
-    database_url: &str,
-    wait: std::time::Duration,
-    addr: SocketAddr,
-    limits: crate::config::Limits,
-) -> anyhow::Result<()> {
-    let state = prepare_waiting(database_url, limits, wait).await?;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
-    tracing::info!(%addr, database = %db::redact(database_url), "serving GraphQL on http://{addr}/graphql");
-    let mut connections = crate::http::server::ConnectionLimits::of(&state.limits);
-    connections.max_connections =
-        crate::http::server::fit_connection_cap(connections.max_connections);
-    tracing::info!(
-        max_connections = connections.max_connections,
-        header_read_timeout_s = state.limits.header_read_timeout_secs,
-        "connection limits"
-    );
-    crate::http::server::serve(
-        listener,
-        http::router(state),
-        connections,
-        shutdown_signal(),
-    )
-    .await?;
-    tracing::info!("stopped");
-    Ok(())
-}
-
-/// Resolves on SIGINT or SIGTERM; axum then stops accepting and finishes in-flight requests.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %e, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
-    tracing::info!("shutting down: finishing in-flight requests");
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //! - [`gate`] checks a request before execution, [`http`] is the axum router, [`cli`] the
 //!   commands.
 
+pub mod app;
 pub mod cache;
 pub mod cli;
 pub mod config;

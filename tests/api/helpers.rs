@@ -174,7 +174,7 @@ impl TestApp {
     }
 
     async fn serve_with(test_db: TestDb, limits: kyodo_hub::config::Limits) -> TestApp {
-        let state = kyodo_hub::cli::prepare_with(&test_db.url, limits)
+        let state = kyodo_hub::app::prepare_with(&test_db.url, limits)
             .await
             .expect("prepare app");
         let statements = state.statements.clone();
