@@ -304,6 +304,19 @@ mod tests {
     }
 
     #[test]
+    fn serve_without_flags_takes_the_default_limits() {
+        use clap::Parser;
+        let cli = super::Cli::try_parse_from(["kyodo-hub", "serve"]).expect("valid");
+        let super::Command::Serve { limits, .. } = cli.command else {
+            panic!("serve");
+        };
+        assert_eq!(
+            format!("{limits:?}"),
+            format!("{:?}", crate::config::Limits::default())
+        );
+    }
+
+    #[test]
     fn trusted_proxies_are_addresses_or_blocks() {
         use clap::Parser;
         let cli = super::Cli::try_parse_from([
