@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use serde_json::{Value, json};
 
-use kyodo_hub::generate::{GenerateOptions, generate};
+use kyodo_hub::dataset::generate::{GenerateOptions, generate};
 
 struct Args {
     municipalities: usize,
@@ -95,7 +95,7 @@ async fn bench_database(
     label: &str,
     url: &str,
     a: &Args,
-    files: &[kyodo_hub::generate::GeneratedFile],
+    files: &[kyodo_hub::dataset::generate::GeneratedFile],
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     let db = kyodo_hub::db::connect(url).await?;
@@ -105,7 +105,7 @@ async fn bench_database(
     )
     .map_err(|e| anyhow::anyhow!("generated dataset is invalid: {e}"))?;
     let parsed = started.elapsed();
-    kyodo_hub::import::import(&db.conn, &dataset).await?;
+    kyodo_hub::dataset::import::import(&db.conn, &dataset).await?;
     println!(
         "{label}: parsed and validated in {:.1} s, imported {} municipalities in {:.1} s",
         parsed.as_secs_f64(),
@@ -114,7 +114,7 @@ async fn bench_database(
     );
     drop(dataset);
 
-    let state = kyodo_hub::cli::prepare(url).await?;
+    let state = kyodo_hub::app::prepare(url).await?;
     let statements = state.statements.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = format!("http://{}/graphql", listener.local_addr()?);

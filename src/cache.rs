@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use axum::body::Bytes;
+use bytes::Bytes;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
 
 struct Entries {
@@ -147,15 +147,11 @@ pub async fn bump_generation(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     Ok(())
 }
 
-/// The background check's statement (left out of the per-request statement count).
-pub const GENERATION_QUERY: &str =
-    "SELECT CAST(generation AS BIGINT) AS generation FROM data_generation WHERE id = 1";
-
 async fn read_generation(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     let row = db
         .query_one_raw(Statement::from_string(
             db.get_database_backend(),
-            GENERATION_QUERY,
+            crate::db::GENERATION_QUERY,
         ))
         .await?;
     let generation: i64 = match row {

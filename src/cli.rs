@@ -1,14 +1,15 @@
-//! Command-line interface: `serve`, `import`, `schema`, `migrate`. Each command's logic lives
-//! in a function here so tests can call it without a process.
+//! Command-line interface: `serve`, `import`, `schema`, `migrate`, `generate`, `token`. Each
+//! command hands over to the layer that does the work ([`crate::app`] builds and serves the
+//! hub, [`crate::dataset`] reads, imports and generates, [`crate::write::auth`] keeps tokens).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use crate::dataset::Dataset;
-use crate::{db, graphql, http, import};
+use crate::dataset::import;
+use crate::{app, db, graphql};
 
 /// kyodo-hub: a GraphQL hub of Japanese municipalities' citizen–government collaboration data.
 #[derive(Debug, Parser)]
@@ -35,7 +36,7 @@ pub enum Command {
         #[arg(long, env = "KYODO_HUB_ADDR", default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
         #[command(flatten)]
-        limits: crate::limits::Limits,
+        limits: crate::config::Limits,
     },
     /// Validate a dataset file or folder and load it in one transaction. A municipality that
     /// is already in the database is replaced. A city's file imported without a metrics.yaml
@@ -94,7 +95,7 @@ pub enum TokenCommand {
         /// How long the token works, e.g. 90d, 12h, 2w or 1h30m (units s, m, h, d, w, M, y);
         /// left out, it works until revoked. A request with an expired token gets 401
         /// saying when it expired.
-        #[arg(long, value_name = "DURATION", value_parser = crate::auth::parse_duration)]
+        #[arg(long, value_name = "DURATION", value_parser = crate::write::auth::parse_duration)]
         expires_in: Option<std::time::Duration>,
     },
     /// Replace a token by a new one with the same role, municipality and label, and print the
@@ -103,11 +104,11 @@ pub enum TokenCommand {
         /// The id of the token to replace.
         id: i32,
         /// How long the old token keeps working, e.g. 24h, 30m; 0 revokes it at once.
-        #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = crate::auth::parse_duration)]
+        #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = crate::write::auth::parse_duration)]
         grace: std::time::Duration,
         /// How long the new token works; left out, as long as the old one was made to last
         /// (or until revoked, if it had no end).
-        #[arg(long, value_name = "DURATION", value_parser = crate::auth::parse_duration)]
+        #[arg(long, value_name = "DURATION", value_parser = crate::write::auth::parse_duration)]
         expires_in: Option<std::time::Duration>,
     },
     /// Revoke a token by its id; it stops working at once.
@@ -140,7 +141,7 @@ async fn token(
             })?;
             let created = match expires_in {
                 Some(d) => {
-                    crate::auth::create_expiring_in(
+                    crate::write::auth::create_expiring_in(
                         &db.conn,
                         municipality.as_deref(),
                         role,
@@ -150,7 +151,8 @@ async fn token(
                     .await?
                 }
                 None => {
-                    crate::auth::create(&db.conn, municipality.as_deref(), role, &label).await?
+                    crate::write::auth::create(&db.conn, municipality.as_deref(), role, &label)
+                        .await?
                 }
             };
             eprintln!(
@@ -164,11 +166,11 @@ async fn token(
             grace,
             expires_in,
         } => {
-            let rotated = crate::auth::rotate(&db.conn, id, grace, expires_in).await?;
+            let rotated = crate::write::auth::rotate(&db.conn, id, grace, expires_in).await?;
             let old_end = match (rotated.old.revoked_at, rotated.old.expires_at) {
                 (Some(_), _) => "was revoked at once".to_owned(),
                 (None, Some(end)) => {
-                    format!("keeps working until {}", crate::auth::show_time(end))
+                    format!("keeps working until {}", crate::write::auth::show_time(end))
                 }
                 (None, None) => "keeps working".to_owned(),
             };
@@ -179,7 +181,7 @@ async fn token(
             println!("{}", rotated.new.secret);
         }
         TokenCommand::Revoke { id } => {
-            let token = crate::auth::revoke(&db.conn, id).await?;
+            let token = crate::write::auth::revoke(&db.conn, id).await?;
             println!(
                 "revoked token {} ({}) at {}",
                 token.id,
@@ -189,13 +191,13 @@ async fn token(
         }
         TokenCommand::List => {
             let now = chrono::Utc::now();
-            for t in crate::auth::list(&db.conn).await? {
+            for t in crate::write::auth::list(&db.conn).await? {
                 println!(
                     "{}\t{}\t{}\t{}\t{}",
                     t.id,
                     t.role.to_lowercase(),
                     t.municipality_code.as_deref().unwrap_or("*"),
-                    crate::auth::status(&t, now),
+                    crate::write::auth::status(&t, now),
                     t.label
                 );
             }
@@ -218,7 +220,7 @@ fn describe(token: &entity::api_tokens::Model) -> String {
             .unwrap_or_default(),
         token
             .expires_at
-            .map(|t| format!(", expires {}", crate::auth::show_time(t)))
+            .map(|t| format!(", expires {}", crate::write::auth::show_time(t)))
             .unwrap_or_default()
     )
 }
@@ -233,13 +235,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             seed,
             out,
         } => {
-            let files = crate::generate::generate(&crate::generate::GenerateOptions {
-                municipalities,
-                years,
-                first_fiscal_year,
-                seed,
-            })?;
-            crate::generate::write(&files, &out)?;
+            let files =
+                crate::dataset::generate::generate(&crate::dataset::generate::GenerateOptions {
+                    municipalities,
+                    years,
+                    first_fiscal_year,
+                    seed,
+                })?;
+            crate::dataset::generate::write(&files, &out)?;
             println!("wrote {} files to {}", files.len(), out.display());
             Ok(())
         }
@@ -288,119 +291,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Serve { addr, limits } => serve(&cli.database_url, wait, addr, limits).await,
+        Command::Serve { addr, limits } => app::serve(&cli.database_url, wait, addr, limits).await,
     }
-}
-
-/// Builds the app over a migrated database holding at least the bundled dataset, with the
-/// default limits.
-pub async fn prepare(database_url: &str) -> anyhow::Result<http::AppState> {
-    prepare_with(database_url, crate::limits::Limits::default()).await
-}
-
-/// As [`prepare`], with the given limits.
-pub async fn prepare_with(
-    database_url: &str,
-    limits: crate::limits::Limits,
-) -> anyhow::Result<http::AppState> {
-    prepare_waiting(database_url, limits, std::time::Duration::ZERO).await
-}
-
-/// As [`prepare_with`], waiting up to `wait` for the database to be reachable. Migrating and
-/// loading run under the start-up lock, so processes started together on one empty database
-/// load it once and all serve it.
-pub async fn prepare_waiting(
-    database_url: &str,
-    limits: crate::limits::Limits,
-    wait: std::time::Duration,
-) -> anyhow::Result<http::AppState> {
-    let (db, ()) = db::with_startup_lock(database_url, wait, async |db| {
-        db::migrate(&db.conn).await?;
-        if import::load_bundled_if_empty(&db.conn).await? {
-            tracing::info!("empty database: loaded the bundled dataset");
-        }
-        Ok(())
-    })
-    .await?;
-    let cache = std::sync::Arc::new(crate::cache::ResponseCache::new(
-        limits.response_cache_entries,
-        limits.response_cache_bytes,
-    ));
-    cache.check(&db.conn).await?;
-    cache.watch(
-        db.conn.clone(),
-        std::time::Duration::from_millis(limits.response_cache_poll_ms.max(10)),
-    );
-    let schema = graphql::build_schema(db.conn.clone(), &limits, cache.clone())?;
-    Ok(http::AppState {
-        gate: std::sync::Arc::new(crate::gate::Gate::new(&limits, &schema.sdl())?),
-        schema,
-        cache,
-        db: db.conn,
-        statements: db.statements,
-        auth_failures: crate::ratelimit::CostLimiter::per_minute(limits.auth_failures_per_minute),
-        limits: std::sync::Arc::new(limits),
-        metrics: std::sync::Arc::default(),
-        verified_tokens: std::sync::Arc::default(),
-    })
-}
-
-async fn serve(
-    database_url: &str,
-    wait: std::time::Duration,
-    addr: SocketAddr,
-    limits: crate::limits::Limits,
-) -> anyhow::Result<()> {
-    let state = prepare_waiting(database_url, limits, wait).await?;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr}"))?;
-    tracing::info!(%addr, database = %db::redact(database_url), "serving GraphQL on http://{addr}/graphql");
-    let mut connections = crate::server::ConnectionLimits::of(&state.limits);
-    connections.max_connections = crate::server::fit_connection_cap(connections.max_connections);
-    tracing::info!(
-        max_connections = connections.max_connections,
-        header_read_timeout_s = state.limits.header_read_timeout_secs,
-        "connection limits"
-    );
-    crate::server::serve(
-        listener,
-        http::router(state),
-        connections,
-        shutdown_signal(),
-    )
-    .await?;
-    tracing::info!("stopped");
-    Ok(())
-}
-
-/// Resolves on SIGINT or SIGTERM; axum then stops accepting and finishes in-flight requests.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        if let Err(e) = tokio::signal::ctrl_c().await {
-            tracing::error!(error = %e, "cannot listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
-    tracing::info!("shutting down: finishing in-flight requests");
 }
 
 #[cfg(test)]
@@ -409,6 +301,19 @@ mod tests {
     fn verify_cli() {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn serve_without_flags_takes_the_default_limits() {
+        use clap::Parser;
+        let cli = super::Cli::try_parse_from(["kyodo-hub", "serve"]).expect("valid");
+        let super::Command::Serve { limits, .. } = cli.command else {
+            panic!("serve");
+        };
+        assert_eq!(
+            format!("{limits:?}"),
+            format!("{:?}", crate::config::Limits::default())
+        );
     }
 
     #[test]

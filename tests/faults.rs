@@ -188,7 +188,7 @@ async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
 
 /// An editor token of Hofu, created as `kyodo-hub token create` does.
 async fn editor_token(db: &DatabaseConnection, label: &str) -> String {
-    kyodo_hub::auth::create(db, Some(HOFU), "EDITOR".parse().expect("role"), label)
+    kyodo_hub::write::auth::create(db, Some(HOFU), "EDITOR".parse().expect("role"), label)
         .await
         .expect("token")
         .secret

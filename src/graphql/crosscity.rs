@@ -10,11 +10,11 @@ use super::types::{
     PlanSection, Preloaded, Program, Source, SupportCenter, TotalCount, connection, page_window,
 };
 use super::{db, loaders};
-use crate::compare::{self, CompareParams, Normalization};
 use crate::domain::ProgramKind;
 use crate::error::{AppError, AppResult};
-use crate::search;
-use crate::stats::{self, ProgressOrder, StatGroup};
+use crate::read::compare::{self, CompareParams, Normalization};
+use crate::read::search;
+use crate::read::stats::{self, ProgressOrder, StatGroup};
 
 fn codes(ids: Option<Vec<ID>>) -> Option<Vec<String>> {
     ids.map(|ids| ids.into_iter().map(|id| id.0).collect())

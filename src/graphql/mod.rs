@@ -14,7 +14,7 @@ use std::sync::Arc;
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
-use crate::limits::Limits;
+use crate::config::Limits;
 
 /// The root query: each municipality's records, and questions across municipalities.
 #[derive(MergedObject, Default)]
@@ -37,9 +37,9 @@ pub(crate) fn db<'a>(ctx: &async_graphql::Context<'a>) -> &'a DatabaseConnection
 /// The request's verified token, or `UNAUTHENTICATED`.
 pub(crate) fn principal<'a>(
     ctx: &async_graphql::Context<'a>,
-) -> crate::error::AppResult<&'a crate::auth::Principal> {
-    ctx.data_opt::<crate::auth::Auth>()
-        .unwrap_or(&crate::auth::Auth::Anonymous)
+) -> crate::error::AppResult<&'a crate::write::auth::Principal> {
+    ctx.data_opt::<crate::write::auth::Auth>()
+        .unwrap_or(&crate::write::auth::Auth::Anonymous)
         .principal()
 }
 

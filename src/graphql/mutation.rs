@@ -25,8 +25,8 @@ use crate::domain::{
     ProposalTrack, SchedulePhase,
 };
 use crate::error::{AppError, AppResult};
-use crate::records;
-use crate::validate::{self as v, MAX_LABEL, MAX_TEXT, MAX_TITLE};
+use crate::write::records;
+use crate::write::validate::{self as v, MAX_LABEL, MAX_TEXT, MAX_TITLE};
 use crate::write::{self, WriteLock, Writer};
 
 #[derive(Default)]
@@ -451,6 +451,16 @@ pub struct ObservationImport {
     pub unchanged: i32,
 }
 
+impl From<crate::write::observations::ImportSummary> for ObservationImport {
+    fn from(s: crate::write::observations::ImportSummary) -> Self {
+        ObservationImport {
+            created: s.created,
+            updated: s.updated,
+            unchanged: s.unchanged,
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async fn write_agenda(w: &Writer, meeting: i32, agenda: Vec<String>) -> AppResult<()> {
@@ -616,9 +626,9 @@ impl Mutation {
         csv: String,
     ) -> AppResult<ObservationImport> {
         let mut w = begin(ctx).await?;
-        let summary = crate::observation_csv::import(&mut w, &csv).await?;
+        let summary = crate::write::observations::import(&mut w, &csv).await?;
         w.commit().await?;
-        Ok(summary)
+        Ok(summary.into())
     }
 
     async fn create_indicator_value(

@@ -5,10 +5,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::types::*;
 use super::{db, ids, loaders};
-use crate::codes;
-use crate::compare;
+use crate::domain::codes;
+use crate::domain::fiscal_year::{self, FiscalYearInfo};
 use crate::error::{AppError, AppResult};
-use crate::fiscal_year::{self, FiscalYearInfo};
+use crate::read::compare;
 use entity::*;
 
 #[derive(Default)]

@@ -2,7 +2,7 @@
 
 use async_graphql::{InputValueError, InputValueResult, Scalar, ScalarType, Value};
 
-use crate::fiscal_year;
+use crate::domain::fiscal_year;
 
 /// 年度: a fiscal year, serialised as the Western year it starts in (April of that year to
 /// March of the next). As input it also takes the Japanese spellings documents use: `"H29"`,

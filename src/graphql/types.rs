@@ -10,13 +10,13 @@ use serde::de::DeserializeOwned;
 use super::loaders::{children, children_as, one};
 use super::scalars::{Date, FiscalYear};
 use super::{ids, loaders};
-use crate::codes;
+use crate::domain::codes;
+use crate::domain::fiscal_year::{Era, FiscalYearInfo};
 use crate::domain::{
     ActorType, BodyKind, IndicatorValueKind, ManagementModel, MeetingFormat, ProgramKind,
     ProposalStage, ProposalTrack, RegionKind, SchedulePhase, SectionKind, Unit,
 };
 use crate::error::{AppError, AppResult};
-use crate::fiscal_year::{Era, FiscalYearInfo};
 use entity::*;
 
 /// Decodes a JSON list column; the importer wrote it, so a failure is a defect, not input.
@@ -956,7 +956,9 @@ impl Indicator {
     /// (latest − baseline) / (final target − baseline): 0 at the baseline, 1 at the target.
     /// Null without a baseline, a target or an observation, or when target equals baseline.
     async fn progress(&self, ctx: &Context<'_>) -> AppResult<Option<f64>> {
-        Ok(progress(&self.all_values(ctx).await?))
+        Ok(crate::domain::progress::progress(
+            &self.all_values(ctx).await?,
+        ))
     }
     async fn policy(&self, ctx: &Context<'_>) -> AppResult<Option<Policy>> {
         match self.0.policy_id {
@@ -982,16 +984,6 @@ impl Indicator {
     async fn source(&self, ctx: &Context<'_>) -> AppResult<Option<Source>> {
         source_of(ctx, self.0.source_id).await
     }
-}
-
-/// Progress from the baseline towards the last target, from values ordered by fiscal year.
-pub fn progress(values: &[indicator_values::Model]) -> Option<f64> {
-    let of = |kind: IndicatorValueKind| values.iter().filter(move |v| v.kind == kind.as_str());
-    let baseline = of(IndicatorValueKind::Baseline).next()?.value;
-    let target = of(IndicatorValueKind::Target).next_back()?.value;
-    let latest = of(IndicatorValueKind::Observed).next_back()?.value;
-    let span = target - baseline;
-    (span.abs() > f64::EPSILON).then(|| (latest - baseline) / span)
 }
 
 #[Object]

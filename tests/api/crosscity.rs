@@ -28,7 +28,7 @@ async fn import_copy_of_hofu(
     let name = format!("{slug}.yaml");
     let ds = kyodo_hub::dataset::Dataset::from_texts([(name.as_str(), text.as_str())])
         .expect("valid copy");
-    kyodo_hub::import::import(&app.db, &ds)
+    kyodo_hub::dataset::import::import(&app.db, &ds)
         .await
         .expect("import copy");
 }

@@ -49,10 +49,10 @@ macro_rules! db_tests {
 }
 
 /// The default limits without the response cache.
-pub fn uncached() -> kyodo_hub::limits::Limits {
-    kyodo_hub::limits::Limits {
+pub fn uncached() -> kyodo_hub::config::Limits {
+    kyodo_hub::config::Limits {
         response_cache_entries: 0,
-        ..kyodo_hub::limits::Limits::default()
+        ..kyodo_hub::config::Limits::default()
     }
 }
 
@@ -168,13 +168,13 @@ impl TestApp {
     }
 
     /// A hub serving the bundled dataset with the given limits.
-    pub async fn spawn_with(backend: &Backend, limits: kyodo_hub::limits::Limits) -> TestApp {
+    pub async fn spawn_with(backend: &Backend, limits: kyodo_hub::config::Limits) -> TestApp {
         let test_db = TestDb::create(backend).await;
         TestApp::serve_with(test_db, limits).await
     }
 
-    async fn serve_with(test_db: TestDb, limits: kyodo_hub::limits::Limits) -> TestApp {
-        let state = kyodo_hub::cli::prepare_with(&test_db.url, limits)
+    async fn serve_with(test_db: TestDb, limits: kyodo_hub::config::Limits) -> TestApp {
+        let state = kyodo_hub::app::prepare_with(&test_db.url, limits)
             .await
             .expect("prepare app");
         let statements = state.statements.clone();
@@ -183,11 +183,11 @@ impl TestApp {
             .await
             .expect("bind");
         let address = format!("http://{}", listener.local_addr().expect("address"));
-        let connections = kyodo_hub::server::ConnectionLimits::of(&state.limits);
+        let connections = kyodo_hub::http::server::ConnectionLimits::of(&state.limits);
         let router = kyodo_hub::http::router(state);
         // The accept loop `serve` uses, timeouts and connection cap included.
         let server = tokio::spawn(async move {
-            kyodo_hub::server::serve(listener, router, connections, std::future::pending())
+            kyodo_hub::http::server::serve(listener, router, connections, std::future::pending())
                 .await
                 .expect("server");
         });
@@ -247,7 +247,7 @@ impl TestApp {
     /// Creates an API token as `kyodo-hub token create` does and returns its secret.
     pub async fn token(&self, municipality: Option<&str>, role: &str, label: &str) -> String {
         let role = role.parse().expect("role");
-        kyodo_hub::auth::create(&self.db, municipality, role, label)
+        kyodo_hub::write::auth::create(&self.db, municipality, role, label)
             .await
             .expect("create token")
             .secret

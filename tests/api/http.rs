@@ -85,7 +85,7 @@ async fn silent_and_slow_connections_are_closed_at_the_header_deadline(b: Backen
     // Arrange
     let app = TestApp::spawn_with(
         &b,
-        kyodo_hub::limits::Limits {
+        kyodo_hub::config::Limits {
             header_read_timeout_secs: 1,
             ..crate::helpers::uncached()
         },

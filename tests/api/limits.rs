@@ -149,7 +149,7 @@ async fn oversized_and_cross_site_posts_are_refused_at_the_http_layer() {
 
 #[tokio::test]
 async fn production_mode_turns_off_introspection_suggestions_and_graphiql() {
-    let limits = kyodo_hub::limits::Limits {
+    let limits = kyodo_hub::config::Limits {
         production: true,
         ..Default::default()
     };
@@ -184,8 +184,8 @@ async fn production_mode_turns_off_introspection_suggestions_and_graphiql() {
 
 #[tokio::test]
 async fn only_configured_portal_origins_get_cors_headers() {
-    let limits = kyodo_hub::limits::Limits {
-        cors_origins: vec![kyodo_hub::limits::CorsOrigin::Exact(
+    let limits = kyodo_hub::config::Limits {
+        cors_origins: vec![kyodo_hub::config::CorsOrigin::Exact(
             "https://portal.example.jp".to_owned(),
         )],
         ..Default::default()
@@ -263,7 +263,7 @@ async fn portals_can_send_a_query_by_its_hash() {
 #[tokio::test]
 async fn expensive_operations_are_rate_limited_by_cost_with_retry_after() {
     // A budget of 300 units refilling at 100 a second; the page below costs 50 × 4 + 1 = 201.
-    let limits = kyodo_hub::limits::Limits {
+    let limits = kyodo_hub::config::Limits {
         rate_limit_burst: 300,
         rate_limit_per_second: 100,
         // Answers from the response cache cost nothing and are not charged; this test is
@@ -317,7 +317,7 @@ async fn expensive_operations_are_rate_limited_by_cost_with_retry_after() {
 #[tokio::test]
 async fn safelist_mode_runs_registered_operations_only() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/queries");
-    let limits = kyodo_hub::limits::Limits {
+    let limits = kyodo_hub::config::Limits {
         safelist: Some(dir.clone()),
         ..Default::default()
     };
@@ -357,7 +357,7 @@ async fn with_token(app: &TestApp, token: &str, forwarded_for: Option<&str>) -> 
 #[tokio::test]
 async fn bad_tokens_are_limited_per_client_before_any_check() {
     // Three bad tokens a minute: one comes back every 20 s.
-    let limits = kyodo_hub::limits::Limits {
+    let limits = kyodo_hub::config::Limits {
         auth_failures_per_minute: 3,
         ..crate::helpers::uncached()
     };
@@ -400,9 +400,9 @@ async fn forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
 
     // Behind a trusted proxy (here the test client's own address), each forwarded client has
     // its own budget of one bad token.
-    let limits = kyodo_hub::limits::Limits {
+    let limits = kyodo_hub::config::Limits {
         auth_failures_per_minute: 1,
-        trusted_proxies: vec!["127.0.0.1".parse().expect("network")],
+        trusted_proxies: vec![kyodo_hub::config::parse_network("127.0.0.1").expect("network")],
         ..crate::helpers::uncached()
     };
     let app = TestApp::spawn_with(&Backend::Sqlite, limits).await;
@@ -416,7 +416,7 @@ async fn forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
     assert_eq!(statuses(&app, &wrong, &clients).await, [401, 429, 401, 429]);
 
     // Without trusted proxies the header changes nothing: one peer, one budget.
-    let limits = kyodo_hub::limits::Limits {
+    let limits = kyodo_hub::config::Limits {
         auth_failures_per_minute: 1,
         ..crate::helpers::uncached()
     };

@@ -59,7 +59,7 @@ async fn statements_do_not_grow_with_municipalities(b: Backend) {
         texts.iter().map(|(n, t)| (n.as_str(), t.as_str())),
     )
     .expect("valid copies");
-    kyodo_hub::import::import(&app.db, &ds)
+    kyodo_hub::dataset::import::import(&app.db, &ds)
         .await
         .expect("import");
 

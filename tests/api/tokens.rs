@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use chrono::Utc;
-use kyodo_hub::auth;
 use kyodo_hub::domain::TokenRole;
+use kyodo_hub::write::auth;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use serde_json::json;
 

@@ -813,7 +813,7 @@ async fn missing_malformed_unknown_and_revoked_tokens_are_refused(b: Backend) {
     // The editor's token works until it is revoked, then stops at once.
     app.data_as(&editor, UPSERT, upsert.clone()).await;
     let token_id: i32 = id.parse().expect("id");
-    kyodo_hub::auth::revoke(&app.db, token_id)
+    kyodo_hub::write::auth::revoke(&app.db, token_id)
         .await
         .expect("revoke");
     let (status, body) = app.post_as(&editor, UPSERT, upsert).await;
@@ -1323,7 +1323,7 @@ async fn tokens_are_created_listed_and_revoked_on_the_command_line(b: Backend) {
         json!({ "i": { "municipality": HOFU, "metric": "promotion_officers", "fiscalYear": 2030, "value": 1 } }),
     )
     .await;
-    let stored = kyodo_hub::auth::list(&app.db).await.expect("list");
+    let stored = kyodo_hub::write::auth::list(&app.db).await.expect("list");
     assert_eq!(stored.len(), 1);
     assert!(
         stored[0].secret_hash.starts_with("$argon2id$"),

@@ -8,6 +8,8 @@
 //! lookup and one boxed future per extension, per field), which cost about a fifth of the CPU
 //! of a city's plan tree. Here they run once per request and the schema has no extensions.
 
+pub mod ratelimit;
+
 use async_graphql::extensions::apollo_persisted_queries::{CacheStorage, LruCacheStorage};
 use async_graphql::parser::types::{
     ExecutableDocument, OperationType, Selection, SelectionSet, VariableDefinition,
@@ -16,10 +18,10 @@ use async_graphql::{Name, Positioned, Request, Response, ServerError, Value, Var
 use async_graphql_value::{ConstValue, Value as ArgumentValue};
 use sha2::{Digest, Sha256};
 
-use crate::limits::{
+use crate::config::{
     ALLOW, Limits, Safelist, coded_error, count_aliases, count_root_fields, limit_error,
 };
-use crate::ratelimit::{ClientKey, CostLimiter, RETRY_AFTER};
+use crate::gate::ratelimit::{ClientKey, CostLimiter, RETRY_AFTER};
 
 /// Page size assumed for a paged field sent without `first`, and its bounds, as the schema's
 /// complexity annotations (`first.unwrap_or(20).clamp(1, 100)`) have them.

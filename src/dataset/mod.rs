@@ -3,6 +3,9 @@
 //! year or a reference to a source that does not exist is refused with the file, the record and
 //! the field, so that a hand edit cannot put a wrong number into the hub unnoticed.
 
+pub mod generate;
+pub mod import;
+
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -10,12 +13,12 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
-use crate::codes;
+use crate::domain::codes;
+use crate::domain::fiscal_year;
 use crate::domain::{
     ActorType, BodyKind, ManagementModel, MeetingFormat, ProgramKind, ProposalStage, ProposalTrack,
     RegionKind, SectionKind, Unit,
 };
-use crate::fiscal_year;
 
 /// A problem in a dataset file, located as precisely as the file allows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,7 +223,7 @@ impl<'de> Deserialize<'de> for PartialDate {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Text and year fields under the bounds the API's writes apply (`crate::validate`), checked as
+// Text and year fields under the bounds the API's writes apply (`crate::write::validate`), checked as
 // the YAML is read so that a refusal carries the line and column of the value.
 
 mod bounds {
@@ -228,7 +231,7 @@ mod bounds {
 
     use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 
-    use crate::validate::{self as v, MAX_LABEL, MAX_LIST, MAX_TEXT, MAX_TITLE};
+    use crate::write::validate::{self as v, MAX_LABEL, MAX_LIST, MAX_TEXT, MAX_TITLE};
 
     /// A check of one text: `None` when it passes, else the problem.
     type Check = fn(&str) -> Result<(), String>;
@@ -411,7 +414,7 @@ mod bounds {
                 Ok(None)
             }
             fn visit_i64<E: de::Error>(self, v: i64) -> Result<Option<i32>, E> {
-                crate::fiscal_year::check_year(v)
+                crate::domain::fiscal_year::check_year(v)
                     .map(Some)
                     .map_err(E::custom)
             }
@@ -901,32 +904,32 @@ pub struct Dataset {
 
 /// The metric catalogue shipped with the hub, which a municipality file imported on its own
 /// borrows from when the database lacks the codes it names.
-const BUNDLED_METRICS: (&str, &str) = ("metrics.yaml", include_str!("../data/metrics.yaml"));
+const BUNDLED_METRICS: (&str, &str) = ("metrics.yaml", include_str!("../../data/metrics.yaml"));
 
 /// The dataset shipped with the hub (`data/`), compiled into the binary so that `serve` can
 /// fill an empty database wherever it runs.
 pub const BUNDLED: &[(&str, &str)] = &[
     BUNDLED_METRICS,
-    ("regions.yaml", include_str!("../data/regions.yaml")),
+    ("regions.yaml", include_str!("../../data/regions.yaml")),
     (
         "municipalities/hofu.yaml",
-        include_str!("../data/municipalities/hofu.yaml"),
+        include_str!("../../data/municipalities/hofu.yaml"),
     ),
     (
         "municipalities/kurashiki.yaml",
-        include_str!("../data/municipalities/kurashiki.yaml"),
+        include_str!("../../data/municipalities/kurashiki.yaml"),
     ),
     (
         "municipalities/shimonoseki.yaml",
-        include_str!("../data/municipalities/shimonoseki.yaml"),
+        include_str!("../../data/municipalities/shimonoseki.yaml"),
     ),
     (
         "municipalities/toyonaka.yaml",
-        include_str!("../data/municipalities/toyonaka.yaml"),
+        include_str!("../../data/municipalities/toyonaka.yaml"),
     ),
     (
         "municipalities/yamaguchi.yaml",
-        include_str!("../data/municipalities/yamaguchi.yaml"),
+        include_str!("../../data/municipalities/yamaguchi.yaml"),
     ),
 ];
 
@@ -1263,8 +1266,8 @@ impl Dataset {
                 let Some(unit) = catalogue.get(o.metric.as_str()) else {
                     return Err(err(at, "metric", unknown(&o.metric)));
                 };
-                crate::validate::unnamed(|f| {
-                    crate::validate::value_in_unit(f, unit.as_str(), o.value.0)
+                crate::write::validate::unnamed(|f| {
+                    crate::write::validate::value_in_unit(f, unit.as_str(), o.value.0)
                 })
                 .map_err(|e| err(at, "value", e))?;
             }
@@ -1601,8 +1604,8 @@ fn validate_municipality(file: &str, m: &MunicipalityFile) -> Result<(), Dataset
                         format!("fiscal year {} is listed twice", v.fiscal_year.0),
                     ));
                 }
-                crate::validate::unnamed(|f| {
-                    crate::validate::value_in_unit(f, ind.unit.as_str(), v.value.0)
+                crate::write::validate::unnamed(|f| {
+                    crate::write::validate::value_in_unit(f, ind.unit.as_str(), v.value.0)
                 })
                 .map_err(|e| err(at_ind.clone(), kind, e))?;
             }

@@ -10,73 +10,17 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use ipnet::IpNet;
+
 /// Who is asking, put into each request by the HTTP layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ClientKey(pub Option<IpAddr>);
 
-/// An address or a block of addresses, as `--trusted-proxies` takes them: `10.0.0.5`,
-/// `10.0.0.0/8`, `::1`, `fd00::/8`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Network {
-    addr: IpAddr,
-    prefix: u8,
-}
-
-impl std::str::FromStr for Network {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, String> {
-        let text = text.trim();
-        let (addr, prefix) = match text.split_once('/') {
-            Some((a, p)) => (a, Some(p)),
-            None => (text, None),
-        };
-        let addr: IpAddr = addr
-            .parse()
-            .map_err(|_| format!("`{text}` is not an IP address or a CIDR block"))?;
-        let bits = if addr.is_ipv4() { 32 } else { 128 };
-        let prefix = match prefix {
-            None => bits,
-            Some(p) => p
-                .parse::<u8>()
-                .ok()
-                .filter(|&p| p <= bits)
-                .ok_or_else(|| format!("`{text}`: the prefix length must be 0 to {bits}"))?,
-        };
-        Ok(Network {
-            addr: addr.to_canonical(),
-            prefix,
-        })
-    }
-}
-
-impl std::fmt::Display for Network {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}/{}", self.addr, self.prefix)
-    }
-}
-
-impl Network {
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        let mask = |bits: u32, width: u32| -> u128 {
-            if bits == 0 {
-                0
-            } else {
-                (u128::MAX << (width - bits)) & (u128::MAX >> (128 - width))
-            }
-        };
-        match (self.addr, ip.to_canonical()) {
-            (IpAddr::V4(net), IpAddr::V4(ip)) => {
-                let m = mask(u32::from(self.prefix), 32);
-                u128::from(u32::from(net)) & m == u128::from(u32::from(ip)) & m
-            }
-            (IpAddr::V6(net), IpAddr::V6(ip)) => {
-                let m = mask(u32::from(self.prefix), 128);
-                u128::from(net) & m == u128::from(ip) & m
-            }
-            _ => false,
-        }
-    }
+/// Whether `ip` lies in one of the `trusted` blocks. An IPv4 client reaching an IPv6 socket
+/// arrives as `::ffff:a.b.c.d`; it is compared as the IPv4 address it is.
+pub fn is_trusted(trusted: &[IpNet], ip: IpAddr) -> bool {
+    let ip = ip.to_canonical();
+    trusted.iter().any(|n| n.contains(&ip))
 }
 
 /// The client behind a request. Without trusted proxies it is the peer. When the peer is a
@@ -88,12 +32,12 @@ impl Network {
 pub fn client_of<'a>(
     peer: Option<IpAddr>,
     forwarded_for: impl Iterator<Item = &'a str>,
-    trusted: &[Network],
+    trusted: &[IpNet],
 ) -> ClientKey {
     let Some(mut client) = peer.map(|p| p.to_canonical()) else {
         return ClientKey(None);
     };
-    let is_trusted = |ip: IpAddr| trusted.iter().any(|n| n.contains(ip));
+    let is_trusted = |ip: IpAddr| is_trusted(trusted, ip);
     if !is_trusted(client) {
         return ClientKey(Some(client));
     }
@@ -250,22 +194,25 @@ mod tests {
         s.parse().expect("ip")
     }
 
-    fn nets(list: &[&str]) -> Vec<Network> {
-        list.iter().map(|n| n.parse().expect("network")).collect()
+    fn nets(list: &[&str]) -> Vec<IpNet> {
+        list.iter()
+            .map(|n| crate::config::parse_network(n).expect("network"))
+            .collect()
     }
 
     #[test]
     fn networks_parse_and_contain() {
-        let n: Network = "10.1.0.0/16".parse().expect("v4");
-        assert!(n.contains(ip("10.1.255.3")));
-        assert!(!n.contains(ip("10.2.0.1")));
-        assert!(n.contains(ip("::ffff:10.1.0.9")), "v4-mapped v6");
-        assert!(!n.contains(ip("fd00::1")));
-        let all: Network = "0.0.0.0/0".parse().expect("all");
-        assert!(all.contains(ip("192.0.2.1")));
-        let v6: Network = "fd00::/8".parse().expect("v6");
-        assert!(v6.contains(ip("fd12::1")) && !v6.contains(ip("fe80::1")));
-        assert!("::1".parse::<Network>().expect("host").contains(ip("::1")));
+        let net = |s: &str| nets(&[s]);
+        let n = net("10.1.0.0/16");
+        assert!(is_trusted(&n, ip("10.1.255.3")));
+        assert!(!is_trusted(&n, ip("10.2.0.1")));
+        assert!(is_trusted(&n, ip("::ffff:10.1.0.9")), "v4-mapped v6");
+        assert!(!is_trusted(&n, ip("fd00::1")));
+        let all = net("0.0.0.0/0");
+        assert!(is_trusted(&all, ip("192.0.2.1")));
+        let v6 = net("fd00::/8");
+        assert!(is_trusted(&v6, ip("fd12::1")) && !is_trusted(&v6, ip("fe80::1")));
+        assert!(is_trusted(&net("::1"), ip("::1")));
         for bad in [
             "10.0.0.0/33",
             "fd00::/129",
@@ -273,7 +220,7 @@ mod tests {
             "10.0.0/8",
             "10.0.0.0/x",
         ] {
-            assert!(bad.parse::<Network>().is_err(), "{bad}");
+            assert!(crate::config::parse_network(bad).is_err(), "{bad}");
         }
     }
 
@@ -281,7 +228,7 @@ mod tests {
     fn forwarded_for_is_believed_only_from_trusted_proxies() {
         let trusted = nets(&["10.0.0.0/8"]);
         /// Why, the peer, its `X-Forwarded-For` headers, the proxies trusted, the client.
-        type Case<'a> = (&'a str, &'a str, &'a [&'a str], &'a [Network], &'a str);
+        type Case<'a> = (&'a str, &'a str, &'a [&'a str], &'a [IpNet], &'a str);
         let cases: [Case<'_>; 6] = [
             (
                 "no trusted proxies",

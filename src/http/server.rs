@@ -54,7 +54,7 @@ impl std::fmt::Debug for ConnectionLimits {
 impl ConnectionLimits {
     /// The limits `serve`'s flags ask for; the cap still has to fit the file limit
     /// ([`fit_connection_cap`]).
-    pub fn of(limits: &crate::limits::Limits) -> ConnectionLimits {
+    pub fn of(limits: &crate::config::Limits) -> ConnectionLimits {
         ConnectionLimits {
             header_read_timeout: Duration::from_secs(limits.header_read_timeout_secs),
             write_timeout: Duration::from_secs(limits.write_timeout_secs),
@@ -62,7 +62,7 @@ impl ConnectionLimits {
             max_connections_per_client: limits.max_connections_per_client,
             exempt: {
                 let proxies = limits.trusted_proxies.clone();
-                Arc::new(move |ip| proxies.iter().any(|p| p.contains(ip)))
+                Arc::new(move |ip| proxies.iter().any(|p| p.contains(&ip)))
             },
         }
     }

@@ -9,10 +9,9 @@ use entity::{metrics, municipalities, observations, sources};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::error::{AppError, AppResult};
-use crate::graphql::mutation::ObservationImport;
-use crate::records::{ObservationValue, save_observation};
-use crate::validate::{self as v, MAX_LABEL, MAX_TEXT};
 use crate::write::Writer;
+use crate::write::records::{ObservationValue, save_observation};
+use crate::write::validate::{self as v, MAX_LABEL, MAX_TEXT};
 
 /// Most rows one import takes; larger files are split, or loaded with `kyodo-hub import`.
 pub const MAX_ROWS: usize = 10_000;
@@ -33,6 +32,15 @@ struct Row {
     source: Option<String>,
 }
 
+/// What an import did, row by row.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ImportSummary {
+    pub created: i32,
+    pub updated: i32,
+    /// Rows equal to what the hub holds already; they leave no change behind.
+    pub unchanged: i32,
+}
+
 fn parse_bool(s: &str) -> Option<bool> {
     match s.trim().to_ascii_lowercase().as_str() {
         "" | "false" | "0" | "no" => Some(false),
@@ -41,7 +49,7 @@ fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
-pub async fn import(w: &mut Writer, csv_text: &str) -> AppResult<ObservationImport> {
+pub async fn import(w: &mut Writer, csv_text: &str) -> AppResult<ImportSummary> {
     let mut reader = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
         .from_reader(csv_text.trim_start_matches('\u{feff}').as_bytes());
@@ -127,7 +135,7 @@ pub async fn import(w: &mut Writer, csv_text: &str) -> AppResult<ObservationImpo
                 "metric: unknown metric code {metric:?}; Query.metrics lists the catalogue"
             ));
         }
-        let fiscal_year = crate::fiscal_year::parse(&get("fiscal_year"))
+        let fiscal_year = crate::domain::fiscal_year::parse(&get("fiscal_year"))
             .map_err(|e| problems.push(format!("fiscal_year: {e}")))
             .ok();
         let raw_value = get("value");
@@ -224,11 +232,7 @@ pub async fn import(w: &mut Writer, csv_text: &str) -> AppResult<ObservationImpo
             })
             .collect();
 
-    let mut summary = ObservationImport {
-        created: 0,
-        updated: 0,
-        unchanged: 0,
-    };
+    let mut summary = ImportSummary::default();
     for row in rows {
         let source_id = match &row.source {
             None => None,

@@ -2,7 +2,7 @@
 //! Excel opens with its Japanese intact, and a comparison as an SVG chart for a slide.
 //!
 //! The endpoints take the same parameters as the GraphQL fields and run the same code
-//! ([`crate::compare`], [`crate::stats`]), so the spreadsheet shows what the API answers. A bad
+//! ([`crate::read::compare`], [`crate::read::stats`]), so the spreadsheet shows what the API answers. A bad
 //! parameter is HTTP 400 with a JSON body naming it.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -14,12 +14,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use crate::compare::{self, CompareParams, Comparison, Normalization};
+use crate::domain::fiscal_year::{self, FiscalYearInfo};
 use crate::error::AppError;
-use crate::fiscal_year::{self, FiscalYearInfo};
 use crate::gate::MAX_LIST_ITEMS;
 use crate::http::AppState;
-use crate::stats::{self, ProgressOrder};
+use crate::read::compare::{self, CompareParams, Comparison, Normalization};
+use crate::read::stats::{self, ProgressOrder};
 
 /// An export that could not be made, as HTTP.
 pub struct ExportError {
@@ -40,7 +40,7 @@ impl ExportError {
     }
 }
 
-/// The parameters the messages of [`crate::compare`] start with.
+/// The parameters the messages of [`crate::read::compare`] start with.
 const PARAMETERS: [&str; 7] = [
     "metric",
     "municipalities",

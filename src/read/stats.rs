@@ -8,9 +8,9 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
 };
 
-use crate::compare::{check_range, scope};
 use crate::domain::ProgramKind;
 use crate::error::{AppError, AppResult};
+use crate::read::compare::{check_range, scope};
 use entity::{activities, indicator_values, indicators, municipalities, programs};
 
 /// What activity totals are grouped by.
@@ -204,7 +204,7 @@ pub async fn progress_of(
         .into_iter()
         .filter_map(|indicator| {
             let values = values.remove(&indicator.id).unwrap_or_default();
-            let progress = crate::graphql::types::progress(&values);
+            let progress = crate::domain::progress::progress(&values);
             Some(IndicatorProgress {
                 municipality: cities.get(indicator.municipality_code.as_str())?.clone(),
                 indicator,

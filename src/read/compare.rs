@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
-use crate::codes;
+use crate::domain::codes;
 use crate::error::{AppError, AppResult};
 use entity::{metrics, municipalities, observations, region_members, regions, sources};
 

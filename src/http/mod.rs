@@ -1,6 +1,9 @@
 //! The HTTP surface: `POST /graphql`, GraphiQL on `GET /graphql`, `/healthz` (the process is
 //! up), `/readyz` (the database answers), and the liaison-meeting exports (CSV, SVG).
 
+pub mod export;
+pub mod server;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -12,10 +15,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 
-use crate::auth::Auth;
+use crate::config::{Limits, limit_error};
 use crate::db::StatementCounter;
 use crate::graphql::AppSchema;
-use crate::limits::{Limits, limit_error};
+use crate::write::auth::Auth;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -33,11 +36,11 @@ pub struct AppState {
     /// Answers to public queries, until the data changes.
     pub cache: Arc<crate::cache::ResponseCache>,
     /// Tokens whose secret this process has verified already.
-    pub verified_tokens: Arc<crate::auth::VerifiedTokens>,
+    pub verified_tokens: Arc<crate::write::auth::VerifiedTokens>,
     /// What a request passes before it executes.
     pub gate: Arc<crate::gate::Gate>,
     /// Each client's budget of bad tokens (`None`: unlimited).
-    pub auth_failures: Option<crate::ratelimit::CostLimiter>,
+    pub auth_failures: Option<crate::gate::ratelimit::CostLimiter>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -65,9 +68,12 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .route("/export/compare.csv", get(crate::export::compare_csv))
-        .route("/export/indicators.csv", get(crate::export::indicators_csv))
-        .route("/charts/compare.svg", get(crate::export::compare_svg))
+        .route("/export/compare.csv", get(crate::http::export::compare_csv))
+        .route(
+            "/export/indicators.csv",
+            get(crate::http::export::indicators_csv),
+        )
+        .route("/charts/compare.svg", get(crate::http::export::compare_svg))
         // Bodies over the limit are refused with 413 before they are read into memory.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
         // A body sent a byte at a time would hold its connection for ever; reading it and
@@ -88,8 +94,8 @@ pub fn router(state: AppState) -> Router {
 /// Browsers may call the API only from the configured portal origins; without any, the layer
 /// adds no CORS headers and browsers keep to same-origin requests. `*` lets every origin read
 /// the public API, but never with credentials (browsers refuse `*` with them anyway).
-fn cors(origins: &[crate::limits::CorsOrigin]) -> tower_http::cors::CorsLayer {
-    use crate::limits::CorsOrigin;
+fn cors(origins: &[crate::config::CorsOrigin]) -> tower_http::cors::CorsLayer {
+    use crate::config::CorsOrigin;
     use axum::http::{HeaderName, HeaderValue, Method};
     use tower_http::cors::AllowOrigin;
     let allow = if origins.contains(&CorsOrigin::Any) {
@@ -137,7 +143,7 @@ async fn refuse_simple_posts(
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip());
-    let client = crate::ratelimit::client_of(
+    let client = crate::gate::ratelimit::client_of(
         peer,
         request
             .headers()
@@ -172,9 +178,9 @@ async fn authenticate(
         Some(value) => {
             let client = request
                 .extensions()
-                .get::<crate::ratelimit::ClientKey>()
+                .get::<crate::gate::ratelimit::ClientKey>()
                 .copied()
-                .unwrap_or(crate::ratelimit::ClientKey(None));
+                .unwrap_or(crate::gate::ratelimit::ClientKey(None));
             // A client that keeps presenting bad tokens is guessing: stop checking its tokens
             // (each check of a known token costs an argon2 verification) for a while.
             if let Some(limiter) = &state.auth_failures {
@@ -199,7 +205,8 @@ async fn authenticate(
             // A value that is not text cannot be a token; the empty string is refused as
             // malformed with the same message.
             let text = value.to_str().unwrap_or_default();
-            let verified = crate::auth::authenticate(&state.db, &state.verified_tokens, text).await;
+            let verified =
+                crate::write::auth::authenticate(&state.db, &state.verified_tokens, text).await;
             match verified {
                 Ok(principal) => {
                     request.extensions_mut().insert(Auth::Token(principal));
@@ -291,7 +298,7 @@ fn csrf_safe(headers: &HeaderMap) -> bool {
 /// as portals send persisted queries so that caches can keep the answers.
 async fn graphql_get(
     State(state): State<AppState>,
-    axum::Extension(client): axum::Extension<crate::ratelimit::ClientKey>,
+    axum::Extension(client): axum::Extension<crate::gate::ratelimit::ClientKey>,
     axum::Extension(auth): axum::Extension<Auth>,
     uri: axum::http::Uri,
 ) -> axum::response::Response {
@@ -314,7 +321,7 @@ async fn graphql_get(
 
 async fn graphql(
     State(state): State<AppState>,
-    axum::Extension(client): axum::Extension<crate::ratelimit::ClientKey>,
+    axum::Extension(client): axum::Extension<crate::gate::ratelimit::ClientKey>,
     axum::Extension(auth): axum::Extension<Auth>,
     req: Result<GraphQLRequest, async_graphql_axum::rejection::GraphQLRejection>,
 ) -> axum::response::Response {
@@ -357,7 +364,7 @@ fn unreadable_code(message: &str) -> &'static str {
 async fn execute(
     state: AppState,
     mut req: async_graphql::Request,
-    client: crate::ratelimit::ClientKey,
+    client: crate::gate::ratelimit::ClientKey,
     auth: Auth,
     via_get: bool,
 ) -> axum::response::Response {
@@ -407,7 +414,7 @@ async fn execute(
     let retry_after = response.errors.iter().find_map(|e| {
         e.extensions
             .as_ref()?
-            .get(crate::ratelimit::RETRY_AFTER)
+            .get(crate::gate::ratelimit::RETRY_AFTER)
             .map(|v| v.to_string())
     });
     if let Some(key) = key
@@ -427,7 +434,7 @@ async fn execute(
     let allow = response.errors.iter().find_map(|e| {
         e.extensions
             .as_ref()?
-            .get(crate::limits::ALLOW)
+            .get(crate::config::ALLOW)
             .map(|v| v.to_string().trim_matches('"').to_owned())
     });
     let mut http = GraphQLResponse::from(response).into_response();

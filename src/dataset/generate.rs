@@ -20,13 +20,13 @@ use std::path::{Component, Path};
 
 use anyhow::{Context as _, anyhow, bail};
 
-use crate::codes::{PREFECTURES, Prefecture};
 use crate::dataset::MetricsFile;
+use crate::domain::codes::{PREFECTURES, Prefecture};
+use crate::domain::fiscal_year::{Era, FiscalYearInfo, MAX_YEAR, MIN_YEAR};
 use crate::domain::{
     ActorType, BodyKind, ManagementModel, MeetingFormat, ProgramKind, ProposalStage, ProposalTrack,
     RegionKind, SectionKind, Unit,
 };
-use crate::fiscal_year::{Era, FiscalYearInfo, MAX_YEAR, MIN_YEAR};
 
 /// Japan's number of municipalities (市区町村, Tokyo's 23 special wards included).
 pub const MAX_MUNICIPALITIES: usize = 1741;
@@ -175,7 +175,7 @@ pub fn write(files: &[GeneratedFile], dir: &Path) -> anyhow::Result<()> {
 // Fixed inputs.
 
 /// The catalogue is shared with the real data, so observations use exactly its codes.
-const METRICS_YAML: &str = include_str!("../data/metrics.yaml");
+const METRICS_YAML: &str = include_str!("../../data/metrics.yaml");
 
 /// The real cities of `data/`: the synthetic set must be importable next to them.
 const REAL_CODES: [&str; 5] = ["352012", "352039", "352063", "332020", "272035"];
@@ -3157,8 +3157,8 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
-    use crate::codes::validate_municipality_code;
     use crate::dataset::{Dataset, MunicipalityFile};
+    use crate::domain::codes::validate_municipality_code;
 
     fn opts(municipalities: usize, years: u32, seed: u64) -> GenerateOptions {
         GenerateOptions {

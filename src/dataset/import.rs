@@ -15,8 +15,8 @@ use sea_orm::{
     EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
 };
 
-use crate::codes;
 use crate::dataset::{self, Dataset, MunicipalityFile};
+use crate::domain::codes;
 use crate::domain::{IndicatorValueKind, ManagementModel, ProposalStage, SchedulePhase};
 use entity::*;
 
@@ -598,7 +598,7 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
         .insert(db)
         .await?;
     }
-    crate::search::reindex_municipality(db, &code).await?;
+    crate::read::search::reindex_municipality(db, &code).await?;
     Ok(())
 }
 

@@ -2,6 +2,10 @@
 //! places: the dataset files (YAML), the database (a text column holding the same name) and the
 //! GraphQL schema, so a value cannot mean one thing in a file and another in the API.
 
+pub mod codes;
+pub mod fiscal_year;
+pub mod progress;
+
 /// Declares an enum whose variants are stored and exchanged by their UPPER_CASE names.
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal,)+ }) => {

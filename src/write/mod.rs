@@ -4,6 +4,11 @@
 //! and a record never exists without its change. The search documents of the records written
 //! are rebuilt before the commit.
 
+pub mod auth;
+pub mod observations;
+pub mod records;
+pub mod validate;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -16,9 +21,9 @@ use sea_orm::{
 };
 use serde_json::Value;
 
-use crate::auth::Principal;
 use crate::domain::ChangeOperation;
 use crate::error::{AppError, AppResult};
+use crate::write::auth::Principal;
 
 /// SQLite has one writer at a time. Queuing this process's write transactions behind a mutex
 /// spares them SQLite's busy-wait and lock-upgrade failures; other processes still wait on
@@ -129,7 +134,7 @@ impl Writer {
     /// Rebuilds the search documents of the records written, then commits.
     pub async fn commit(self) -> AppResult<()> {
         for (code, records) in &self.reindex {
-            crate::search::reindex_records(&self.txn, code, records).await?;
+            crate::read::search::reindex_records(&self.txn, code, records).await?;
         }
         crate::cache::bump_generation(&self.txn).await?;
         self.txn.commit().await?;

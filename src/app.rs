@@ -1,0 +1,125 @@
+//! The running hub: a migrated database holding at least the bundled dataset, the response
+//! cache watching it, the schema and the gate built from the limits, and the accept loop that
+//! serves them until a signal stops it.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+
+use crate::cache::ResponseCache;
+use crate::config::Limits;
+use crate::dataset::import;
+use crate::gate::Gate;
+use crate::gate::ratelimit::CostLimiter;
+use crate::http::{self, server};
+use crate::{db, graphql};
+
+/// Builds the app over a migrated database holding at least the bundled dataset, with the
+/// default limits.
+pub async fn prepare(database_url: &str) -> anyhow::Result<http::AppState> {
+    prepare_with(database_url, Limits::default()).await
+}
+
+/// As [`prepare`], with the given limits.
+pub async fn prepare_with(database_url: &str, limits: Limits) -> anyhow::Result<http::AppState> {
+    prepare_waiting(database_url, limits, Duration::ZERO).await
+}
+
+/// As [`prepare_with`], waiting up to `wait` for the database to be reachable. Migrating and
+/// loading run under the start-up lock, so processes started together on one empty database
+/// load it once and all serve it.
+pub async fn prepare_waiting(
+    database_url: &str,
+    limits: Limits,
+    wait: Duration,
+) -> anyhow::Result<http::AppState> {
+    let (db, ()) = db::with_startup_lock(database_url, wait, async |db| {
+        db::migrate(&db.conn).await?;
+        if import::load_bundled_if_empty(&db.conn).await? {
+            tracing::info!("empty database: loaded the bundled dataset");
+        }
+        Ok(())
+    })
+    .await?;
+    let cache = Arc::new(ResponseCache::new(
+        limits.response_cache_entries,
+        limits.response_cache_bytes,
+    ));
+    cache.check(&db.conn).await?;
+    cache.watch(
+        db.conn.clone(),
+        Duration::from_millis(limits.response_cache_poll_ms.max(10)),
+    );
+    let schema = graphql::build_schema(db.conn.clone(), &limits, cache.clone())?;
+    Ok(http::AppState {
+        gate: Arc::new(Gate::new(&limits, &schema.sdl())?),
+        schema,
+        cache,
+        db: db.conn,
+        statements: db.statements,
+        auth_failures: CostLimiter::per_minute(limits.auth_failures_per_minute),
+        limits: Arc::new(limits),
+        metrics: Arc::default(),
+        verified_tokens: Arc::default(),
+    })
+}
+
+pub async fn serve(
+    database_url: &str,
+    wait: Duration,
+    addr: SocketAddr,
+    limits: Limits,
+) -> anyhow::Result<()> {
+    let state = prepare_waiting(database_url, limits, wait).await?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    tracing::info!(%addr, database = %db::redact(database_url), "serving GraphQL on http://{addr}/graphql");
+    let mut connections = server::ConnectionLimits::of(&state.limits);
+    connections.max_connections = server::fit_connection_cap(connections.max_connections);
+    tracing::info!(
+        max_connections = connections.max_connections,
+        header_read_timeout_s = state.limits.header_read_timeout_secs,
+        "connection limits"
+    );
+    server::serve(
+        listener,
+        http::router(state),
+        connections,
+        shutdown_signal(),
+    )
+    .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM; axum then stops accepting and finishes in-flight requests.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,5 @@
+//! Questions asked across cities: comparisons, aggregate statistics and full-text search.
+
+pub mod compare;
+pub mod search;
+pub mod stats;
