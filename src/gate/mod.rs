@@ -8,6 +8,7 @@
 //! lookup and one boxed future per extension, per field), which cost about a fifth of the CPU
 //! of a city's plan tree. Here they run once per request and the schema has no extensions.
 
+pub mod document;
 pub mod ratelimit;
 
 use async_graphql::extensions::apollo_persisted_queries::{CacheStorage, LruCacheStorage};
@@ -18,8 +19,9 @@ use async_graphql::{Name, Positioned, Request, Response, ServerError, Value, Var
 use async_graphql_value::{ConstValue, Value as ArgumentValue};
 use sha2::{Digest, Sha256};
 
-use crate::config::{
-    ALLOW, Limits, Safelist, coded_error, count_aliases, count_root_fields, limit_error,
+use crate::config::Limits;
+use crate::gate::document::{
+    ALLOW, Safelist, coded_error, count_aliases, count_root_fields, limit_error,
 };
 use crate::gate::ratelimit::{ClientKey, CostLimiter, RETRY_AFTER};
 

@@ -15,8 +15,9 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 
-use crate::config::{Limits, limit_error};
+use crate::config::Limits;
 use crate::db::StatementCounter;
+use crate::gate::document::limit_error;
 use crate::graphql::AppSchema;
 use crate::write::auth::Auth;
 
@@ -434,7 +435,7 @@ async fn execute(
     let allow = response.errors.iter().find_map(|e| {
         e.extensions
             .as_ref()?
-            .get(crate::config::ALLOW)
+            .get(crate::gate::document::ALLOW)
             .map(|v| v.to_string().trim_matches('"').to_owned())
     });
     let mut http = GraphQLResponse::from(response).into_response();

@@ -1,0 +1,111 @@
+//! The checks of a GraphQL document the gate runs before execution (aliases, root fields, the
+//! safelist) and the errors it refuses a request with.
+
+use std::sync::Arc;
+
+use async_graphql::ServerError;
+use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
+
+/// Extension key telling the HTTP layer to answer 405 with this `Allow` header.
+pub const ALLOW: &str = "allow";
+
+/// A refusal with `extensions.code = LIMIT_EXCEEDED`.
+pub fn limit_error(message: String) -> ServerError {
+    coded_error("LIMIT_EXCEEDED", message)
+}
+
+/// An error refused before execution, with its `extensions.code`.
+pub fn coded_error(code: &str, message: String) -> ServerError {
+    let mut e = ServerError::new(message, None);
+    let mut ext = async_graphql::ErrorExtensionValues::default();
+    ext.set("code", code);
+    e.extensions = Some(ext);
+    e
+}
+
+/// Aliases anywhere in a selection set (fragments are counted where they are defined).
+pub(crate) fn count_aliases(set: &SelectionSet) -> usize {
+    set.items
+        .iter()
+        .map(|s| match &s.node {
+            Selection::Field(f) => {
+                usize::from(f.node.alias.is_some()) + count_aliases(&f.node.selection_set.node)
+            }
+            Selection::InlineFragment(f) => count_aliases(&f.node.selection_set.node),
+            Selection::FragmentSpread(_) => 0,
+        })
+        .sum()
+}
+
+/// Root fields of a selection set, looking through inline fragments and named fragments.
+pub(crate) fn count_root_fields(
+    doc: &ExecutableDocument,
+    set: &SelectionSet,
+    depth: usize,
+) -> usize {
+    if depth > 8 {
+        return 0;
+    }
+    set.items
+        .iter()
+        .map(|s| match &s.node {
+            Selection::Field(_) => 1,
+            Selection::InlineFragment(f) => {
+                count_root_fields(doc, &f.node.selection_set.node, depth + 1)
+            }
+            Selection::FragmentSpread(spread) => doc
+                .fragments
+                .get(&spread.node.fragment_name.node)
+                .map_or(0, |f| {
+                    count_root_fields(doc, &f.node.selection_set.node, depth + 1)
+                }),
+        })
+        .sum()
+}
+
+/// An operation's text without comments and with whitespace folded, so that a registered
+/// operation matches however a client indents it.
+pub fn normalise_operation(text: &str) -> String {
+    text.lines()
+        .map(|l| match l.find('#') {
+            // A '#' inside a string literal is rare in operations; registered ones have none.
+            Some(i) if !l[..i].contains('"') => &l[..i],
+            _ => l,
+        })
+        .flat_map(str::split_whitespace)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Executes only registered operations.
+pub struct Safelist {
+    allowed: Arc<std::collections::HashSet<String>>,
+}
+
+impl Safelist {
+    /// Reads every `.graphql` file of `dir`.
+    pub fn load(dir: &std::path::Path) -> anyhow::Result<Self> {
+        let mut allowed = std::collections::HashSet::new();
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| anyhow::anyhow!("safelist {}: {e}", dir.display()))?;
+        for entry in entries {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "graphql") {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+                allowed.insert(normalise_operation(&text));
+            }
+        }
+        if allowed.is_empty() {
+            anyhow::bail!("safelist {}: no .graphql files", dir.display());
+        }
+        Ok(Safelist {
+            allowed: Arc::new(allowed),
+        })
+    }
+
+    /// Whether `query` is one of the registered operations.
+    pub fn allows(&self, query: &str) -> bool {
+        self.allowed.contains(&normalise_operation(query))
+    }
+}
