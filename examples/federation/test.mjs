@@ -13,7 +13,8 @@ if (!hubBin) {
   console.error("set HUB_BIN to the kyodo-hub binary");
   process.exit(2);
 }
-const base = 20000 + Math.floor(Math.random() * 20000);
+// Below Linux's ephemeral range (32768 and up), where an outgoing connection may hold the port.
+const base = 20000 + Math.floor(Math.random() * 12000);
 const work = mkdtempSync(join(tmpdir(), "kyodo-federation-"));
 const hub = spawn(hubBin, ["serve", "--addr", `127.0.0.1:${base}`], {
   cwd: work,
