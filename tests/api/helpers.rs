@@ -357,3 +357,18 @@ pub fn find<'a>(list: &'a Value, key: &str, value: impl Into<Value>) -> &'a Valu
     );
     matches[0]
 }
+
+/// Runs the real binary on the test's database: (exit success, stdout, stderr).
+pub fn cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kyodo-hub"))
+        .args(args)
+        .env("DATABASE_URL", &app.test_db.url)
+        .env("RUST_LOG", "warn")
+        .output()
+        .expect("run kyodo-hub");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -11,7 +11,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use serde_json::json;
 
 use crate::db_tests;
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{Backend, TestApp, cli};
 
 const HOFU: &str = "352063";
 /// Needs a Hofu token (its audit trail is not public), so a 200 proves the token was accepted.
@@ -200,21 +200,6 @@ async fn a_rotated_token_works_and_the_old_one_only_during_its_grace(b: Backend)
         .expect("rotate");
     let lifetime = renewed.new.token.expires_at.expect("end") - renewed.new.token.created_at;
     assert_eq!(lifetime.num_days(), 90);
-}
-
-/// Runs the real binary on the test's database: (exit success, stdout, stderr).
-fn cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kyodo-hub"))
-        .args(args)
-        .env("DATABASE_URL", &app.test_db.url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run kyodo-hub");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).trim().to_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
 }
 
 async fn tokens_expire_and_rotate_on_the_command_line(b: Backend) {

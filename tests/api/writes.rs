@@ -5,7 +5,7 @@
 use serde_json::{Value, json};
 
 use crate::db_tests;
-use crate::helpers::{Backend, TestApp};
+use crate::helpers::{Backend, TestApp, cli};
 
 const HOFU: &str = "352063";
 const TOYONAKA: &str = "272035";
@@ -1278,21 +1278,6 @@ db_tests!(
     fifty_concurrent_writers_are_all_accounted_for,
     mutations_over_get_are_refused_with_405,
 );
-
-/// Runs the real binary on the test's database: (exit success, stdout, stderr).
-fn cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kyodo-hub"))
-        .args(args)
-        .env("DATABASE_URL", &app.test_db.url)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("run kyodo-hub");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).trim().to_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 async fn tokens_are_created_listed_and_revoked_on_the_command_line(b: Backend) {
     // Arrange
