@@ -5,7 +5,6 @@ mod helpers;
 
 mod cache;
 mod cities;
-mod concurrency;
 mod crosscity;
 mod errors;
 mod examples;
@@ -18,5 +17,4 @@ mod loaders;
 mod outage;
 mod scaleout;
 mod schema;
-mod tokens;
 mod writes;

@@ -2,6 +2,9 @@
 //! change is traced. Tokens are created as `kyodo-hub token create` creates them; every
 //! request goes over HTTP.
 
+mod concurrency;
+mod tokens;
+
 use serde_json::{Value, json};
 
 use crate::db_tests;
