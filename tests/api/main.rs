@@ -2,6 +2,8 @@
 //! `TEST_DATABASE_URL` is set), one binary with a module per domain.
 
 mod helpers;
+#[path = "../support/mod.rs"]
+mod support;
 
 mod cache;
 mod cities;
