@@ -3,25 +3,20 @@
 //! byte at a time, against a spawned `kyodo-hub serve`, while a normal client is served. It
 //! prints how long the hub took to close them.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+use support::{Hub, Serve};
+
 const SILENT: usize = 500;
 const SLOW: usize = 500;
 const HEADER_DEADLINE_SECS: u64 = 3;
-
-struct Hub(Child);
-
-impl Drop for Hub {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Waits until the peer closes `stream` (end of file or reset) and says when, or `None` if
 /// the server answered or kept it open past `limit`.
@@ -35,33 +30,15 @@ async fn closed_by_server(mut stream: TcpStream, since: Instant, limit: Duration
 
 /// Starts `kyodo-hub serve` on a fresh SQLite file with `args`, and waits until it is ready.
 async fn start_hub(dir: &Path, args: &[&str]) -> (Hub, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("port");
-    let address = format!("127.0.0.1:{port}");
-    let hub = Hub(Command::new(env!("CARGO_BIN_EXE_kyodo-hub"))
-        .args(["serve", "--addr", &address])
+    let url = format!("sqlite://{}?mode=rwc", dir.join("hub.sqlite").display());
+    let hub = Serve::new(&url)
         .args(args)
-        .env(
-            "DATABASE_URL",
-            format!("sqlite://{}?mode=rwc", dir.join("hub.sqlite").display()),
-        )
-        .env("RUST_LOG", "error")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("start kyodo-hub"));
-    for _ in 0..240 {
-        if reqwest::get(format!("http://{address}/readyz"))
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return (hub, address);
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    panic!("kyodo-hub did not become ready");
+        .log_filter("error")
+        .log_inherited()
+        .start()
+        .await;
+    let address = hub.address.clone();
+    (hub, address)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,10 +17,12 @@
 #[allow(dead_code)]
 #[path = "api/helpers.rs"]
 mod helpers;
+#[path = "support/mod.rs"]
+mod support;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -28,6 +30,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 
 use helpers::{Backend, TestDb};
+use support::{Hub, Serve, free_port};
 
 const HOFU: &str = "352063";
 const CREATE: &str =
@@ -36,85 +39,14 @@ const CREATE: &str =
 // ---------------------------------------------------------------------------------------------
 // Processes and requests
 
-struct Hub {
-    child: Child,
-    url: String,
-    log: PathBuf,
-}
-
-impl Drop for Hub {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 /// Starts `kyodo-hub serve` on `database_url` without waiting for it; its log goes to a file
 /// in `logs`.
 fn spawn_hub(database_url: &str, logs: &Path, name: &str) -> Hub {
-    let port = free_port();
-    let log = logs.join(format!("{name}.log"));
-    let file = std::fs::File::create(&log).expect("log file");
-    let child = Command::new(env!("CARGO_BIN_EXE_kyodo-hub"))
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .env("DATABASE_URL", database_url)
-        .env("RUST_LOG", "info")
+    Serve::new(database_url)
+        .log_filter("info")
         .env("KYODO_HUB_DATABASE_WAIT", "30")
-        .stdout(Stdio::null())
-        .stderr(file)
+        .log_to(&logs.join(format!("{name}.log")))
         .spawn()
-        .expect("start kyodo-hub");
-    Hub {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-        log,
-    }
-}
-
-impl Hub {
-    /// Waits until `/readyz` answers 200; panics with the log if the process ends first.
-    async fn ready(&mut self, within: Duration) {
-        let started = Instant::now();
-        let client = client();
-        while started.elapsed() < within {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!(
-                    "kyodo-hub on {} exited ({status}):\n{}",
-                    self.url,
-                    self.log_text()
-                );
-            }
-            if client
-                .get(format!("{}/readyz", self.url))
-                .send()
-                .await
-                .is_ok_and(|r| r.status().is_success())
-            {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!(
-            "kyodo-hub on {} not ready after {within:?}:\n{}",
-            self.url,
-            self.log_text()
-        );
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    fn alive(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
 }
 
 fn client() -> reqwest::Client {
@@ -270,8 +202,7 @@ async fn kill_9_under_sixteen_writers_loses_no_acknowledged_write() {
         {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
-        let _ = hub.child.kill(); // SIGKILL
-        let _ = hub.child.wait();
+        hub.kill(); // SIGKILL
         while writers.join_next().await.is_some() {}
 
         // Every acknowledged write is stored with its audit row.

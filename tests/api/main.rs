@@ -2,10 +2,11 @@
 //! `TEST_DATABASE_URL` is set), one binary with a module per domain.
 
 mod helpers;
+#[path = "../support/mod.rs"]
+mod support;
 
 mod cache;
 mod cities;
-mod concurrency;
 mod crosscity;
 mod errors;
 mod examples;
@@ -18,5 +19,4 @@ mod loaders;
 mod outage;
 mod scaleout;
 mod schema;
-mod tokens;
 mod writes;

@@ -1,64 +1,14 @@
 //! PostgreSQL as the scale-out database: the hub keeps no state of its own, so several
 //! processes can serve one database, and none lets a statement run unbounded.
 
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::helpers::{Backend, TestDb};
-
-struct Hub {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Hub {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// Starts `kyodo-hub serve` and waits until it is ready.
-async fn start(database_url: &str) -> Hub {
-    start_logging(database_url, "warn", Stdio::null()).await
-}
-
-/// Starts `kyodo-hub serve` with `RUST_LOG=filter`, its log (stderr) going to `log`.
-async fn start_logging(database_url: &str, filter: &str, log: Stdio) -> Hub {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_kyodo-hub"))
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .env("DATABASE_URL", database_url)
-        .env("RUST_LOG", filter)
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start kyodo-hub");
-    let hub = Hub {
-        child,
-        url: format!("http://127.0.0.1:{port}"),
-    };
-    for _ in 0..120 {
-        if reqwest::get(format!("{}/readyz", hub.url))
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return hub;
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    panic!("kyodo-hub did not become ready on {}", hub.url);
-}
+use crate::support::{Hub, Serve};
 
 async fn population(hub: &Hub) -> Value {
     let body: Value = reqwest::Client::new()
@@ -81,8 +31,8 @@ async fn two_hub_processes_serve_one_postgresql_database() {
     };
     // Arrange: one process fills the empty database; a second joins it.
     let db = TestDb::create(&backend).await;
-    let a = start(&db.url).await;
-    let b = start(&db.url).await;
+    let a = Serve::new(&db.url).start().await;
+    let b = Serve::new(&db.url).start().await;
     assert_eq!(population(&a).await, 113_979);
     assert_eq!(population(&b).await, 113_979);
 
@@ -155,8 +105,11 @@ async fn the_request_log_names_the_operation_from_the_document() {
         dir.path().join("log.sqlite").display()
     );
     let log_path = dir.path().join("hub.log");
-    let log = std::fs::File::create(&log_path).expect("log file");
-    let hub = start_logging(&url, "kyodo_hub=info", Stdio::from(log)).await;
+    let hub = Serve::new(&url)
+        .log_filter("kyodo_hub=info")
+        .log_to(&log_path)
+        .start()
+        .await;
 
     // Act: one named operation without `operationName`, one with it, one anonymous.
     let client = reqwest::Client::new();

@@ -1,6 +1,8 @@
-//! Tokens that end (issue 10): a token made with an expiry stops working then, with a 401 that
-//! says when; a rotated token's successor works at once and the old one only for its grace
-//! period; both hold even for a token whose secret the hub has already verified and cached.
+//! Tokens: a request without a valid one writes nothing (issue 4), and the command line
+//! creates, lists and revokes them. Tokens that end (issue 10): a token made with an expiry
+//! stops working then, with a 401 that says when; a rotated token's successor works at once and
+//! the old one only for its grace period; both hold even for a token whose secret the hub has
+//! already verified and cached.
 
 use std::time::Duration;
 
@@ -10,10 +12,10 @@ use kyodo_hub::write::auth;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use serde_json::json;
 
+use super::{CHANGES, HOFU, TOYONAKA, UPSERT, changes_as};
 use crate::db_tests;
 use crate::helpers::{Backend, TestApp, cli};
 
-const HOFU: &str = "352063";
 /// Needs a Hofu token (its audit trail is not public), so a 200 proves the token was accepted.
 const TRAIL: &str = r#"{ changes(municipality: "352063", first: 1) { totalCount } }"#;
 
@@ -333,7 +335,219 @@ async fn tokens_expire_and_rotate_on_the_command_line(b: Backend) {
     }
 }
 
+async fn missing_malformed_unknown_and_revoked_tokens_are_refused(b: Backend) {
+    // Arrange
+    let app = TestApp::spawn(&b).await;
+    let editor = app.token(Some(HOFU), "EDITOR", "Hofu").await;
+    let viewer = app.token(Some(HOFU), "VIEWER", "Hofu council office").await;
+    let upsert = json!({ "i": { "municipality": HOFU, "metric": "promotion_officers", "fiscalYear": 2030, "value": 1 } });
+    let before = app.fingerprint().await;
+
+    // No token: reads work, writes and the audit trail do not.
+    let errors = app.errors(UPSERT, upsert.clone()).await;
+    assert_eq!(errors[0].0, "UNAUTHENTICATED", "{errors:?}");
+    let errors = app.errors(CHANGES, json!({})).await;
+    assert_eq!(errors[0].0, "UNAUTHENTICATED");
+
+    // Malformed, unknown, wrong secret: 401 before anything runs.
+    let (id, secret) = editor
+        .strip_prefix("khub_")
+        .and_then(|r| r.split_once('_'))
+        .expect("token shape");
+    let wrong_secret = format!("khub_{id}_{}", "A".repeat(secret.len()));
+    for bad in [
+        "not-a-token".to_owned(),
+        format!("khub_{id}"),
+        format!("khub_x_{secret}"),
+        format!("khub_9999_{secret}"),
+        wrong_secret,
+    ] {
+        let (status, body) = app.post_as(&bad, UPSERT, upsert.clone()).await;
+        assert_eq!(status, 401, "{bad}: {body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+            "{bad}"
+        );
+    }
+    let response = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .header("authorization", format!("Basic {editor}"))
+        .json(&json!({ "query": "{ metrics { code } }" }))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 401, "only Bearer is accepted");
+
+    // A viewer reads its city's trail but writes nothing, and reads no other city's trail.
+    let (code, _) = app.error_as(&viewer, UPSERT, upsert.clone()).await;
+    assert_eq!(code, "FORBIDDEN");
+    assert!(!changes_as(&app, &viewer, None).await.is_empty());
+    let (code, message) = app
+        .error_as(&viewer, CHANGES, json!({ "m": TOYONAKA }))
+        .await;
+    assert_eq!(code, "FORBIDDEN", "{message}");
+    let (code, _) = app
+        .error_as(&editor, CHANGES, json!({ "m": "toyonaka" }))
+        .await;
+    assert_eq!(code, "FORBIDDEN");
+    assert_eq!(
+        app.fingerprint().await,
+        before,
+        "no refused request wrote anything"
+    );
+
+    // The editor's token works until it is revoked, then stops at once.
+    app.data_as(&editor, UPSERT, upsert.clone()).await;
+    let token_id: i32 = id.parse().expect("id");
+    kyodo_hub::write::auth::revoke(&app.db, token_id)
+        .await
+        .expect("revoke");
+    let (status, body) = app.post_as(&editor, UPSERT, upsert).await;
+    assert_eq!(status, 401);
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains("revoked"),
+        "{body}"
+    );
+
+    // An admin sees every city's changes.
+    let admin = app.token(None, "ADMIN", "Hub operators").await;
+    let all = changes_as(&app, &admin, None).await;
+    let cities: std::collections::BTreeSet<&str> = all
+        .iter()
+        .filter_map(|c| c["municipalityCode"].as_str())
+        .collect();
+    assert_eq!(cities.len(), 5, "{cities:?}");
+}
+
+async fn tokens_are_created_listed_and_revoked_on_the_command_line(b: Backend) {
+    // Arrange
+    let app = TestApp::spawn(&b).await;
+
+    // Act: create as the issue spells it.
+    let (ok, secret, stderr) = cli(
+        &app,
+        &[
+            "token",
+            "create",
+            "--municipality",
+            HOFU,
+            "--role",
+            "editor",
+            "--label",
+            "Hofu citizen activities section",
+        ],
+    );
+
+    // Assert: the secret works, and only its hash is stored.
+    assert!(ok, "{stderr}");
+    assert!(secret.starts_with("khub_"), "{secret}");
+    assert!(stderr.contains("shown only this once"), "{stderr}");
+    app.data_as(
+        &secret,
+        UPSERT,
+        json!({ "i": { "municipality": HOFU, "metric": "promotion_officers", "fiscalYear": 2030, "value": 1 } }),
+    )
+    .await;
+    let stored = kyodo_hub::write::auth::list(&app.db).await.expect("list");
+    assert_eq!(stored.len(), 1);
+    assert!(
+        stored[0].secret_hash.starts_with("$argon2id$"),
+        "{}",
+        stored[0].secret_hash
+    );
+    // The secret is what follows `khub_<id>_`; it may hold `_` itself.
+    assert!(
+        !stored[0]
+            .secret_hash
+            .contains(secret.splitn(3, '_').nth(2).unwrap_or("-"))
+    );
+
+    let id = stored[0].id.to_string();
+    let (ok, listed, _) = cli(&app, &["token", "list"]);
+    assert!(
+        ok && listed.contains("editor\t352063\tactive\tHofu citizen activities section"),
+        "{listed}"
+    );
+    let (ok, out, stderr) = cli(&app, &["token", "revoke", &id]);
+    assert!(ok && out.contains("revoked token"), "{out} {stderr}");
+    let (status, _) = app
+        .post_as(&secret, "{ metrics { code } }", json!({}))
+        .await;
+    assert_eq!(status, 401, "a revoked token stops at once");
+
+    // Bad requests are named.
+    for (args, expected) in [
+        (
+            vec!["token", "create", "--role", "editor", "--label", "x"],
+            "--municipality: an editor token needs",
+        ),
+        (
+            vec![
+                "token",
+                "create",
+                "--municipality",
+                "999999",
+                "--role",
+                "viewer",
+                "--label",
+                "x",
+            ],
+            "no municipality with code \"999999\"",
+        ),
+        (
+            vec![
+                "token",
+                "create",
+                "--municipality",
+                HOFU,
+                "--role",
+                "admin",
+                "--label",
+                "x",
+            ],
+            "leave it out",
+        ),
+        (
+            vec![
+                "token",
+                "create",
+                "--municipality",
+                HOFU,
+                "--role",
+                "owner",
+                "--label",
+                "x",
+            ],
+            "--role: expected editor, viewer or admin",
+        ),
+        (
+            vec![
+                "token",
+                "create",
+                "--municipality",
+                HOFU,
+                "--role",
+                "editor",
+                "--label",
+                " ",
+            ],
+            "--label",
+        ),
+        (vec!["token", "revoke", "4242"], "no token with id 4242"),
+    ] {
+        let (ok, _, stderr) = cli(&app, &args);
+        assert!(!ok, "{args:?} succeeded");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+}
+
 db_tests!(
+    missing_malformed_unknown_and_revoked_tokens_are_refused,
+    tokens_are_created_listed_and_revoked_on_the_command_line,
     an_expired_token_is_refused_saying_when_it_expired,
     a_rotated_token_works_and_the_old_one_only_during_its_grace,
     tokens_expire_and_rotate_on_the_command_line,

@@ -1,16 +1,17 @@
 //! Issue 10: editors of one city writing at the same time all succeed. Creates never
 //! conflict; of two updates of one record at the same `version` one wins and the other gets
-//! `CONFLICT`; nothing answers `INTERNAL`. (The fault suite, `tests/faults.rs`, runs the larger
-//! 16 × 20 version against spawned processes.)
+//! `CONFLICT`; nothing answers `INTERNAL`. Fifty writers raising one shared figure, retrying
+//! on `CONFLICT`, raise it exactly fifty times. (The fault suite, `tests/faults.rs`, runs the
+//! larger 16 × 20 version against spawned processes.)
 
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 use tokio::task::JoinSet;
 
+use super::{HOFU, UPDATE_OBSERVATION, UPSERT, changes_as};
 use crate::db_tests;
 use crate::helpers::{Backend, TestApp};
 
-const HOFU: &str = "352063";
 const CREATE: &str =
     "mutation($v: CreateProgramInput!) { createProgram(input: $v) { id version } }";
 const UPDATE: &str =
@@ -187,4 +188,130 @@ async fn editors_of_one_city_write_at_once_without_errors(b: Backend) {
     );
 }
 
-db_tests!(editors_of_one_city_write_at_once_without_errors);
+async fn fifty_concurrent_writers_are_all_accounted_for(b: Backend) {
+    // Arrange: a shared counter every writer raises, retrying on CONFLICT.
+    let app = TestApp::spawn(&b).await;
+    let token = app.token(Some(HOFU), "EDITOR", "Hofu").await;
+    let counter = app
+        .data_as(
+            &token,
+            UPSERT,
+            json!({ "i": { "municipality": HOFU, "metric": "collaboration_projects", "fiscalYear": 2099, "value": 0 } }),
+        )
+        .await["upsertObservation"]
+        .clone();
+    let counter_id = counter["id"].as_str().expect("id").to_owned();
+    let changes_before = changes_as(&app, &token, None).await.len();
+
+    // Act: 50 writers at once, each creating its own value and raising the counter once.
+    let writers = (0..50).map(|i| {
+        let app = &app;
+        let token = token.clone();
+        let counter_id = counter_id.clone();
+        async move {
+            app.data_as(
+                &token,
+                UPSERT,
+                json!({ "i": { "municipality": HOFU, "metric": "promotion_officers", "fiscalYear": 2040 + i, "value": i } }),
+            )
+            .await;
+            let mut conflicts = 0;
+            loop {
+                let current = app
+                    .data(
+                        "query($id: ID!) { node(id: $id) { ... on Observation { version value } } }",
+                        json!({ "id": counter_id }),
+                    )
+                    .await["node"]
+                    .clone();
+                let (_, body) = app
+                    .post_as(
+                        &token,
+                        UPDATE_OBSERVATION,
+                        json!({ "i": { "id": counter_id, "version": current["version"], "value": current["value"].as_f64().unwrap_or(0.0) + 1.0 } }),
+                    )
+                    .await;
+                match body["errors"][0]["extensions"]["code"].as_str() {
+                    None => return conflicts,
+                    Some("CONFLICT") => conflicts += 1,
+                    Some(other) => panic!("writer {i}: {other}: {body}"),
+                }
+            }
+        }
+    });
+    let conflicts: Vec<u32> = futures_join_all(writers).await;
+
+    // Assert: every write is in the data and in the trail, no more and no less.
+    let counter = app
+        .data(
+            "query($id: ID!) { node(id: $id) { ... on Observation { version value } } }",
+            json!({ "id": counter_id }),
+        )
+        .await["node"]
+        .clone();
+    assert_eq!(counter["value"], 50.0, "lost updates");
+    assert_eq!(counter["version"], 51);
+    let own = app
+        .data(
+            "{ municipality(code: \"352063\") { observations(metric: \"promotion_officers\", from: 2040, to: 2089) { fiscalYear } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        own["municipality"]["observations"].as_array().map(Vec::len),
+        Some(50)
+    );
+    let changes = changes_as(&app, &token, None).await;
+    let new = &changes[changes_before..];
+    assert_eq!(new.len(), 100, "50 creations and 50 raises");
+    let raises: Vec<f64> = new
+        .iter()
+        .filter(|c| c["operation"] == "UPDATE")
+        .map(|c| c["after"]["value"].as_f64().expect("value"))
+        .collect();
+    let mut sorted = raises.clone();
+    sorted.sort_by(f64::total_cmp);
+    assert_eq!(
+        sorted,
+        (1..=50).map(f64::from).collect::<Vec<_>>(),
+        "each raise once"
+    );
+    eprintln!(
+        "{b:?}: 50 writers, {} conflicts retried",
+        conflicts.iter().sum::<u32>()
+    );
+}
+
+/// Runs futures concurrently on the test's runtime (no extra dependency for `join_all`).
+async fn futures_join_all<F: std::future::Future>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output> {
+    let mut set = Vec::new();
+    for f in futures {
+        set.push(Box::pin(f));
+    }
+    let mut out: Vec<Option<F::Output>> = (0..set.len()).map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in set.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => out[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
+    out.into_iter().flatten().collect()
+}
+
+db_tests!(
+    editors_of_one_city_write_at_once_without_errors,
+    fifty_concurrent_writers_are_all_accounted_for,
+);
