@@ -108,7 +108,7 @@ pub struct GeneratedFile {
 /// `municipalities/<slug>.yaml`, in that order.
 pub fn generate(opts: &GenerateOptions) -> anyhow::Result<Vec<GeneratedFile>> {
     opts.validate()?;
-    let catalogue: MetricsFile = serde_yaml::from_str(METRICS_YAML)
+    let catalogue: MetricsFile = serde_norway::from_str(METRICS_YAML)
         .context("the bundled data/metrics.yaml does not parse")?;
     let ctx = Ctx {
         seed: opts.seed,
@@ -1208,7 +1208,7 @@ fn in_parallel<T: Sync, R: Send>(
 }
 
 // ---------------------------------------------------------------------------------------------
-// YAML output. Written by hand rather than through serde_yaml: the layout follows the real
+// YAML output. Written by hand rather than through serde_norway: the layout follows the real
 // files (flow mappings for schedule cells, block scalars for paragraphs) and it is several
 // times faster at this volume.
 

@@ -944,7 +944,7 @@ pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 pub const MAX_NESTING: usize = 32;
 
 /// Where a YAML text nests lists and mappings deeper than `max` levels, as (line, column),
-/// found in one pass before the text reaches serde_yaml: libyaml spends time quadratic in the
+/// found in one pass before the text reaches the YAML parser: libyaml spends time quadratic in the
 /// depth of nested `[`/`{` (a 200 KB file of `[` took 15–20 s of CPU before it was refused).
 ///
 /// It reads just enough of YAML to count what nests: indentation and `- ` entries in block
@@ -1132,11 +1132,11 @@ fn locate(file: &str, path: &str, message: String) -> DatasetError {
 
 fn parse_yaml<T: for<'de> Deserialize<'de>>(file: &str, text: &str) -> Result<T, DatasetError> {
     check_shape(file, text)?;
-    let de = serde_yaml::Deserializer::from_str(text);
+    let de = serde_norway::Deserializer::from_str(text);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let message = e.into_inner().to_string();
-        // serde_yaml already starts some messages with the path; say it once.
+        // The YAML parser already starts some messages with the path; say it once.
         let message = message
             .strip_prefix(&format!("{path}: "))
             .map_or(message.clone(), str::to_owned);
