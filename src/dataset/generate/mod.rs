@@ -175,7 +175,7 @@ pub fn write(files: &[GeneratedFile], dir: &Path) -> anyhow::Result<()> {
 // Fixed inputs.
 
 /// The catalogue is shared with the real data, so observations use exactly its codes.
-const METRICS_YAML: &str = include_str!("../../data/metrics.yaml");
+const METRICS_YAML: &str = include_str!("../../../data/metrics.yaml");
 
 /// The real cities of `data/`: the synthetic set must be importable next to them.
 const REAL_CODES: [&str; 5] = ["352012", "352039", "352063", "332020", "272035"];
