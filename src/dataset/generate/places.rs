@@ -5,7 +5,7 @@ use super::MAX_MUNICIPALITIES;
 use super::rng::{Rng, STREAM_AREAS, STREAM_PLACES};
 use super::yaml::{Flow, Yaml};
 use crate::domain::RegionKind;
-use crate::domain::codes::{PREFECTURES, Prefecture};
+use crate::domain::codes::{self, PREFECTURES, Prefecture};
 
 /// The real cities of `data/`: the synthetic set must be importable next to them.
 pub(super) const REAL_CODES: [&str; 5] = ["352012", "352039", "352063", "332020", "272035"];
@@ -102,16 +102,6 @@ impl Area {
     }
 }
 
-/// Appends the check digit to a five-digit code (weights 6,5,4,3,2; (11 − sum mod 11) mod 10).
-fn with_check_digit(five: &str) -> String {
-    let sum: u32 = five
-        .bytes()
-        .zip([6u32, 5, 4, 3, 2])
-        .map(|(d, w)| u32::from(d - b'0') * w)
-        .sum();
-    format!("{five}{}", (11 - sum % 11) % 10)
-}
-
 /// Municipalities per prefecture for a set of `n`, in proportion to the real counts (largest
 /// remainders), so that a small set still spreads over the country.
 pub(super) fn apportion(n: usize) -> [usize; 47] {
@@ -156,7 +146,8 @@ pub(super) fn places(n: usize, seed: u64) -> Vec<Place> {
                 &mut next_town
             };
             let code = loop {
-                let code = with_check_digit(&format!("{}{:03}", prefecture.code, *counter));
+                let code = codes::with_check_digit(&format!("{}{:03}", prefecture.code, *counter))
+                    .expect("two prefecture digits and three counter digits");
                 *counter += 1;
                 if !REAL_CODES.contains(&code.as_str()) {
                     break code;
