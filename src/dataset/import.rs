@@ -17,6 +17,7 @@ use sea_orm::{
 
 use crate::dataset::{self, Dataset, MunicipalityFile};
 use crate::domain::codes;
+use crate::domain::fiscal_year;
 use crate::domain::{IndicatorValueKind, ManagementModel, ProposalStage, SchedulePhase};
 use entity::*;
 
@@ -440,7 +441,7 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
         .await?;
         let mut batch = Vec::new();
         for (j, a) in p.activities.iter().enumerate() {
-            let fiscal_year = dataset::resolve_fiscal_year(a.date.as_ref(), a.fiscal_year)
+            let fiscal_year = fiscal_year::resolve(a.fiscal_year.map(|y| y.0), a.date.as_ref())
                 .map_err(anyhow::Error::msg)?;
             batch.push(activities::ActiveModel {
                 id: NotSet,
@@ -526,7 +527,7 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
         }
         insert_all(db, batch).await?;
         for (j, mt) in b.meetings.iter().enumerate() {
-            let fiscal_year = dataset::resolve_fiscal_year(mt.date.as_ref(), mt.fiscal_year)
+            let fiscal_year = fiscal_year::resolve(mt.fiscal_year.map(|y| y.0), mt.date.as_ref())
                 .map_err(anyhow::Error::msg)?;
             let meeting = meetings::ActiveModel {
                 id: NotSet,

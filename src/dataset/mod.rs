@@ -14,6 +14,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
 use crate::domain::codes;
+use crate::domain::date::PartialDate;
 use crate::domain::fiscal_year;
 use crate::domain::{
     ActorType, BodyKind, ManagementModel, MeetingFormat, ProgramKind, ProposalStage, ProposalTrack,
@@ -147,75 +148,6 @@ impl<'de> Deserialize<'de> for Number {
             }
             fn visit_str<E: de::Error>(self, v: &str) -> Result<Number, E> {
                 Err(E::custom(format!("expected a number, got {v:?}")))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// A date as precise as the document gives it: `2017-09-28`, `2003-11` or `2003`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PartialDate(pub String);
-
-impl PartialDate {
-    /// The full date, when the document gave the day.
-    pub fn full(&self) -> Option<chrono::NaiveDate> {
-        chrono::NaiveDate::parse_from_str(&self.0, "%Y-%m-%d").ok()
-    }
-
-    /// The fiscal year of a full or year-and-month date (January–March belong to the year
-    /// before); `None` for a bare year, whose fiscal year is ambiguous.
-    pub fn fiscal_year(&self) -> Option<i32> {
-        let mut parts = self.0.split('-');
-        let year: i32 = parts.next()?.parse().ok()?;
-        let month: u32 = parts.next()?.parse().ok()?;
-        Some(if month <= 3 { year - 1 } else { year })
-    }
-
-    pub fn parse(s: &str) -> Result<PartialDate, String> {
-        let bad = || {
-            format!(
-                "expected a date as YYYY-MM-DD, YYYY-MM or YYYY (e.g. \"2017-09-28\"), got {s:?}"
-            )
-        };
-        let parts: Vec<&str> = s.split('-').collect();
-        let ok = match parts.as_slice() {
-            [y] => y.len() == 4 && y.parse::<i32>().is_ok(),
-            [y, m] => {
-                y.len() == 4
-                    && m.len() == 2
-                    && y.parse::<i32>().is_ok()
-                    && m.parse::<u32>().is_ok_and(|m| (1..=12).contains(&m))
-            }
-            [_, _, _] => chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok() && s.len() == 10,
-            _ => false,
-        };
-        if !ok {
-            return Err(bad());
-        }
-        let year: i64 = parts[0].parse().map_err(|_| bad())?;
-        fiscal_year::check_year(year)
-            .map_err(|_| format!("{s:?} is outside the years the hub accepts"))?;
-        Ok(PartialDate(s.to_owned()))
-    }
-}
-
-impl<'de> Deserialize<'de> for PartialDate {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = PartialDate;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a quoted date such as \"2017-09-28\", \"2003-11\" or \"2003\"")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<PartialDate, E> {
-                PartialDate::parse(v).map_err(E::custom)
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<PartialDate, E> {
-                PartialDate::parse(&v.to_string()).map_err(E::custom)
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<PartialDate, E> {
-                PartialDate::parse(&v.to_string()).map_err(E::custom)
             }
         }
         d.deserialize_any(V)
@@ -1388,24 +1320,6 @@ fn check_slug(s: &str, separator: char) -> Result<(), String> {
     }
 }
 
-/// Resolves an activity's or meeting's fiscal year: given, or derived from a full date; when
-/// both are given they must agree.
-pub fn resolve_fiscal_year(
-    date: Option<&PartialDate>,
-    fiscal_year: Option<Year>,
-) -> Result<i32, String> {
-    let derived = date.and_then(PartialDate::fiscal_year);
-    match (fiscal_year, derived) {
-        (Some(Year(fy)), Some(d)) if fy != d => Err(format!(
-            "fiscal_year {fy} does not match date {:?}, which falls in fiscal year {d}",
-            date.map(|d| d.0.as_str()).unwrap_or_default()
-        )),
-        (Some(Year(fy)), _) => Ok(fy),
-        (None, Some(d)) => Ok(d),
-        (None, None) => Err("give fiscal_year, or a date with at least year and month".into()),
-    }
-}
-
 fn validate_municipality(file: &str, m: &MunicipalityFile) -> Result<(), DatasetError> {
     let err = |record: String, field: &str, message: String| DatasetError {
         file: file.to_owned(),
@@ -1641,7 +1555,7 @@ fn validate_municipality(file: &str, m: &MunicipalityFile) -> Result<(), Dataset
         }
         check_source(at.clone(), &p.source)?;
         for (j, a) in p.activities.iter().enumerate() {
-            resolve_fiscal_year(a.date.as_ref(), a.fiscal_year)
+            fiscal_year::resolve(a.fiscal_year.map(|y| y.0), a.date.as_ref())
                 .map_err(|e| err(format!("{at}.activities[{j}]"), "fiscal_year", e))?;
         }
     }
@@ -1663,7 +1577,7 @@ fn validate_municipality(file: &str, m: &MunicipalityFile) -> Result<(), Dataset
             ));
         }
         for (j, meeting) in b.meetings.iter().enumerate() {
-            resolve_fiscal_year(meeting.date.as_ref(), meeting.fiscal_year)
+            fiscal_year::resolve(meeting.fiscal_year.map(|y| y.0), meeting.date.as_ref())
                 .map_err(|e| err(format!("{at}.meetings[{j}]"), "fiscal_year", e))?;
         }
         let mut years = HashSet::new();
@@ -1751,28 +1665,6 @@ sources: [{ id: report, title: 報告 }]
             (e.record.as_str(), e.field.as_str()),
             ("municipality", "code")
         );
-    }
-
-    #[test]
-    fn dates_and_fiscal_years_must_agree() {
-        assert_eq!(
-            resolve_fiscal_year(PartialDate::parse("2014-02-08").ok().as_ref(), None),
-            Ok(2013)
-        );
-        assert_eq!(
-            resolve_fiscal_year(PartialDate::parse("2023-09").ok().as_ref(), None),
-            Ok(2023)
-        );
-        assert!(
-            resolve_fiscal_year(
-                PartialDate::parse("2014-02-08").ok().as_ref(),
-                Some(Year(2014))
-            )
-            .is_err()
-        );
-        assert!(resolve_fiscal_year(PartialDate::parse("2014").ok().as_ref(), None).is_err());
-        assert!(PartialDate::parse("2017-02-30").is_err());
-        assert!(PartialDate::parse("H29.9.28").is_err());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! GraphQL schema, so a value cannot mean one thing in a file and another in the API.
 
 pub mod codes;
+pub mod date;
 pub mod fiscal_year;
 pub mod progress;
 
