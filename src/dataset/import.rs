@@ -15,7 +15,8 @@ use sea_orm::{
     EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
 };
 
-use crate::dataset::{self, Dataset, MunicipalityFile};
+use crate::dataset::Dataset;
+use crate::dataset::records::{self, MunicipalityFile};
 use crate::domain::codes;
 use crate::domain::fiscal_year;
 use crate::domain::{IndicatorValueKind, ManagementModel, ProposalStage, SchedulePhase};
@@ -91,8 +92,8 @@ pub async fn import(db: &DatabaseConnection, ds: &Dataset) -> anyhow::Result<Imp
 async fn borrow_catalogue<'a>(
     db: &impl ConnectionTrait,
     ds: &Dataset,
-    bundled: &'a dataset::MetricsFile,
-) -> anyhow::Result<Vec<&'a dataset::MetricRecord>> {
+    bundled: &'a records::MetricsFile,
+) -> anyhow::Result<Vec<&'a records::MetricRecord>> {
     let stored: Vec<(String, crate::domain::Unit)> = metrics::Entity::find()
         .all(db)
         .await?
@@ -102,7 +103,7 @@ async fn borrow_catalogue<'a>(
     let needed = ds.metric_codes();
     let mut catalogue: HashMap<&str, crate::domain::Unit> =
         stored.iter().map(|(c, u)| (c.as_str(), *u)).collect();
-    let lent: Vec<&dataset::MetricRecord> = bundled
+    let lent: Vec<&records::MetricRecord> = bundled
         .metrics
         .iter()
         .filter(|m| {
@@ -125,7 +126,7 @@ async fn borrow_catalogue<'a>(
 async fn audit_import(
     db: &impl ConnectionTrait,
     file: &str,
-    m: &dataset::MunicipalityFile,
+    m: &records::MunicipalityFile,
     replaced: bool,
 ) -> anyhow::Result<()> {
     let now = Utc::now();
@@ -165,7 +166,7 @@ pub async fn load_bundled_if_empty(db: &DatabaseConnection) -> anyhow::Result<bo
     Ok(true)
 }
 
-async fn write_metric(db: &impl ConnectionTrait, m: &dataset::MetricRecord) -> anyhow::Result<()> {
+async fn write_metric(db: &impl ConnectionTrait, m: &records::MetricRecord) -> anyhow::Result<()> {
     let now = Utc::now();
     let existing = metrics::Entity::find_by_id(m.code.clone()).one(db).await?;
     let mut model = metrics::ActiveModel {
@@ -191,7 +192,7 @@ async fn write_metric(db: &impl ConnectionTrait, m: &dataset::MetricRecord) -> a
 
 async fn write_regions(
     db: &impl ConnectionTrait,
-    file: &dataset::RegionsFile,
+    file: &records::RegionsFile,
 ) -> anyhow::Result<()> {
     // A regions file replaces the regions it names and leaves the others, so a synthetic set
     // can be imported beside the real one.
@@ -607,7 +608,7 @@ async fn write_plan(
     db: &impl ConnectionTrait,
     code: &str,
     position: usize,
-    p: &dataset::PlanRecord,
+    p: &records::PlanRecord,
     source_id: Option<i32>,
     source_of: &impl Fn(&Option<String>) -> Option<i32>,
 ) -> anyhow::Result<()> {

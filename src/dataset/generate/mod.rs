@@ -26,7 +26,7 @@ use anyhow::{Context as _, anyhow, bail};
 
 use self::city::{City, Ctx};
 use self::places::{liaison_areas, places, regions_text};
-use crate::dataset::MetricsFile;
+use crate::dataset::records::MetricsFile;
 use crate::domain::fiscal_year::{MAX_YEAR, MIN_YEAR};
 
 /// Japan's number of municipalities (市区町村, Tokyo's 23 special wards included).
@@ -212,7 +212,8 @@ mod tests {
     use super::places::{REAL_CODES, REAL_COUNTS, apportion};
     use super::yaml::plain_is_safe;
     use super::*;
-    use crate::dataset::{Dataset, MunicipalityFile};
+    use crate::dataset::Dataset;
+    use crate::dataset::records::MunicipalityFile;
     use crate::domain::codes::{PREFECTURES, validate_municipality_code};
     use crate::domain::{BodyKind, RegionKind, Unit};
 
