@@ -19,6 +19,7 @@ use crate::dataset::Dataset;
 use crate::dataset::records::{self, MunicipalityFile};
 use crate::domain::codes;
 use crate::domain::fiscal_year;
+use crate::domain::json_list;
 use crate::domain::{IndicatorValueKind, ManagementModel, ProposalStage, SchedulePhase};
 use entity::*;
 
@@ -32,10 +33,6 @@ pub struct ImportSummary {
     pub metrics_from_bundle: usize,
     pub regions: usize,
     pub municipalities: Vec<String>,
-}
-
-fn json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// Writes `ds` in one transaction.
@@ -458,7 +455,7 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
                 topic: Set(a.topic.clone()),
                 department: Set(a.department.clone()),
                 venue: Set(a.venue.clone()),
-                speakers: Set(json(&a.speakers)),
+                speakers: Set(json_list::encode(&a.speakers)),
                 note: Set(a.note.clone()),
                 position: Set(pos(j)),
                 version: Set(1),
@@ -503,7 +500,7 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
             parent_id: Set(None),
             composition: Set(b.composition.clone()),
             role: Set(b.role.clone()),
-            duties: Set(json(&b.duties)),
+            duties: Set(json_list::encode(&b.duties)),
             note: Set(b.note.clone()),
             source_id: Set(source_of(&b.source)),
             position: Set(pos(i)),
@@ -668,8 +665,8 @@ async fn write_plan(
                 id: NotSet,
                 policy_id: Set(policy_row.id),
                 actor_ja: Set(role.actor_ja.clone()),
-                actors: Set(json(&role.actors)),
-                items: Set(json(&role.items)),
+                actors: Set(json_list::encode(&role.actors)),
+                items: Set(json_list::encode(&role.items)),
                 position: Set(pos(ri)),
                 created_at: Set(now),
                 updated_at: Set(now),
@@ -695,12 +692,12 @@ async fn write_plan(
                     plan_id: Set(plan.id),
                     label: Set(item.label.clone()),
                     title: Set(item.title.clone()),
-                    tags: Set(json(&item.tags)),
+                    tags: Set(json_list::encode(&item.tags)),
                     repost_of_id: Set(None),
-                    departments: Set(json(&item.departments)),
+                    departments: Set(json_list::encode(&item.departments)),
                     implementers_ja: Set(item.implementers_ja.clone()),
-                    implementers: Set(json(&item.implementers)),
-                    targets: Set(json(&item.targets)),
+                    implementers: Set(json_list::encode(&item.implementers)),
+                    targets: Set(json_list::encode(&item.targets)),
                     targets_note: Set(item.targets_note.clone()),
                     purpose: Set(item.purpose.clone()),
                     current_state: Set(item.current_state.clone()),

@@ -5,6 +5,7 @@
 pub mod codes;
 pub mod date;
 pub mod fiscal_year;
+pub mod json_list;
 pub mod progress;
 
 /// Declares an enum whose variants are stored and exchanged by their UPPER_CASE names.
