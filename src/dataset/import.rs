@@ -15,8 +15,11 @@ use sea_orm::{
     EntityTrait, PaginatorTrait, QueryFilter, Set, TransactionTrait,
 };
 
-use crate::dataset::{self, Dataset, MunicipalityFile};
+use crate::dataset::Dataset;
+use crate::dataset::records::{self, MunicipalityFile};
 use crate::domain::codes;
+use crate::domain::fiscal_year;
+use crate::domain::json_list;
 use crate::domain::{IndicatorValueKind, ManagementModel, ProposalStage, SchedulePhase};
 use entity::*;
 
@@ -30,10 +33,6 @@ pub struct ImportSummary {
     pub metrics_from_bundle: usize,
     pub regions: usize,
     pub municipalities: Vec<String>,
-}
-
-fn json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "[]".to_owned())
 }
 
 /// Writes `ds` in one transaction.
@@ -90,8 +89,8 @@ pub async fn import(db: &DatabaseConnection, ds: &Dataset) -> anyhow::Result<Imp
 async fn borrow_catalogue<'a>(
     db: &impl ConnectionTrait,
     ds: &Dataset,
-    bundled: &'a dataset::MetricsFile,
-) -> anyhow::Result<Vec<&'a dataset::MetricRecord>> {
+    bundled: &'a records::MetricsFile,
+) -> anyhow::Result<Vec<&'a records::MetricRecord>> {
     let stored: Vec<(String, crate::domain::Unit)> = metrics::Entity::find()
         .all(db)
         .await?
@@ -101,7 +100,7 @@ async fn borrow_catalogue<'a>(
     let needed = ds.metric_codes();
     let mut catalogue: HashMap<&str, crate::domain::Unit> =
         stored.iter().map(|(c, u)| (c.as_str(), *u)).collect();
-    let lent: Vec<&dataset::MetricRecord> = bundled
+    let lent: Vec<&records::MetricRecord> = bundled
         .metrics
         .iter()
         .filter(|m| {
@@ -124,7 +123,7 @@ async fn borrow_catalogue<'a>(
 async fn audit_import(
     db: &impl ConnectionTrait,
     file: &str,
-    m: &dataset::MunicipalityFile,
+    m: &records::MunicipalityFile,
     replaced: bool,
 ) -> anyhow::Result<()> {
     let now = Utc::now();
@@ -164,7 +163,7 @@ pub async fn load_bundled_if_empty(db: &DatabaseConnection) -> anyhow::Result<bo
     Ok(true)
 }
 
-async fn write_metric(db: &impl ConnectionTrait, m: &dataset::MetricRecord) -> anyhow::Result<()> {
+async fn write_metric(db: &impl ConnectionTrait, m: &records::MetricRecord) -> anyhow::Result<()> {
     let now = Utc::now();
     let existing = metrics::Entity::find_by_id(m.code.clone()).one(db).await?;
     let mut model = metrics::ActiveModel {
@@ -190,7 +189,7 @@ async fn write_metric(db: &impl ConnectionTrait, m: &dataset::MetricRecord) -> a
 
 async fn write_regions(
     db: &impl ConnectionTrait,
-    file: &dataset::RegionsFile,
+    file: &records::RegionsFile,
 ) -> anyhow::Result<()> {
     // A regions file replaces the regions it names and leaves the others, so a synthetic set
     // can be imported beside the real one.
@@ -440,7 +439,7 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
         .await?;
         let mut batch = Vec::new();
         for (j, a) in p.activities.iter().enumerate() {
-            let fiscal_year = dataset::resolve_fiscal_year(a.date.as_ref(), a.fiscal_year)
+            let fiscal_year = fiscal_year::resolve(a.fiscal_year.map(|y| y.0), a.date.as_ref())
                 .map_err(anyhow::Error::msg)?;
             batch.push(activities::ActiveModel {
                 id: NotSet,
@@ -456,7 +455,7 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
                 topic: Set(a.topic.clone()),
                 department: Set(a.department.clone()),
                 venue: Set(a.venue.clone()),
-                speakers: Set(json(&a.speakers)),
+                speakers: Set(json_list::encode(&a.speakers)),
                 note: Set(a.note.clone()),
                 position: Set(pos(j)),
                 version: Set(1),
@@ -501,7 +500,7 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
             parent_id: Set(None),
             composition: Set(b.composition.clone()),
             role: Set(b.role.clone()),
-            duties: Set(json(&b.duties)),
+            duties: Set(json_list::encode(&b.duties)),
             note: Set(b.note.clone()),
             source_id: Set(source_of(&b.source)),
             position: Set(pos(i)),
@@ -526,7 +525,7 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
         }
         insert_all(db, batch).await?;
         for (j, mt) in b.meetings.iter().enumerate() {
-            let fiscal_year = dataset::resolve_fiscal_year(mt.date.as_ref(), mt.fiscal_year)
+            let fiscal_year = fiscal_year::resolve(mt.fiscal_year.map(|y| y.0), mt.date.as_ref())
                 .map_err(anyhow::Error::msg)?;
             let meeting = meetings::ActiveModel {
                 id: NotSet,
@@ -606,7 +605,7 @@ async fn write_plan(
     db: &impl ConnectionTrait,
     code: &str,
     position: usize,
-    p: &dataset::PlanRecord,
+    p: &records::PlanRecord,
     source_id: Option<i32>,
     source_of: &impl Fn(&Option<String>) -> Option<i32>,
 ) -> anyhow::Result<()> {
@@ -666,8 +665,8 @@ async fn write_plan(
                 id: NotSet,
                 policy_id: Set(policy_row.id),
                 actor_ja: Set(role.actor_ja.clone()),
-                actors: Set(json(&role.actors)),
-                items: Set(json(&role.items)),
+                actors: Set(json_list::encode(&role.actors)),
+                items: Set(json_list::encode(&role.items)),
                 position: Set(pos(ri)),
                 created_at: Set(now),
                 updated_at: Set(now),
@@ -693,12 +692,12 @@ async fn write_plan(
                     plan_id: Set(plan.id),
                     label: Set(item.label.clone()),
                     title: Set(item.title.clone()),
-                    tags: Set(json(&item.tags)),
+                    tags: Set(json_list::encode(&item.tags)),
                     repost_of_id: Set(None),
-                    departments: Set(json(&item.departments)),
+                    departments: Set(json_list::encode(&item.departments)),
                     implementers_ja: Set(item.implementers_ja.clone()),
-                    implementers: Set(json(&item.implementers)),
-                    targets: Set(json(&item.targets)),
+                    implementers: Set(json_list::encode(&item.implementers)),
+                    targets: Set(json_list::encode(&item.targets)),
                     targets_note: Set(item.targets_note.clone()),
                     purpose: Set(item.purpose.clone()),
                     current_state: Set(item.current_state.clone()),

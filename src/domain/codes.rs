@@ -93,6 +93,18 @@ fn check_digit(digits: &[u8; 5]) -> u8 {
     u8::try_from((11 - sum % 11) % 10).unwrap_or(0)
 }
 
+/// The six-digit code for a five-digit one, its check digit appended; `None` unless `five` is
+/// five ASCII digits.
+pub fn with_check_digit(five: &str) -> Option<String> {
+    let digits: [u8; 5] = five
+        .bytes()
+        .map(|b| b.is_ascii_digit().then(|| b - b'0'))
+        .collect::<Option<Vec<u8>>>()?
+        .try_into()
+        .ok()?;
+    Some(format!("{five}{}", check_digit(&digits)))
+}
+
 /// Validates a six-digit local government code and returns its prefecture. The message says
 /// what is wrong, including the check digit that would have been right.
 pub fn validate_municipality_code(code: &str) -> Result<&'static Prefecture, String> {
@@ -158,6 +170,14 @@ mod tests {
         assert!(validate_municipality_code("35206").is_err());
         assert!(validate_municipality_code("35206a").is_err());
         assert!(validate_municipality_code("990009").is_err());
+    }
+
+    #[test]
+    fn the_check_digit_is_appended_to_five_digits_only() {
+        assert_eq!(with_check_digit("35206").as_deref(), Some("352063"));
+        assert_eq!(with_check_digit("13104").as_deref(), Some("131041"));
+        assert_eq!(with_check_digit("3520"), None);
+        assert_eq!(with_check_digit("3520a"), None);
     }
 
     #[test]

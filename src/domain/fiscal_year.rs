@@ -7,6 +7,8 @@
 
 use std::fmt;
 
+use crate::domain::date::PartialDate;
+
 /// Earliest fiscal year the hub accepts: the first year of Shōwa, the oldest era it can name.
 pub const MIN_YEAR: i32 = 1926;
 /// Latest fiscal year the hub accepts; a plan's targets rarely reach further than a decade.
@@ -174,6 +176,21 @@ pub fn parse(input: &str) -> Result<i32, FiscalYearError> {
     }
 }
 
+/// The fiscal year of an activity or meeting: given, or read from a date with its month; when
+/// both are given they must agree. The API and the importer both ask this, and each puts its own
+/// field name in front of the message.
+pub fn resolve(given: Option<i32>, date: Option<&PartialDate>) -> Result<i32, String> {
+    let from_date = date.and_then(PartialDate::fiscal_year);
+    match (given, from_date) {
+        (Some(y), Some(d)) if y != d => Err(format!(
+            "the date {} falls in fiscal year {d}, not {y}",
+            date.map(|d| d.0.as_str()).unwrap_or("")
+        )),
+        (Some(y), _) | (None, Some(y)) => Ok(y),
+        (None, None) => Err("give the fiscal year, or a date with at least its month".to_owned()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,5 +249,19 @@ mod tests {
         assert_eq!(FiscalYearInfo::of(1989).label_ja, "平成元年度");
         assert_eq!(FiscalYearInfo::of(1988).label_ja, "昭和63年度");
         assert_eq!(FiscalYearInfo::of(2020).era_year, 2);
+    }
+
+    #[test]
+    fn a_date_gives_the_fiscal_year_and_must_agree_with_a_given_one() {
+        let date = |s: &str| PartialDate::parse(s).ok();
+        assert_eq!(resolve(None, date("2014-02-08").as_ref()), Ok(2013));
+        assert_eq!(resolve(None, date("2023-09").as_ref()), Ok(2023));
+        assert_eq!(resolve(Some(2014), date("2014").as_ref()), Ok(2014));
+        assert_eq!(
+            resolve(Some(2014), date("2014-02-08").as_ref()),
+            Err("the date 2014-02-08 falls in fiscal year 2013, not 2014".to_owned())
+        );
+        assert!(resolve(None, date("2014").as_ref()).is_err());
+        assert!(resolve(None, None).is_err());
     }
 }

@@ -3,7 +3,9 @@
 //! GraphQL schema, so a value cannot mean one thing in a file and another in the API.
 
 pub mod codes;
+pub mod date;
 pub mod fiscal_year;
+pub mod json_list;
 pub mod progress;
 
 /// Declares an enum whose variants are stored and exchanged by their UPPER_CASE names.

@@ -1,8 +1,9 @@
 //! Checks on what cities write through the API. Every message starts with the field it is
 //! about (`value: …`, `input.title: …`), so a form can put it next to the right box.
 
-use crate::dataset::PartialDate;
 use crate::domain::Unit;
+use crate::domain::date::PartialDate;
+use crate::domain::fiscal_year;
 use crate::error::{AppError, AppResult};
 
 /// Titles and names.
@@ -131,28 +132,13 @@ pub fn list(field: &str, values: Vec<String>, max_len: usize) -> AppResult<Vec<S
         .collect()
 }
 
-/// The fiscal year of an activity or meeting: given, or read from a date with its month; when
-/// both are given they must agree.
+/// The fiscal year of an activity or meeting, as [`fiscal_year::resolve`] decides it.
 pub fn fiscal_year_of(
     field: &str,
     given: Option<i32>,
     date: Option<&PartialDate>,
 ) -> AppResult<i32> {
-    let from_date = date.and_then(PartialDate::fiscal_year);
-    match (given, from_date) {
-        (Some(y), Some(d)) if y != d => Err(bad(
-            field,
-            format!(
-                "the date {} falls in fiscal year {d}, not {y}",
-                date.map(|d| d.0.as_str()).unwrap_or("")
-            ),
-        )),
-        (Some(y), _) | (None, Some(y)) => Ok(y),
-        (None, None) => Err(bad(
-            field,
-            "give the fiscal year, or a date with at least its month",
-        )),
-    }
+    fiscal_year::resolve(given, date).map_err(|m| bad(field, m))
 }
 
 /// Text a database can hold and a reader can see: no NUL (PostgreSQL cannot store it, and
