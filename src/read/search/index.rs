@@ -23,8 +23,10 @@ fn join(parts: &[Option<&str>]) -> String {
         .join("\n")
 }
 
+/// A list column as one searchable line; a column that does not decode indexes as nothing
+/// rather than failing the write that re-indexes it.
 fn json_list(text: &str) -> String {
-    serde_json::from_str::<Vec<String>>(text)
+    crate::domain::json_list::decode::<String>(text)
         .unwrap_or_default()
         .join("・")
 }
