@@ -14,6 +14,7 @@ use crate::dataset::import;
 use crate::gate::Gate;
 use crate::gate::ratelimit::CostLimiter;
 use crate::http::{self, server};
+use crate::metrics::Metrics;
 use crate::{db, graphql};
 
 /// Builds the app over a migrated database holding at least the bundled dataset, with the
@@ -53,6 +54,7 @@ pub async fn prepare_waiting(
         Duration::from_millis(limits.response_cache_poll_ms.max(10)),
     );
     let schema = graphql::build_schema(db.conn.clone(), &limits, cache.clone())?;
+    let metrics = Arc::new(Metrics::new(db.statements.clone(), db.conn.clone()));
     Ok(http::AppState {
         gate: Arc::new(Gate::new(&limits, &schema.sdl())?),
         schema,
@@ -61,7 +63,7 @@ pub async fn prepare_waiting(
         statements: db.statements,
         auth_failures: CostLimiter::per_minute(limits.auth_failures_per_minute),
         limits: Arc::new(limits),
-        metrics: Arc::default(),
+        metrics,
         verified_tokens: Arc::default(),
     })
 }

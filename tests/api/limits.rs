@@ -240,6 +240,11 @@ async fn portals_can_send_a_query_by_its_hash() {
         first["errors"][0]["message"], "PersistedQueryNotFound",
         "{first}"
     );
+    // The code Apollo's clients act on (it was BAD_USER_INPUT, which they do not recognise).
+    assert_eq!(
+        first["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND",
+        "{first}"
+    );
     // With the text, it is answered and remembered …
     let mut with_text = by_hash.clone();
     with_text["query"] = json!(NORMAL);
