@@ -12,7 +12,7 @@ use crate::cache::ResponseCache;
 use crate::config::Limits;
 use crate::dataset::import;
 use crate::gate::Gate;
-use crate::gate::ratelimit::CostLimiter;
+use crate::gate::ratelimit::FailureBudget;
 use crate::http::{self, server};
 use crate::metrics::Metrics;
 use crate::{db, graphql};
@@ -61,7 +61,7 @@ pub async fn prepare_waiting(
         cache,
         db: db.conn,
         statements: db.statements,
-        auth_failures: CostLimiter::per_minute(limits.auth_failures_per_minute),
+        auth_failures: FailureBudget::per_minute(limits.auth_failures_per_minute),
         limits: Arc::new(limits),
         metrics,
         verified_tokens: Arc::default(),

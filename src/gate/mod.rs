@@ -233,7 +233,7 @@ impl Gate {
                 &request.variables,
             );
             // Waiting would never help an operation that costs more than a whole bucket.
-            if cost <= self.max_complexity && cost as f64 > limiter.capacity() {
+            if cost <= self.max_complexity && cost as u64 > limiter.capacity() {
                 return Err(limit_exceeded(format!(
                     "this operation costs {cost} units, more than a client's whole budget of {} (--rate-limit-burst): it can never run; ask for less",
                     limiter.capacity()
@@ -241,7 +241,7 @@ impl Gate {
             }
             // Over the complexity limit, validation refuses it next, without charge.
             if cost <= self.max_complexity
-                && let Err(wait) = limiter.take(client, cost.max(1) as f64)
+                && let Err(wait) = limiter.take(client, cost.max(1) as u64)
             {
                 return Err(AppError::RateLimited {
                     message: format!(

@@ -41,7 +41,7 @@ pub struct AppState {
     /// What a request passes before it executes.
     pub gate: Arc<crate::gate::Gate>,
     /// Each client's budget of bad tokens (`None`: unlimited).
-    pub auth_failures: Option<crate::gate::ratelimit::CostLimiter>,
+    pub auth_failures: Option<crate::gate::ratelimit::FailureBudget>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -200,7 +200,7 @@ async fn authenticate(
             // A client that keeps presenting bad tokens is guessing: stop checking its tokens
             // (each check of a known token costs an argon2 verification) for a while.
             if let Some(limiter) = &state.auth_failures {
-                let wait = limiter.wait(client, 1.0);
+                let wait = limiter.wait(client);
                 if wait > 0 {
                     let refusal = AppError::RateLimited {
                         message: format!(
@@ -228,7 +228,7 @@ async fn authenticate(
                     if let Some(limiter) = &state.auth_failures
                         && e.code() == ErrorCode::Unauthenticated
                     {
-                        let _ = limiter.take(client, 1.0);
+                        limiter.spend(client);
                     }
                     state.metrics.observe(Duration::ZERO, &[e.code()]);
                     return refuse(e);
