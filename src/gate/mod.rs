@@ -19,7 +19,7 @@ use async_graphql::{Name, Positioned, Request, Response, ServerError, Value, Var
 use async_graphql_value::{ConstValue, Value as ArgumentValue};
 use sha2::{Digest, Sha256};
 
-use crate::config::Limits;
+use crate::config::ServeConfig;
 use crate::error::AppError;
 use crate::gate::document::{Safelist, count_aliases, count_root_fields};
 use crate::gate::ratelimit::{ClientKey, CostLimiter};
@@ -68,16 +68,24 @@ pub struct Gate {
 
 impl Gate {
     /// The gate in front of the schema whose SDL is `sdl`.
-    pub fn new(limits: &Limits, sdl: &str) -> anyhow::Result<Gate> {
+    pub fn new(limits: &ServeConfig, sdl: &str) -> anyhow::Result<Gate> {
         Ok(Gate {
             paged: PagedFields::of_sdl(sdl)?,
-            max_aliases: limits.max_aliases,
-            max_root_fields: limits.max_root_fields,
-            max_complexity: limits.max_complexity,
-            persisted: LruCacheStorage::new(limits.persisted_queries.max(1)),
-            parsed: LruCacheStorage::new(limits.persisted_queries.max(1)),
-            safelist: limits.safelist.as_deref().map(Safelist::load).transpose()?,
-            limiter: CostLimiter::new(limits.rate_limit_burst, limits.rate_limit_per_second),
+            max_aliases: limits.query.max_aliases,
+            max_root_fields: limits.query.max_root_fields,
+            max_complexity: limits.query.max_complexity,
+            persisted: LruCacheStorage::new(limits.query.persisted_queries.max(1)),
+            parsed: LruCacheStorage::new(limits.query.persisted_queries.max(1)),
+            safelist: limits
+                .query
+                .safelist
+                .as_deref()
+                .map(Safelist::load)
+                .transpose()?,
+            limiter: CostLimiter::new(
+                limits.rate.rate_limit_burst,
+                limits.rate.rate_limit_per_second,
+            ),
         })
     }
 

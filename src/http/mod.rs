@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 
-use crate::config::Limits;
+use crate::config::ServeConfig;
 use crate::db::StatementCounter;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::AppSchema;
@@ -31,7 +31,7 @@ pub struct AppState {
     /// SQL statements sent so far, for tests and diagnostics.
     pub statements: StatementCounter,
     /// What one request may ask for.
-    pub limits: Arc<Limits>,
+    pub limits: Arc<ServeConfig>,
     /// Counters behind `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Answers to public queries, until the data changes.
@@ -49,9 +49,10 @@ pub fn router(state: AppState) -> Router {
     // route.
     let body_limit = state
         .limits
+        .http
         .max_body_bytes
-        .max(state.limits.max_body_bytes_authenticated);
-    let cors = cors(&state.limits.cors_origins);
+        .max(state.limits.http.max_body_bytes_authenticated);
+    let cors = cors(&state.limits.http.cors_origins);
     Router::new()
         .route(
             "/graphql",
@@ -84,8 +85,9 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(
                 state
                     .limits
+                    .http
                     .body_read_timeout_secs
-                    .saturating_add(state.limits.request_timeout_secs),
+                    .saturating_add(state.limits.query.request_timeout_secs),
             ),
         ))
         .layer(cors)
@@ -170,7 +172,7 @@ async fn refuse_simple_posts(
             .get_all("x-forwarded-for")
             .iter()
             .filter_map(|v| v.to_str().ok()),
-        &state.limits.trusted_proxies,
+        &state.limits.http.trusted_proxies,
     );
     request.extensions_mut().insert(client);
     if request.method() == axum::http::Method::POST && !csrf_safe(request.headers()) {
@@ -189,7 +191,7 @@ async fn authenticate(
     let limit = match request.headers().get(header::AUTHORIZATION) {
         None => {
             request.extensions_mut().insert(Auth::Anonymous);
-            state.limits.max_body_bytes
+            state.limits.http.max_body_bytes
         }
         Some(value) => {
             let client = request
@@ -220,7 +222,7 @@ async fn authenticate(
             match verified {
                 Ok(principal) => {
                     request.extensions_mut().insert(Auth::Token(principal));
-                    state.limits.max_body_bytes_authenticated
+                    state.limits.http.max_body_bytes_authenticated
                 }
                 Err(e) => {
                     // Only a token found wanting is a bad token: a database that cannot be
@@ -349,13 +351,13 @@ async fn execute(
         Err(refused) => async_graphql::Response::from_errors(vec![refused]),
         Ok(()) => {
             let req = req.data(auth);
-            let timeout = Duration::from_secs(state.limits.request_timeout_secs);
+            let timeout = Duration::from_secs(state.limits.query.request_timeout_secs);
             match tokio::time::timeout(timeout, state.schema.execute(req)).await {
                 Ok(response) => response,
                 Err(_) => async_graphql::Response::from_errors(vec![
                     AppError::LimitExceeded(format!(
                         "the request took longer than {} s and was stopped",
-                        state.limits.request_timeout_secs
+                        state.limits.query.request_timeout_secs
                     ))
                     .into_server_error(),
                 ]),

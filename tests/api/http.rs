@@ -85,8 +85,11 @@ async fn silent_and_slow_connections_are_closed_at_the_header_deadline(b: Backen
     // Arrange
     let app = TestApp::spawn_with(
         &b,
-        kyodo_hub::config::Limits {
-            header_read_timeout_secs: 1,
+        kyodo_hub::config::ServeConfig {
+            http: kyodo_hub::config::HttpLimits {
+                header_read_timeout_secs: 1,
+                ..Default::default()
+            },
             ..crate::helpers::uncached()
         },
     )
