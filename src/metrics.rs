@@ -49,20 +49,21 @@ impl Metrics {
         let requests = Counter::default();
         let errors = Family::<CodeLabel, Counter>::default();
         let duration = Histogram::new(BUCKETS);
+        // The registry ends each registered help text with a full stop of its own.
         let mut registry = Registry::default();
         registry.register(
             "kyodo_hub_graphql_requests",
-            "GraphQL requests answered.",
+            "GraphQL requests answered",
             requests.clone(),
         );
         registry.register(
             "kyodo_hub_graphql_errors",
-            "Errors in GraphQL responses, by extensions.code.",
+            "Errors in GraphQL responses, by extensions.code",
             errors.clone(),
         );
         registry.register(
             "kyodo_hub_graphql_request_duration_seconds",
-            "Time to answer a GraphQL request.",
+            "Time to answer a GraphQL request",
             duration.clone(),
         );
         registry.register_collector(Box::new(Database { statements, db }));
