@@ -1,7 +1,11 @@
 //! The errors a client can see, each with the `extensions.code` of the public contract
 //! (`../shared/API.md`). Internal causes are logged with an id and never sent: a client learns
 //! that something failed, not which table or SQL statement.
-
+//!
+//! Every refusal the API answers is a variant here, and the variant alone decides the code,
+//! the message, the HTTP status and the `Retry-After` and `Allow` headers; no other module
+//! spells a code (`tests/error_codes.rs`). Errors inside a GraphQL answer carry their variant
+//! in `source`, where the HTTP layer finds it again.
 //!
 //! `AppError` deliberately does not implement `Display`: async-graphql converts any `Display`
 //! type into an error without a code (and with its text), so a `DbErr` passed through `?` in a
