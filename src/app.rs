@@ -9,21 +9,25 @@ use std::time::Duration;
 use anyhow::Context as _;
 
 use crate::cache::ResponseCache;
-use crate::config::Limits;
+use crate::config::ServeConfig;
 use crate::dataset::import;
 use crate::gate::Gate;
-use crate::gate::ratelimit::CostLimiter;
+use crate::gate::ratelimit::FailureBudget;
 use crate::http::{self, server};
+use crate::metrics::Metrics;
 use crate::{db, graphql};
 
 /// Builds the app over a migrated database holding at least the bundled dataset, with the
 /// default limits.
 pub async fn prepare(database_url: &str) -> anyhow::Result<http::AppState> {
-    prepare_with(database_url, Limits::default()).await
+    prepare_with(database_url, ServeConfig::default()).await
 }
 
 /// As [`prepare`], with the given limits.
-pub async fn prepare_with(database_url: &str, limits: Limits) -> anyhow::Result<http::AppState> {
+pub async fn prepare_with(
+    database_url: &str,
+    limits: ServeConfig,
+) -> anyhow::Result<http::AppState> {
     prepare_waiting(database_url, limits, Duration::ZERO).await
 }
 
@@ -32,7 +36,7 @@ pub async fn prepare_with(database_url: &str, limits: Limits) -> anyhow::Result<
 /// load it once and all serve it.
 pub async fn prepare_waiting(
     database_url: &str,
-    limits: Limits,
+    limits: ServeConfig,
     wait: Duration,
 ) -> anyhow::Result<http::AppState> {
     let (db, ()) = db::with_startup_lock(database_url, wait, async |db| {
@@ -44,24 +48,25 @@ pub async fn prepare_waiting(
     })
     .await?;
     let cache = Arc::new(ResponseCache::new(
-        limits.response_cache_entries,
-        limits.response_cache_bytes,
+        limits.cache.response_cache_entries,
+        limits.cache.response_cache_bytes,
     ));
     cache.check(&db.conn).await?;
     cache.watch(
         db.conn.clone(),
-        Duration::from_millis(limits.response_cache_poll_ms.max(10)),
+        Duration::from_millis(limits.cache.response_cache_poll_ms.max(10)),
     );
     let schema = graphql::build_schema(db.conn.clone(), &limits, cache.clone())?;
+    let metrics = Arc::new(Metrics::new(db.statements.clone(), db.conn.clone()));
     Ok(http::AppState {
         gate: Arc::new(Gate::new(&limits, &schema.sdl())?),
         schema,
         cache,
         db: db.conn,
         statements: db.statements,
-        auth_failures: CostLimiter::per_minute(limits.auth_failures_per_minute),
+        auth_failures: FailureBudget::per_minute(limits.rate.auth_failures_per_minute),
         limits: Arc::new(limits),
-        metrics: Arc::default(),
+        metrics,
         verified_tokens: Arc::default(),
     })
 }
@@ -70,7 +75,7 @@ pub async fn serve(
     database_url: &str,
     wait: Duration,
     addr: SocketAddr,
-    limits: Limits,
+    limits: ServeConfig,
 ) -> anyhow::Result<()> {
     let state = prepare_waiting(database_url, limits, wait).await?;
     let listener = tokio::net::TcpListener::bind(addr)
@@ -81,7 +86,7 @@ pub async fn serve(
     connections.max_connections = server::fit_connection_cap(connections.max_connections);
     tracing::info!(
         max_connections = connections.max_connections,
-        header_read_timeout_s = state.limits.header_read_timeout_secs,
+        header_read_timeout_s = state.limits.http.header_read_timeout_secs,
         "connection limits"
     );
     server::serve(

@@ -36,7 +36,7 @@ pub enum Command {
         #[arg(long, env = "KYODO_HUB_ADDR", default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
         #[command(flatten)]
-        limits: crate::config::Limits,
+        limits: crate::config::ServeConfig,
     },
     /// Validate a dataset file or folder and load it in one transaction. A municipality that
     /// is already in the database is replaced. A city's file imported without a metrics.yaml
@@ -312,7 +312,7 @@ mod tests {
         };
         assert_eq!(
             format!("{limits:?}"),
-            format!("{:?}", crate::config::Limits::default())
+            format!("{:?}", crate::config::ServeConfig::default())
         );
     }
 
@@ -330,6 +330,7 @@ mod tests {
             panic!("serve");
         };
         let shown: Vec<String> = limits
+            .http
             .trusted_proxies
             .iter()
             .map(|n| n.to_string())

@@ -1,4 +1,5 @@
-//! Limits of the public endpoint. async-graphql and its axum integration accept any depth,
+//! How `serve` runs: limits of the public endpoint, rate limits, the HTTP server and the
+//! response cache. async-graphql and its axum integration accept any depth,
 //! complexity, number of aliases and body size by default; a public civic API must refuse a
 //! hostile query before any resolver or SQL runs, and say why.
 
@@ -7,9 +8,27 @@ use std::net::IpAddr;
 use clap::Args;
 use ipnet::IpNet;
 
-/// How much one request may ask for. Every value is a flag and an environment variable.
+/// How `serve` runs, by concern. Every value is a flag and an environment variable, and its
+/// default is written once, in [`defaults`].
+#[derive(Clone, Debug, Default, Args)]
+pub struct ServeConfig {
+    /// Production mode: no introspection, no field suggestions, no GraphiQL page.
+    #[arg(long, env = "KYODO_HUB_PRODUCTION", default_value_t = false)]
+    pub production: bool,
+    #[command(flatten)]
+    pub query: QueryLimits,
+    #[command(flatten)]
+    pub rate: RateLimits,
+    #[command(flatten)]
+    pub http: HttpLimits,
+    #[command(flatten)]
+    pub cache: CacheConfig,
+}
+
+/// What one GraphQL request may ask for, checked before any resolver or SQL runs.
 #[derive(Clone, Debug, Args)]
-pub struct Limits {
+#[command(next_help_heading = "Query limits")]
+pub struct QueryLimits {
     /// Deepest nesting of fields (a city's full plan tree needs 7).
     #[arg(long, env = "KYODO_HUB_MAX_DEPTH", default_value_t = defaults::MAX_DEPTH)]
     pub max_depth: usize,
@@ -23,13 +42,6 @@ pub struct Limits {
     /// Most fields at the root of an operation.
     #[arg(long, env = "KYODO_HUB_MAX_ROOT_FIELDS", default_value_t = defaults::MAX_ROOT_FIELDS)]
     pub max_root_fields: usize,
-    /// Largest request body, in bytes.
-    #[arg(long, env = "KYODO_HUB_MAX_BODY_BYTES", default_value_t = defaults::MAX_BODY_BYTES)]
-    pub max_body_bytes: usize,
-    /// Largest request body with an API token (verified before the body is read), in bytes:
-    /// room for `importObservations` CSV files.
-    #[arg(long, env = "KYODO_HUB_MAX_BODY_BYTES_AUTHENTICATED", default_value_t = defaults::MAX_BODY_BYTES_AUTHENTICATED)]
-    pub max_body_bytes_authenticated: usize,
     /// Longest a request may run, in seconds.
     #[arg(
         long = "request-timeout",
@@ -38,24 +50,19 @@ pub struct Limits {
         default_value_t = defaults::REQUEST_TIMEOUT_SECS
     )]
     pub request_timeout_secs: u64,
-    /// Production mode: no introspection, no field suggestions, no GraphiQL page.
-    #[arg(long, env = "KYODO_HUB_PRODUCTION", default_value_t = false)]
-    pub production: bool,
-    /// Origins of the portals whose pages may call the API from a browser, comma-separated
-    /// (e.g. `https://kyodo.example.jp`), or `*` for any origin (then without credentials).
-    /// None by default: only same-origin pages.
-    #[arg(long, env = "KYODO_HUB_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
-    pub cors_origins: Vec<CorsOrigin>,
-    /// Proxies whose `X-Forwarded-For` header names the client for rate limiting, as
-    /// addresses or CIDR blocks, comma-separated (e.g. the federation gateway's address). None
-    /// by default: the peer address is the client.
-    #[arg(long, env = "KYODO_HUB_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
-    pub trusted_proxies: Vec<IpNet>,
-    /// Bad tokens (unknown, wrong secret, revoked, malformed) a client may present per minute;
-    /// beyond that its requests with a token are refused with 429 until the budget refills,
-    /// before any token is checked. 0 turns this off.
-    #[arg(long, env = "KYODO_HUB_AUTH_FAILURES_PER_MINUTE", default_value_t = defaults::AUTH_FAILURES_PER_MINUTE)]
-    pub auth_failures_per_minute: u64,
+    /// Safelist mode: a folder of `.graphql` files; only the operations they hold are executed
+    /// (compared ignoring whitespace and comments). Off when not given.
+    #[arg(long, env = "KYODO_HUB_SAFELIST")]
+    pub safelist: Option<std::path::PathBuf>,
+    /// How many persisted queries (sent by hash instead of text) are kept in memory.
+    #[arg(long, env = "KYODO_HUB_PERSISTED_QUERIES", default_value_t = defaults::PERSISTED_QUERIES)]
+    pub persisted_queries: usize,
+}
+
+/// How much each client may ask for over time.
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Rate limits")]
+pub struct RateLimits {
     /// Cost units a client (its address, with or without a token) may spend at once (its
     /// bucket's size); an operation costing more is refused as one that can never run.
     #[arg(long, env = "KYODO_HUB_RATE_LIMIT_BURST", default_value_t = defaults::RATE_LIMIT_BURST)]
@@ -63,24 +70,24 @@ pub struct Limits {
     /// Cost units a client's bucket regains each second; 0 turns rate limiting off.
     #[arg(long, env = "KYODO_HUB_RATE_LIMIT_PER_SECOND", default_value_t = defaults::RATE_LIMIT_PER_SECOND)]
     pub rate_limit_per_second: u64,
-    /// Safelist mode: a folder of `.graphql` files; only the operations they hold are executed
-    /// (compared ignoring whitespace and comments). Off when not given.
-    #[arg(long, env = "KYODO_HUB_SAFELIST")]
-    pub safelist: Option<std::path::PathBuf>,
-    /// How many answers to public queries are kept until the data changes; 0 turns the
-    /// response cache off.
-    #[arg(long, env = "KYODO_HUB_RESPONSE_CACHE_ENTRIES", default_value_t = defaults::RESPONSE_CACHE_ENTRIES)]
-    pub response_cache_entries: usize,
-    /// Bytes of cached answers at most, all entries together.
-    #[arg(long, env = "KYODO_HUB_RESPONSE_CACHE_BYTES", default_value_t = defaults::RESPONSE_CACHE_BYTES)]
-    pub response_cache_bytes: usize,
-    /// How often, in milliseconds, to look for changes made by other processes on the same
-    /// database (this process's own writes empty the cache at once).
-    #[arg(long, env = "KYODO_HUB_RESPONSE_CACHE_POLL_MS", default_value_t = defaults::RESPONSE_CACHE_POLL_MS)]
-    pub response_cache_poll_ms: u64,
-    /// How many persisted queries (sent by hash instead of text) are kept in memory.
-    #[arg(long, env = "KYODO_HUB_PERSISTED_QUERIES", default_value_t = defaults::PERSISTED_QUERIES)]
-    pub persisted_queries: usize,
+    /// Bad tokens (unknown, wrong secret, revoked, malformed) a client may present per minute;
+    /// beyond that its requests with a token are refused with 429 until the budget refills,
+    /// before any token is checked. 0 turns this off.
+    #[arg(long, env = "KYODO_HUB_AUTH_FAILURES_PER_MINUTE", default_value_t = defaults::AUTH_FAILURES_PER_MINUTE)]
+    pub auth_failures_per_minute: u64,
+}
+
+/// What the HTTP server accepts: bodies, timeouts, connections, origins and proxies.
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "HTTP")]
+pub struct HttpLimits {
+    /// Largest request body, in bytes.
+    #[arg(long, env = "KYODO_HUB_MAX_BODY_BYTES", default_value_t = defaults::MAX_BODY_BYTES)]
+    pub max_body_bytes: usize,
+    /// Largest request body with an API token (verified before the body is read), in bytes:
+    /// room for `importObservations` CSV files.
+    #[arg(long, env = "KYODO_HUB_MAX_BODY_BYTES_AUTHENTICATED", default_value_t = defaults::MAX_BODY_BYTES_AUTHENTICATED)]
+    pub max_body_bytes_authenticated: usize,
     /// Seconds a connection may take to send a request's headers, counted from its opening or
     /// from the end of the previous answer (so it also closes idle keep-alive connections).
     #[arg(
@@ -118,6 +125,33 @@ pub struct Limits {
         default_value_t = defaults::MAX_CONNECTIONS_PER_CLIENT
     )]
     pub max_connections_per_client: usize,
+    /// Origins of the portals whose pages may call the API from a browser, comma-separated
+    /// (e.g. `https://kyodo.example.jp`), or `*` for any origin (then without credentials).
+    /// None by default: only same-origin pages.
+    #[arg(long, env = "KYODO_HUB_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    pub cors_origins: Vec<CorsOrigin>,
+    /// Proxies whose `X-Forwarded-For` header names the client for rate limiting, as
+    /// addresses or CIDR blocks, comma-separated (e.g. the federation gateway's address). None
+    /// by default: the peer address is the client.
+    #[arg(long, env = "KYODO_HUB_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_network)]
+    pub trusted_proxies: Vec<IpNet>,
+}
+
+/// 応答キャッシュ The response cache of answers to public queries.
+#[derive(Clone, Debug, Args)]
+#[command(next_help_heading = "Response cache")]
+pub struct CacheConfig {
+    /// How many answers to public queries are kept until the data changes; 0 turns the
+    /// response cache off.
+    #[arg(long, env = "KYODO_HUB_RESPONSE_CACHE_ENTRIES", default_value_t = defaults::RESPONSE_CACHE_ENTRIES)]
+    pub response_cache_entries: usize,
+    /// Bytes of cached answers at most, all entries together.
+    #[arg(long, env = "KYODO_HUB_RESPONSE_CACHE_BYTES", default_value_t = defaults::RESPONSE_CACHE_BYTES)]
+    pub response_cache_bytes: usize,
+    /// How often, in milliseconds, to look for changes made by other processes on the same
+    /// database (this process's own writes empty the cache at once).
+    #[arg(long, env = "KYODO_HUB_RESPONSE_CACHE_POLL_MS", default_value_t = defaults::RESPONSE_CACHE_POLL_MS)]
+    pub response_cache_poll_ms: u64,
 }
 
 /// 許可するオリジン: a portal origin allowed to call the API from a browser.
@@ -182,8 +216,8 @@ pub fn parse_network(text: &str) -> Result<IpNet, String> {
     net.map_err(|_| format!("`{text}`: the prefix length must be 0 to {bits}"))
 }
 
-/// The default of each limit, written once: the flags and [`Limits::default`] read the same
-/// values.
+/// The default of each value, written once: the flags and the `Default` of each group read
+/// the same values.
 pub mod defaults {
     pub const MAX_DEPTH: usize = 10;
     pub const MAX_COMPLEXITY: usize = 5000;
@@ -206,29 +240,49 @@ pub mod defaults {
     pub const MAX_CONNECTIONS_PER_CLIENT: usize = 256;
 }
 
-impl Default for Limits {
+impl Default for QueryLimits {
     fn default() -> Self {
-        Limits {
+        QueryLimits {
             max_depth: defaults::MAX_DEPTH,
             max_complexity: defaults::MAX_COMPLEXITY,
             max_aliases: defaults::MAX_ALIASES,
             max_root_fields: defaults::MAX_ROOT_FIELDS,
-            max_body_bytes: defaults::MAX_BODY_BYTES,
-            max_body_bytes_authenticated: defaults::MAX_BODY_BYTES_AUTHENTICATED,
             request_timeout_secs: defaults::REQUEST_TIMEOUT_SECS,
-            production: false,
-            cors_origins: Vec::new(),
-            trusted_proxies: Vec::new(),
-            auth_failures_per_minute: defaults::AUTH_FAILURES_PER_MINUTE,
             safelist: None,
+            persisted_queries: defaults::PERSISTED_QUERIES,
+        }
+    }
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        RateLimits {
             rate_limit_burst: defaults::RATE_LIMIT_BURST,
             rate_limit_per_second: defaults::RATE_LIMIT_PER_SECOND,
-            persisted_queries: defaults::PERSISTED_QUERIES,
+            auth_failures_per_minute: defaults::AUTH_FAILURES_PER_MINUTE,
+        }
+    }
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            max_body_bytes: defaults::MAX_BODY_BYTES,
+            max_body_bytes_authenticated: defaults::MAX_BODY_BYTES_AUTHENTICATED,
             header_read_timeout_secs: defaults::HEADER_READ_TIMEOUT_SECS,
             body_read_timeout_secs: defaults::BODY_READ_TIMEOUT_SECS,
             write_timeout_secs: defaults::WRITE_TIMEOUT_SECS,
             max_connections: defaults::MAX_CONNECTIONS,
             max_connections_per_client: defaults::MAX_CONNECTIONS_PER_CLIENT,
+            cors_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        CacheConfig {
             response_cache_entries: defaults::RESPONSE_CACHE_ENTRIES,
             response_cache_bytes: defaults::RESPONSE_CACHE_BYTES,
             response_cache_poll_ms: defaults::RESPONSE_CACHE_POLL_MS,

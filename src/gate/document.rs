@@ -1,27 +1,9 @@
-//! The checks of a GraphQL document the gate runs before execution (aliases, root fields, the
-//! safelist) and the errors it refuses a request with.
+//! The checks of a GraphQL document the gate runs before execution: aliases, root fields, the
+//! safelist.
 
 use std::sync::Arc;
 
-use async_graphql::ServerError;
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
-
-/// Extension key telling the HTTP layer to answer 405 with this `Allow` header.
-pub const ALLOW: &str = "allow";
-
-/// A refusal with `extensions.code = LIMIT_EXCEEDED`.
-pub fn limit_error(message: String) -> ServerError {
-    coded_error("LIMIT_EXCEEDED", message)
-}
-
-/// An error refused before execution, with its `extensions.code`.
-pub fn coded_error(code: &str, message: String) -> ServerError {
-    let mut e = ServerError::new(message, None);
-    let mut ext = async_graphql::ErrorExtensionValues::default();
-    ext.set("code", code);
-    e.extensions = Some(ext);
-    e
-}
 
 /// Aliases anywhere in a selection set (fragments are counted where they are defined).
 pub(crate) fn count_aliases(set: &SelectionSet) -> usize {

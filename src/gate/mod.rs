@@ -19,11 +19,10 @@ use async_graphql::{Name, Positioned, Request, Response, ServerError, Value, Var
 use async_graphql_value::{ConstValue, Value as ArgumentValue};
 use sha2::{Digest, Sha256};
 
-use crate::config::Limits;
-use crate::gate::document::{
-    ALLOW, Safelist, coded_error, count_aliases, count_root_fields, limit_error,
-};
-use crate::gate::ratelimit::{ClientKey, CostLimiter, RETRY_AFTER};
+use crate::config::ServeConfig;
+use crate::error::AppError;
+use crate::gate::document::{Safelist, count_aliases, count_root_fields};
+use crate::gate::ratelimit::{ClientKey, CostLimiter};
 
 /// Page size assumed for a paged field sent without `first`, and its bounds, as the schema's
 /// complexity annotations (`first.unwrap_or(20).clamp(1, 100)`) have them.
@@ -69,16 +68,24 @@ pub struct Gate {
 
 impl Gate {
     /// The gate in front of the schema whose SDL is `sdl`.
-    pub fn new(limits: &Limits, sdl: &str) -> anyhow::Result<Gate> {
+    pub fn new(limits: &ServeConfig, sdl: &str) -> anyhow::Result<Gate> {
         Ok(Gate {
             paged: PagedFields::of_sdl(sdl)?,
-            max_aliases: limits.max_aliases,
-            max_root_fields: limits.max_root_fields,
-            max_complexity: limits.max_complexity,
-            persisted: LruCacheStorage::new(limits.persisted_queries.max(1)),
-            parsed: LruCacheStorage::new(limits.persisted_queries.max(1)),
-            safelist: limits.safelist.as_deref().map(Safelist::load).transpose()?,
-            limiter: CostLimiter::new(limits.rate_limit_burst, limits.rate_limit_per_second),
+            max_aliases: limits.query.max_aliases,
+            max_root_fields: limits.query.max_root_fields,
+            max_complexity: limits.query.max_complexity,
+            persisted: LruCacheStorage::new(limits.query.persisted_queries.max(1)),
+            parsed: LruCacheStorage::new(limits.query.persisted_queries.max(1)),
+            safelist: limits
+                .query
+                .safelist
+                .as_deref()
+                .map(Safelist::load)
+                .transpose()?,
+            limiter: CostLimiter::new(
+                limits.rate.rate_limit_burst,
+                limits.rate.rate_limit_per_second,
+            ),
         })
     }
 
@@ -98,12 +105,10 @@ impl Gate {
         if let Some(value) = request.extensions.remove("persistedQuery") {
             let (version, hash) = persisted_query(value)?;
             if version != 1 {
-                return Err(ServerError::new(
-                    format!(
-                        "Only the \"PersistedQuery\" extension of version \"1\" is supported, and the current version is \"{version}\"."
-                    ),
-                    None,
-                ));
+                return Err(AppError::BadInput(format!(
+                    "Only the \"PersistedQuery\" extension of version \"1\" is supported, and the current version is \"{version}\"."
+                ))
+                .into_server_error());
             }
             if request.query.is_empty() {
                 // Only documents that passed the safelist were stored.
@@ -111,10 +116,13 @@ impl Gate {
                     self.persisted
                         .get(hash)
                         .await
-                        .ok_or_else(|| ServerError::new("PersistedQueryNotFound", None))?,
+                        .ok_or_else(|| AppError::PersistedQueryNotFound.into_server_error())?,
                 );
             } else if format!("{:x}", Sha256::digest(request.query.as_bytes())) != hash {
-                return Err(ServerError::new("provided sha does not match query", None));
+                return Err(
+                    AppError::BadInput("provided sha does not match query".into())
+                        .into_server_error(),
+                );
             } else {
                 remember = Some(hash);
             }
@@ -123,10 +131,10 @@ impl Gate {
             && let Some(safelist) = &self.safelist
             && !safelist.allows(&request.query)
         {
-            return Err(coded_error(
-                "FORBIDDEN",
+            return Err(AppError::Forbidden(
                 "this endpoint runs registered operations only".into(),
-            ));
+            )
+            .into_server_error());
         }
         let doc = match stored {
             Some(doc) => doc,
@@ -154,11 +162,10 @@ impl Gate {
         // few kilobytes of `[[[[…` end the process with a stack overflow unless refused first.
         check_nesting(query, MAX_NESTING)?;
         let doc = async_graphql::parser::parse_query(query).map_err(|e| {
-            let mut e = ServerError::from(e);
-            e.extensions
-                .get_or_insert_with(Default::default)
-                .set("code", "BAD_USER_INPUT");
-            e
+            let e = ServerError::from(e);
+            let mut coded = AppError::BadInput(e.message).into_server_error();
+            coded.locations = e.locations;
+            coded
         })?;
         check_document_values(&doc)?;
         if keep {
@@ -178,7 +185,7 @@ impl Gate {
         check_variables(&request.variables)?;
         let definitions = doc.operations.iter().count() + doc.fragments.len();
         if definitions > MAX_DEFINITIONS {
-            return Err(limit_error(format!(
+            return Err(limit_exceeded(format!(
                 "the document defines {definitions} operations and fragments; at most {MAX_DEFINITIONS} are allowed"
             )));
         }
@@ -198,14 +205,7 @@ impl Gate {
                 .iter()
                 .any(|(_, op)| op.node.ty == OperationType::Mutation)
         {
-            let mut e = coded_error(
-                "BAD_USER_INPUT",
-                "mutations are accepted over POST only".into(),
-            );
-            if let Some(ext) = e.extensions.as_mut() {
-                ext.set(ALLOW, "POST");
-            }
-            return Err(e);
+            return Err(AppError::MutationOverGet.into_server_error());
         }
         let aliases: usize = doc
             .operations
@@ -218,7 +218,7 @@ impl Gate {
                 .map(|f| count_aliases(&f.node.selection_set.node))
                 .sum::<usize>();
         if aliases > self.max_aliases {
-            return Err(limit_error(format!(
+            return Err(limit_exceeded(format!(
                 "the document has {aliases} aliases; at most {} are allowed",
                 self.max_aliases
             )));
@@ -226,7 +226,7 @@ impl Gate {
         for (_, op) in doc.operations.iter() {
             let roots = count_root_fields(doc, &op.node.selection_set.node, 0);
             if roots > self.max_root_fields {
-                return Err(limit_error(format!(
+                return Err(limit_exceeded(format!(
                     "an operation asks for {roots} root fields; at most {} are allowed",
                     self.max_root_fields
                 )));
@@ -241,24 +241,24 @@ impl Gate {
                 &request.variables,
             );
             // Waiting would never help an operation that costs more than a whole bucket.
-            if cost <= self.max_complexity && cost as f64 > limiter.capacity() {
-                return Err(limit_error(format!(
+            if cost <= self.max_complexity && cost as u64 > limiter.capacity() {
+                return Err(limit_exceeded(format!(
                     "this operation costs {cost} units, more than a client's whole budget of {} (--rate-limit-burst): it can never run; ask for less",
                     limiter.capacity()
                 )));
             }
             // Over the complexity limit, validation refuses it next, without charge.
             if cost <= self.max_complexity
-                && let Err(wait) = limiter.take(client, cost.max(1) as f64)
+                && let Err(wait) = limiter.take(client, cost.max(1) as u64)
             {
-                let mut e = limit_error(format!(
-                    "rate limit: this operation costs {cost} units and the client's budget refills at {} a second; retry in {wait} s",
-                    limiter.refill_per_sec()
-                ));
-                if let Some(ext) = e.extensions.as_mut() {
-                    ext.set(RETRY_AFTER, wait);
+                return Err(AppError::RateLimited {
+                    message: format!(
+                        "rate limit: this operation costs {cost} units and the client's budget refills at {} a second; retry in {wait} s",
+                        limiter.refill_per_sec()
+                    ),
+                    retry_after_secs: wait,
                 }
-                return Err(e);
+                .into_server_error());
             }
         }
         Ok(())
@@ -266,7 +266,10 @@ impl Gate {
 }
 
 fn persisted_query(value: Value) -> Result<(i64, String), ServerError> {
-    let invalid = || ServerError::new("Invalid \"PersistedQuery\" extension configuration.", None);
+    let invalid = || {
+        AppError::BadInput("Invalid \"PersistedQuery\" extension configuration.".into())
+            .into_server_error()
+    };
     let Value::Object(fields) = value else {
         return Err(invalid());
     };
@@ -280,26 +283,45 @@ fn persisted_query(value: Value) -> Result<(i64, String), ServerError> {
     }
 }
 
+/// A refusal for asking more than one request may.
+fn limit_exceeded(message: String) -> ServerError {
+    AppError::LimitExceeded(message).into_server_error()
+}
+
 /// Gives every error an `extensions.code`. Resolver errors and the checks above carry theirs
 /// already; async-graphql's own depth and complexity refusals become `LIMIT_EXCEEDED`; what is
 /// left comes from async-graphql rejecting the request (syntax, unknown fields, a variable or
 /// argument that does not coerce, such as a fiscal year that is no year), the client's input.
 pub fn fill_error_codes(response: &mut Response) {
     for error in &mut response.errors {
-        let ext = error.extensions.get_or_insert_with(Default::default);
-        if ext.get("code").is_none() {
-            let limit = error.message.starts_with("Query is nested too deep")
-                || error.message.starts_with("Query is too complex");
-            ext.set(
-                "code",
-                if limit {
-                    "LIMIT_EXCEEDED"
-                } else {
-                    "BAD_USER_INPUT"
-                },
-            );
+        if error
+            .extensions
+            .as_ref()
+            .is_some_and(|e| e.get("code").is_some())
+        {
+            continue;
         }
+        let limit = error.message.starts_with("Query is nested too deep")
+            || error.message.starts_with("Query is too complex");
+        let refusal = if limit {
+            AppError::LimitExceeded(error.message.clone())
+        } else {
+            AppError::BadInput(error.message.clone())
+        };
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("code", refusal.code().as_str());
+        error.source = Some(std::sync::Arc::new(refusal));
     }
+}
+
+/// The typed error behind each error of `response`, once [`fill_error_codes`] has run.
+pub fn refusals(response: &Response) -> impl Iterator<Item = &AppError> {
+    response
+        .errors
+        .iter()
+        .filter_map(|e| e.source::<AppError>())
 }
 
 /// The names of the fields that take `first` (paged lists), read from the schema's SDL. A
@@ -463,7 +485,7 @@ pub fn check_nesting(text: &str, max: usize) -> Result<(), ServerError> {
                 open.push(byte);
                 if open.len() > max {
                     let (line, column) = line_and_column(text, i);
-                    return Err(limit_error(format!(
+                    return Err(limit_exceeded(format!(
                         "the document nests braces, brackets and parentheses more than {max} deep \
                          (at line {line}, column {column}); at most {max} levels are allowed"
                     )));
@@ -619,16 +641,14 @@ fn inspect_value<V: InputValue>(value: &V, depth: usize) -> Option<(Unusable, St
 /// The refusal of an unusable value at `place` (e.g. "argument `text` of `search`").
 fn unusable_error(why: Unusable, place: String, argument: String) -> ServerError {
     let mut e = match why {
-        Unusable::Nul => coded_error(
-            "BAD_USER_INPUT",
-            format!(
-                "{place} contains a NUL character (U+0000), which the hub cannot store or search; remove it"
-            ),
-        ),
-        Unusable::TooDeep => limit_error(format!(
+        Unusable::Nul => AppError::BadInput(format!(
+            "{place} contains a NUL character (U+0000), which the hub cannot store or search; remove it"
+        ))
+        .into_server_error(),
+        Unusable::TooDeep => limit_exceeded(format!(
             "{place} nests lists and objects more than {MAX_NESTING} deep; at most {MAX_NESTING} levels are allowed"
         )),
-        Unusable::TooLong(n) => limit_error(format!(
+        Unusable::TooLong(n) => limit_exceeded(format!(
             "{place} is a list of {n} items; at most {MAX_LIST_ITEMS} are allowed"
         )),
     };

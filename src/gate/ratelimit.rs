@@ -1,15 +1,19 @@
-//! Rate limiting of anonymous clients by the cost of what they ask, not the number of
-//! requests: a page of one city costs little, a nationwide comparison a lot. Each client (by
-//! IP address, see [`client_of`]) has a bucket of cost units that refills at a steady rate; an
-//! operation whose complexity the bucket cannot cover is refused before it executes, with HTTP
-//! 429 and `Retry-After`. The same buckets, counted in failures, bound how often a client may
-//! present a bad token.
+//! Rate limiting of clients by the cost of what they ask, not the number of requests: a page
+//! of one city costs little, a nationwide comparison a lot. Each client (by IP address, see
+//! [`client_of`]) has a budget of cost units that refills at a steady rate (governor's keyed
+//! GCRA limiter); an operation whose complexity the budget cannot cover is refused before it
+//! executes, with HTTP 429 and `Retry-After`. A smaller budget, counted in failures, bounds how
+//! often a client may present a bad token.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use governor::clock::Clock as _;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use ipnet::IpNet;
 
 /// Who is asking, put into each request by the HTTP layer.
@@ -57,45 +61,113 @@ pub fn client_of<'a>(
     ClientKey(Some(client))
 }
 
+/// Each client's budget of cost units (GCRA, which meters like a token bucket): `burst` units
+/// at most, regained at `per_second`. Cloning shares the budgets.
+#[derive(Clone)]
+pub struct CostLimiter {
+    burst: u32,
+    per_second: u32,
+    limiter: Arc<DefaultKeyedRateLimiter<ClientKey>>,
+    /// Budgets charged since the last sweep of refilled ones.
+    charged: Arc<AtomicU32>,
+}
+
+impl std::fmt::Debug for CostLimiter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CostLimiter")
+            .field("burst", &self.burst)
+            .field("per_second", &self.per_second)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Clients remembered before those whose budgets have refilled are forgotten, so that the map
+/// stays as small as the set of clients active within one refill period.
+const SWEEP_ABOVE_CLIENTS: usize = 10_000;
+/// Charges between two looks at the number of clients remembered (each look visits every shard
+/// of the map).
+const CHARGES_PER_SWEEP_CHECK: u32 = 1024;
+
+impl CostLimiter {
+    /// `None` when `per_second` is 0 (rate limiting off).
+    pub fn new(burst: u64, per_second: u64) -> Option<Self> {
+        let per_second = NonZeroU32::new(u32::try_from(per_second).unwrap_or(u32::MAX))?;
+        let burst = u32::try_from(burst).unwrap_or(u32::MAX);
+        // A budget of 0 refuses every operation (see `take`); governor needs room for one.
+        let quota = Quota::per_second(per_second)
+            .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN));
+        Some(CostLimiter {
+            burst,
+            per_second: per_second.get(),
+            limiter: Arc::new(RateLimiter::keyed(quota)),
+            charged: Arc::default(),
+        })
+    }
+
+    /// The most a budget holds: an operation costing more can never be paid for.
+    pub fn capacity(&self) -> u64 {
+        u64::from(self.burst)
+    }
+
+    /// Units regained per second.
+    pub fn refill_per_sec(&self) -> u64 {
+        u64::from(self.per_second)
+    }
+
+    /// Takes `cost` from the client's budget, or says how many whole seconds (at least 1)
+    /// until it could.
+    pub fn take(&self, client: ClientKey, cost: u64) -> Result<(), u64> {
+        if self
+            .charged
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(CHARGES_PER_SWEEP_CHECK)
+            && self.limiter.len() > SWEEP_ABOVE_CLIENTS
+        {
+            self.limiter.retain_recent();
+        }
+        // It could never pass; the complexity limit should have caught it first.
+        let too_much = Err(u64::MAX);
+        let Some(n) = u32::try_from(cost).ok().and_then(NonZeroU32::new) else {
+            return if cost == 0 { Ok(()) } else { too_much };
+        };
+        if n.get() > self.burst {
+            return too_much;
+        }
+        match self.limiter.check_key_n(&client, n) {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(not_until)) => {
+                let wait = not_until.wait_time_from(self.limiter.clock().now());
+                Err(wait.as_secs_f64().ceil().max(1.0) as u64)
+            }
+            Err(_) => too_much,
+        }
+    }
+}
+
+/// A budget of `count` bad tokens a minute per client, all of which may come at once. Unlike
+/// [`CostLimiter`] it is asked, before a token is checked, whether the client has any left
+/// without spending one, which governor cannot do (a check that passes always charges).
+#[derive(Clone, Debug)]
+pub struct FailureBudget {
+    capacity: f64,
+    refill_per_sec: f64,
+    buckets: Arc<Mutex<HashMap<ClientKey, Bucket>>>,
+}
+
 #[derive(Debug)]
 struct Bucket {
     tokens: f64,
     at: Instant,
 }
 
-/// Buckets of all clients. Cloning shares them.
-#[derive(Clone, Debug)]
-pub struct CostLimiter {
-    capacity: f64,
-    refill_per_sec: f64,
-    buckets: Arc<Mutex<HashMap<ClientKey, Bucket>>>,
-}
-
-/// Extension key of the seconds a refused client should wait.
-pub const RETRY_AFTER: &str = "retryAfterSeconds";
-
-impl CostLimiter {
-    /// `None` when `refill_per_sec` is 0 (rate limiting off).
-    pub fn new(capacity: u64, refill_per_sec: u64) -> Option<Self> {
-        Self::with_rate(capacity as f64, refill_per_sec as f64)
-    }
-
-    /// A budget of `count` events a minute, all of which may come at once; `None` for 0.
+impl FailureBudget {
+    /// `None` for 0 (no limit).
     pub fn per_minute(count: u64) -> Option<Self> {
-        Self::with_rate(count as f64, count as f64 / 60.0)
-    }
-
-    fn with_rate(capacity: f64, refill_per_sec: f64) -> Option<Self> {
-        (refill_per_sec > 0.0).then(|| CostLimiter {
-            capacity,
-            refill_per_sec,
+        (count > 0).then(|| FailureBudget {
+            capacity: count as f64,
+            refill_per_sec: count as f64 / 60.0,
             buckets: Arc::default(),
         })
-    }
-
-    /// Units regained per second.
-    pub fn refill_per_sec(&self) -> f64 {
-        self.refill_per_sec
     }
 
     /// What `bucket` holds at `now`, refilled since it was last touched.
@@ -104,14 +176,8 @@ impl CostLimiter {
             .min(self.capacity)
     }
 
-    /// Whole seconds (at least 1) until a bucket holding `tokens` holds `cost`.
-    fn seconds_until(&self, tokens: f64, cost: f64) -> u64 {
-        ((cost - tokens) / self.refill_per_sec).ceil().max(1.0) as u64
-    }
-
-    /// Seconds until the client's bucket holds `cost` again, or 0 if it does now; takes
-    /// nothing.
-    pub fn wait(&self, client: ClientKey, cost: f64) -> u64 {
+    /// Seconds until the client may fail again, or 0 if it may now; spends nothing.
+    pub fn wait(&self, client: ClientKey) -> u64 {
         let Ok(buckets) = self.buckets.lock() else {
             return 0;
         };
@@ -119,45 +185,30 @@ impl CostLimiter {
             return 0;
         };
         let tokens = self.level(bucket, Instant::now());
-        if tokens >= cost {
+        if tokens >= 1.0 {
             0
         } else {
-            self.seconds_until(tokens, cost)
+            ((1.0 - tokens) / self.refill_per_sec).ceil().max(1.0) as u64
         }
     }
 
-    /// Takes `cost` from the client's bucket, or says how many seconds until it could.
-    /// The most a bucket holds: an operation costing more can never be paid for.
-    pub fn capacity(&self) -> f64 {
-        self.capacity
-    }
-
-    pub fn take(&self, client: ClientKey, cost: f64) -> Result<(), u64> {
+    /// Records one failure of the client.
+    pub fn spend(&self, client: ClientKey) {
         let now = Instant::now();
         let Ok(mut buckets) = self.buckets.lock() else {
-            return Ok(());
+            return;
         };
-        // Forget clients whose buckets have refilled, so the map stays as small as the set of
-        // clients active within one refill period.
-        if buckets.len() > 10_000 {
+        // Forget clients whose budgets have refilled, as `CostLimiter` does.
+        if buckets.len() > SWEEP_ABOVE_CLIENTS {
             buckets.retain(|_, b| self.level(b, now) < self.capacity);
         }
         let bucket = buckets.entry(client).or_insert(Bucket {
             tokens: self.capacity,
             at: now,
         });
-        bucket.tokens = self.level(bucket, now);
+        let level = self.level(bucket, now);
+        bucket.tokens = if level >= 1.0 { level - 1.0 } else { level };
         bucket.at = now;
-        if cost > self.capacity {
-            // It could never pass; the complexity limit should have caught it first.
-            return Err(u64::MAX);
-        }
-        if bucket.tokens >= cost {
-            bucket.tokens -= cost;
-            Ok(())
-        } else {
-            Err(self.seconds_until(bucket.tokens, cost))
-        }
     }
 }
 
@@ -170,24 +221,32 @@ mod tests {
         let limiter = CostLimiter::new(100, 50).expect("on");
         let a = ClientKey(Some("10.0.0.1".parse().expect("ip")));
         let b = ClientKey(Some("10.0.0.2".parse().expect("ip")));
-        assert_eq!(limiter.take(a, 80.0), Ok(()));
-        let wait = limiter.take(a, 80.0).expect_err("drained");
+        assert_eq!(limiter.take(a, 80), Ok(()));
+        let wait = limiter.take(a, 80).expect_err("drained");
         assert!((1..=2).contains(&wait), "{wait}");
-        assert_eq!(limiter.take(b, 80.0), Ok(()));
+        assert_eq!(limiter.take(b, 80), Ok(()));
+        // More than a whole budget never passes; nor does anything with no budget at all.
+        assert_eq!(limiter.take(b, 101), Err(u64::MAX));
+        assert_eq!(
+            CostLimiter::new(0, 50).expect("on").take(a, 1),
+            Err(u64::MAX)
+        );
         assert!(CostLimiter::new(100, 0).is_none());
     }
 
     #[test]
     fn a_minute_budget_is_spent_and_waited_for() {
-        let limiter = CostLimiter::per_minute(2).expect("on");
+        let budget = FailureBudget::per_minute(2).expect("on");
         let a = ClientKey(Some("10.0.0.1".parse().expect("ip")));
-        assert_eq!(limiter.wait(a, 1.0), 0);
-        assert_eq!(limiter.take(a, 1.0), Ok(()));
-        assert_eq!(limiter.take(a, 1.0), Ok(()));
+        assert_eq!(budget.wait(a), 0);
+        budget.spend(a);
+        assert_eq!(budget.wait(a), 0);
+        budget.spend(a);
         // Two a minute: one comes back every 30 s.
-        assert!((29..=30).contains(&limiter.wait(a, 1.0)));
-        assert!(limiter.take(a, 1.0).is_err());
-        assert!(CostLimiter::per_minute(0).is_none());
+        assert!((29..=30).contains(&budget.wait(a)));
+        budget.spend(a);
+        assert!((29..=30).contains(&budget.wait(a)));
+        assert!(FailureBudget::per_minute(0).is_none());
     }
 
     fn ip(s: &str) -> IpAddr {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
-use crate::config::Limits;
+use crate::config::ServeConfig;
 
 /// The root query: each municipality's records, and questions across municipalities.
 #[derive(MergedObject, Default)]
@@ -58,7 +58,7 @@ pub fn schema_builder() -> SchemaBuilder<QueryRoot, mutation::Mutation, EmptySub
 /// document run before execution in [`crate::gate`].
 pub fn build_schema(
     db: DatabaseConnection,
-    limits: &Limits,
+    limits: &ServeConfig,
     cache: Arc<crate::cache::ResponseCache>,
 ) -> anyhow::Result<AppSchema> {
     let mut builder = schema_builder()
@@ -66,8 +66,8 @@ pub fn build_schema(
         .data(loaders::Loaders::new(&db))
         .data(crate::write::WriteLock::for_connection(&db))
         .data(db)
-        .limit_depth(limits.max_depth)
-        .limit_complexity(limits.max_complexity)
+        .limit_depth(limits.query.max_depth)
+        .limit_complexity(limits.query.max_complexity)
         // One directive per field is all a client needs (@include or @skip).
         .limit_directives(2);
     if limits.production {

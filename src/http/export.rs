@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
@@ -21,26 +21,17 @@ use crate::http::AppState;
 use crate::read::compare::{self, CompareParams, Comparison, Normalization};
 use crate::read::stats::{self, ProgressOrder};
 
-/// An export that could not be made, as HTTP.
-pub struct ExportError {
-    status: StatusCode,
-    code: &'static str,
-    parameter: Option<String>,
-    message: String,
-}
+/// An export that could not be made: its status, and a JSON body naming the parameter at
+/// fault where there is one.
+pub struct ExportError(AppError);
 
 impl ExportError {
-    fn bad(parameter: &str, message: String) -> Self {
-        ExportError {
-            status: StatusCode::BAD_REQUEST,
-            code: "BAD_USER_INPUT",
-            parameter: Some(parameter.to_owned()),
-            message,
-        }
+    fn bad(name: &'static str, message: String) -> Self {
+        ExportError(AppError::BadParameter { name, message })
     }
 }
 
-/// The parameters the messages of [`crate::read::compare`] start with.
+/// Every parameter of the exports' query strings, for naming the one serde could not read.
 const PARAMETERS: [&str; 7] = [
     "metric",
     "municipalities",
@@ -53,36 +44,26 @@ const PARAMETERS: [&str; 7] = [
 
 impl From<AppError> for ExportError {
     fn from(e: AppError) -> Self {
-        let code = e.code();
-        let status = match &e {
-            AppError::BadInput(_) => StatusCode::BAD_REQUEST,
-            AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
-        };
-        let message = async_graphql::Error::from(e).message;
-        let parameter = PARAMETERS
-            .iter()
-            .find(|p| {
-                message.starts_with(&format!("{p}:")) || message.starts_with(&format!("{p} ("))
-            })
-            .map(|p| (*p).to_owned());
-        ExportError {
-            status,
-            code,
-            parameter,
-            message,
-        }
+        ExportError(e)
     }
 }
 
 impl IntoResponse for ExportError {
     fn into_response(self) -> Response {
+        let e = self.0;
+        let status = e.status();
+        let code = e.code().as_str();
+        let parameter = e.parameter();
+        let retry_after = e.retry_after_secs();
         let body = serde_json::json!({
-            "error": { "code": self.code, "parameter": self.parameter, "message": self.message }
+            "error": { "code": code, "parameter": parameter, "message": e.client_message() }
         });
-        let mut response = (self.status, Json(body)).into_response();
-        crate::http::set_retry_after(&mut response, self.code);
+        let mut response = (status, Json(body)).into_response();
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
+        }
         response
     }
 }
@@ -99,7 +80,7 @@ pub struct CompareQuery {
     per: Option<String>,
 }
 
-fn year(parameter: &str, value: &Option<String>) -> Result<Option<i32>, ExportError> {
+fn year(parameter: &'static str, value: &Option<String>) -> Result<Option<i32>, ExportError> {
     match value.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
         Some(v) => fiscal_year::parse(v)
@@ -134,7 +115,7 @@ fn codes(value: &Option<String>) -> Result<Option<Vec<String>>, ExportError> {
 
 /// Refuses a parameter that no database can take: PostgreSQL's text holds no NUL character,
 /// and SQLite's search stops at one.
-fn storable(parameters: &[(&str, &Option<String>)]) -> Result<(), ExportError> {
+fn storable(parameters: &[(&'static str, &Option<String>)]) -> Result<(), ExportError> {
     for (name, value) in parameters {
         if value.as_deref().is_some_and(|v| v.contains('\0')) {
             return Err(ExportError::bad(
@@ -155,17 +136,13 @@ fn parameters<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ExportErr
         Ok(Query(query)) => Ok(query),
         Err(rejected) => {
             let message = rejected.body_text();
-            let parameter = message
-                .split('`')
-                .nth(1)
-                .filter(|p| !p.is_empty())
-                .map(str::to_owned);
-            Err(ExportError {
-                status: StatusCode::BAD_REQUEST,
-                code: "BAD_USER_INPUT",
-                parameter,
-                message,
-            })
+            let named = message.split('`').nth(1);
+            Err(ExportError(
+                match PARAMETERS.iter().find(|p| Some(**p) == named) {
+                    Some(name) => AppError::BadParameter { name, message },
+                    None => AppError::BadInput(message),
+                },
+            ))
         }
     }
 }
@@ -472,8 +449,7 @@ pub async fn compare_svg(
 ) -> Result<Response, ExportError> {
     let params = parameters(q)?.params()?;
     let comparison = compare::compare(&state.db, &params).await?;
-    let svg = chart(&comparison)
-        .map_err(|e| ExportError::from(AppError::internal(anyhow::anyhow!("chart: {e}"))))?;
+    let svg = chart(&comparison).map_err(|e| AppError::internal(anyhow::anyhow!("chart: {e}")))?;
     Ok((
         [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
         svg,

@@ -11,13 +11,13 @@ use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 
-use crate::config::Limits;
+use crate::config::ServeConfig;
 use crate::db::StatementCounter;
-use crate::gate::document::limit_error;
+use crate::error::{AppError, ErrorCode};
 use crate::graphql::AppSchema;
 use crate::write::auth::Auth;
 
@@ -31,7 +31,7 @@ pub struct AppState {
     /// SQL statements sent so far, for tests and diagnostics.
     pub statements: StatementCounter,
     /// What one request may ask for.
-    pub limits: Arc<Limits>,
+    pub limits: Arc<ServeConfig>,
     /// Counters behind `/metrics`.
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Answers to public queries, until the data changes.
@@ -41,7 +41,7 @@ pub struct AppState {
     /// What a request passes before it executes.
     pub gate: Arc<crate::gate::Gate>,
     /// Each client's budget of bad tokens (`None`: unlimited).
-    pub auth_failures: Option<crate::gate::ratelimit::CostLimiter>,
+    pub auth_failures: Option<crate::gate::ratelimit::FailureBudget>,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -49,9 +49,10 @@ pub fn router(state: AppState) -> Router {
     // route.
     let body_limit = state
         .limits
+        .http
         .max_body_bytes
-        .max(state.limits.max_body_bytes_authenticated);
-    let cors = cors(&state.limits.cors_origins);
+        .max(state.limits.http.max_body_bytes_authenticated);
+    let cors = cors(&state.limits.http.cors_origins);
     Router::new()
         .route(
             "/graphql",
@@ -84,8 +85,9 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(
                 state
                     .limits
+                    .http
                     .body_read_timeout_secs
-                    .saturating_add(state.limits.request_timeout_secs),
+                    .saturating_add(state.limits.query.request_timeout_secs),
             ),
         ))
         .layer(cors)
@@ -120,16 +122,35 @@ fn cors(origins: &[crate::config::CorsOrigin]) -> tower_http::cors::CorsLayer {
         .max_age(Duration::from_secs(3600))
 }
 
-/// A refusal made before GraphQL runs, in the shape of a GraphQL error response.
-fn graphql_error(status: StatusCode, code: &str, message: &str) -> axum::response::Response {
-    (
+/// A request refused before GraphQL runs, in the shape of a GraphQL error response, with the
+/// status and headers the error calls for.
+fn refuse(e: AppError) -> axum::response::Response {
+    let status = e.status();
+    let code = e.code();
+    let retry_after = e.retry_after_secs();
+    let allow = e.allow();
+    let mut response = (
         status,
         axum::Json(serde_json::json!({ "errors": [{
-            "message": message,
-            "extensions": { "code": code }
+            "message": e.client_message(),
+            "extensions": { "code": code.as_str() }
         }] })),
     )
-        .into_response()
+        .into_response();
+    let headers = response.headers_mut();
+    if let Some(seconds) = retry_after {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    if let Some(allow) = allow {
+        headers.insert(header::ALLOW, HeaderValue::from_static(allow));
+    }
+    if code == ErrorCode::Unauthenticated {
+        headers.insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer error=\"invalid_token\""),
+        );
+    }
+    response
 }
 
 /// Refuses a POST that is not JSON before its body is read (see [`csrf_safe`]).
@@ -151,15 +172,11 @@ async fn refuse_simple_posts(
             .get_all("x-forwarded-for")
             .iter()
             .filter_map(|v| v.to_str().ok()),
-        &state.limits.trusted_proxies,
+        &state.limits.http.trusted_proxies,
     );
     request.extensions_mut().insert(client);
     if request.method() == axum::http::Method::POST && !csrf_safe(request.headers()) {
-        return graphql_error(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "BAD_USER_INPUT",
-            "POST /graphql takes Content-Type: application/json (or an apollo-require-preflight header)",
-        );
+        return refuse(AppError::CrossSitePost);
     }
     next.run(request).await
 }
@@ -174,7 +191,7 @@ async fn authenticate(
     let limit = match request.headers().get(header::AUTHORIZATION) {
         None => {
             request.extensions_mut().insert(Auth::Anonymous);
-            state.limits.max_body_bytes
+            state.limits.http.max_body_bytes
         }
         Some(value) => {
             let client = request
@@ -185,22 +202,16 @@ async fn authenticate(
             // A client that keeps presenting bad tokens is guessing: stop checking its tokens
             // (each check of a known token costs an argon2 verification) for a while.
             if let Some(limiter) = &state.auth_failures {
-                let wait = limiter.wait(client, 1.0);
+                let wait = limiter.wait(client);
                 if wait > 0 {
-                    state
-                        .metrics
-                        .observe(Duration::ZERO, &["LIMIT_EXCEEDED".to_owned()]);
-                    let mut response = graphql_error(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        "LIMIT_EXCEEDED",
-                        &format!(
+                    let refusal = AppError::RateLimited {
+                        message: format!(
                             "too many bad tokens from this client; retry in {wait} s (requests without a token are not affected)"
                         ),
-                    );
-                    response
-                        .headers_mut()
-                        .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(wait));
-                    return response;
+                        retry_after_secs: wait,
+                    };
+                    state.metrics.observe(Duration::ZERO, &[refusal.code()]);
+                    return refuse(refusal);
                 }
             }
             // A value that is not text cannot be a token; the empty string is refused as
@@ -211,30 +222,18 @@ async fn authenticate(
             match verified {
                 Ok(principal) => {
                     request.extensions_mut().insert(Auth::Token(principal));
-                    state.limits.max_body_bytes_authenticated
+                    state.limits.http.max_body_bytes_authenticated
                 }
                 Err(e) => {
-                    if let Some(limiter) = &state.auth_failures
-                        && e.code() == "UNAUTHENTICATED"
-                    {
-                        let _ = limiter.take(client, 1.0);
-                    }
-                    state
-                        .metrics
-                        .observe(Duration::ZERO, &[e.code().to_owned()]);
                     // Only a token found wanting is a bad token: a database that cannot be
                     // asked says nothing about the token.
-                    let code = e.code();
-                    let message = async_graphql::Error::from(e).message;
-                    let mut response = graphql_error(error_status(code), code, &message);
-                    if code == "UNAUTHENTICATED" {
-                        response.headers_mut().insert(
-                            header::WWW_AUTHENTICATE,
-                            axum::http::HeaderValue::from_static("Bearer error=\"invalid_token\""),
-                        );
+                    if let Some(limiter) = &state.auth_failures
+                        && e.code() == ErrorCode::Unauthenticated
+                    {
+                        limiter.spend(client);
                     }
-                    set_retry_after(&mut response, code);
-                    return response;
+                    state.metrics.observe(Duration::ZERO, &[e.code()]);
+                    return refuse(e);
                 }
             }
         }
@@ -245,35 +244,12 @@ async fn authenticate(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > limit) {
-        return graphql_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "LIMIT_EXCEEDED",
-            &format!("the request body is larger than {limit} bytes"),
-        );
+        return refuse(AppError::BodyTooLarge { limit: Some(limit) });
     }
     let (parts, body) = request.into_parts();
     let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
     next.run(axum::extract::Request::from_parts(parts, body))
         .await
-}
-
-/// The HTTP status of a request refused with `code` before or instead of an answer.
-pub fn error_status(code: &str) -> StatusCode {
-    match code {
-        "UNAUTHENTICATED" => StatusCode::UNAUTHORIZED,
-        "UNAVAILABLE" => StatusCode::SERVICE_UNAVAILABLE,
-        _ => StatusCode::INTERNAL_SERVER_ERROR,
-    }
-}
-
-/// Tells the client when to come back from an `UNAVAILABLE` answer.
-pub fn set_retry_after(response: &mut axum::response::Response, code: &str) {
-    if code == "UNAVAILABLE" {
-        response.headers_mut().insert(
-            header::RETRY_AFTER,
-            axum::http::HeaderValue::from(crate::error::RETRY_AFTER_UNAVAILABLE),
-        );
-    }
 }
 
 /// A browser sends a cross-site POST without a preflight only with a "simple" content type
@@ -308,14 +284,7 @@ async fn graphql_get(
     };
     let req = match async_graphql::http::parse_query_string(query) {
         Ok(req) => req,
-        Err(e) => {
-            let message = e.to_string();
-            return graphql_error(
-                StatusCode::BAD_REQUEST,
-                unreadable_code(&message),
-                &format!("cannot read the query string: {message}"),
-            );
-        }
+        Err(e) => return refuse(unreadable("query string", &e.to_string())),
     };
     execute(state, req, client, auth, true).await
 }
@@ -339,26 +308,19 @@ fn unreadable_body(e: async_graphql::ParseRequestError) -> axum::response::Respo
     if matches!(e, async_graphql::ParseRequestError::PayloadTooLarge)
         || message.contains("length limit exceeded")
     {
-        return graphql_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "LIMIT_EXCEEDED",
-            "the request body is larger than allowed",
-        );
+        return refuse(AppError::BodyTooLarge { limit: None });
     }
-    graphql_error(
-        StatusCode::BAD_REQUEST,
-        unreadable_code(&message),
-        &format!("cannot read the request body: {message}"),
-    )
+    refuse(unreadable("request body", &message))
 }
 
-/// JSON nested past serde_json's bound of 128 levels is a limit; anything else unreadable is
-/// the client's mistake.
-fn unreadable_code(message: &str) -> &'static str {
+/// A request whose `what` cannot be read. JSON nested past serde_json's bound of 128 levels is
+/// a limit; anything else unreadable is the client's mistake.
+fn unreadable(what: &str, message: &str) -> AppError {
+    let message = format!("cannot read the {what}: {message}");
     if message.contains("recursion limit exceeded") {
-        "LIMIT_EXCEEDED"
+        AppError::LimitExceeded(message)
     } else {
-        "BAD_USER_INPUT"
+        AppError::BadInput(message)
     }
 }
 
@@ -389,39 +351,33 @@ async fn execute(
         Err(refused) => async_graphql::Response::from_errors(vec![refused]),
         Ok(()) => {
             let req = req.data(auth);
-            let timeout = Duration::from_secs(state.limits.request_timeout_secs);
+            let timeout = Duration::from_secs(state.limits.query.request_timeout_secs);
             match tokio::time::timeout(timeout, state.schema.execute(req)).await {
                 Ok(response) => response,
-                Err(_) => async_graphql::Response::from_errors(vec![limit_error(format!(
-                    "the request took longer than {} s and was stopped",
-                    state.limits.request_timeout_secs
-                ))]),
+                Err(_) => async_graphql::Response::from_errors(vec![
+                    AppError::LimitExceeded(format!(
+                        "the request took longer than {} s and was stopped",
+                        state.limits.query.request_timeout_secs
+                    ))
+                    .into_server_error(),
+                ]),
             }
         }
     };
     crate::gate::fill_error_codes(&mut response);
-    let codes: Vec<String> = response
-        .errors
-        .iter()
-        .filter_map(|e| e.extensions.as_ref()?.get("code").map(|c| c.to_string()))
+    let codes: Vec<ErrorCode> = crate::gate::refusals(&response)
+        .map(AppError::code)
         .collect();
     state.metrics.observe(started.elapsed(), &codes);
     tracing::info!(
         operation = %requested.as_deref().or(facts.operation.as_deref()).unwrap_or("-"),
         duration_ms = started.elapsed().as_secs_f64() * 1000.0,
-        errors = %codes.join(","),
+        errors = %codes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(","),
         "graphql"
     );
-    let retry_after = response.errors.iter().find_map(|e| {
-        e.extensions
-            .as_ref()?
-            .get(crate::gate::ratelimit::RETRY_AFTER)
-            .map(|v| v.to_string())
-    });
     if let Some(key) = key
         && response.errors.is_empty()
         && facts.query_only
-        && retry_after.is_none()
     {
         match serde_json::to_vec(&response) {
             Ok(body) => {
@@ -432,29 +388,22 @@ async fn execute(
             Err(e) => tracing::warn!(error = %e, "cannot serialise a response for the cache"),
         }
     }
-    let allow = response.errors.iter().find_map(|e| {
-        e.extensions
-            .as_ref()?
-            .get(crate::gate::document::ALLOW)
-            .map(|v| v.to_string().trim_matches('"').to_owned())
-    });
+    // The refusal a client must act on decides the status: an unavailable database (retry)
+    // over a spent budget (wait) over a mutation sent by GET (use POST).
+    let decisive = crate::gate::refusals(&response)
+        .filter_map(|e| Some((e.answer_status()?, e.retry_after_secs(), e.allow())))
+        .max_by_key(|(status, _, _)| status.as_u16());
     let mut http = GraphQLResponse::from(response).into_response();
-    if let Some(allow) = allow {
-        *http.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
-        if let Ok(v) = axum::http::HeaderValue::from_str(&allow) {
-            http.headers_mut().insert(header::ALLOW, v);
+    if let Some((status, retry_after, allow)) = decisive {
+        *http.status_mut() = status;
+        if let Some(seconds) = retry_after {
+            http.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
-    }
-    if let Some(seconds) = retry_after {
-        *http.status_mut() = StatusCode::TOO_MANY_REQUESTS;
-        if let Ok(v) = axum::http::HeaderValue::from_str(&seconds) {
-            http.headers_mut().insert(header::RETRY_AFTER, v);
+        if let Some(allow) = allow {
+            http.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allow));
         }
-    }
-    // An answer the database could not give is not a 200: proxies and clients retry a 503.
-    if codes.iter().any(|c| c.trim_matches('"') == "UNAVAILABLE") {
-        *http.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
-        set_retry_after(&mut http, "UNAVAILABLE");
     }
     http
 }
@@ -502,9 +451,9 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(
             header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
+            prometheus_client::encoding::prometheus_text::CONTENT_TYPE,
         )],
-        state.metrics.render(state.statements.get(), &state.db),
+        state.metrics.render(),
     )
 }
 

@@ -54,14 +54,14 @@ impl std::fmt::Debug for ConnectionLimits {
 impl ConnectionLimits {
     /// The limits `serve`'s flags ask for; the cap still has to fit the file limit
     /// ([`fit_connection_cap`]).
-    pub fn of(limits: &crate::config::Limits) -> ConnectionLimits {
+    pub fn of(limits: &crate::config::ServeConfig) -> ConnectionLimits {
         ConnectionLimits {
-            header_read_timeout: Duration::from_secs(limits.header_read_timeout_secs),
-            write_timeout: Duration::from_secs(limits.write_timeout_secs),
-            max_connections: limits.max_connections,
-            max_connections_per_client: limits.max_connections_per_client,
+            header_read_timeout: Duration::from_secs(limits.http.header_read_timeout_secs),
+            write_timeout: Duration::from_secs(limits.http.write_timeout_secs),
+            max_connections: limits.http.max_connections,
+            max_connections_per_client: limits.http.max_connections_per_client,
             exempt: {
-                let proxies = limits.trusted_proxies.clone();
+                let proxies = limits.http.trusted_proxies.clone();
                 Arc::new(move |ip| proxies.iter().any(|p| p.contains(&ip)))
             },
         }

@@ -104,13 +104,16 @@ pub async fn scope(
     let mut query = municipalities::Entity::find().order_by_asc(municipalities::Column::Code);
     if let Some(codes) = municipalities {
         if codes.is_empty() {
-            return Err(AppError::BadInput(
-                "municipalities: give at least one code, or leave it out for all".into(),
-            ));
+            return Err(AppError::BadParameter {
+                name: "municipalities",
+                message: "municipalities: give at least one code, or leave it out for all".into(),
+            });
         }
         for code in codes {
-            codes::validate_municipality_code(code)
-                .map_err(|e| AppError::BadInput(format!("municipalities: {e}")))?;
+            codes::validate_municipality_code(code).map_err(|e| AppError::BadParameter {
+                name: "municipalities",
+                message: format!("municipalities: {e}"),
+            })?;
         }
         query = query.filter(municipalities::Column::Code.is_in(codes.iter().cloned()));
     }
@@ -147,10 +150,10 @@ pub async fn scope(
             .map(String::as_str)
             .collect();
         if !missing.is_empty() {
-            return Err(AppError::NotFound(format!(
-                "municipalities: not in the hub: {}",
-                missing.join(", ")
-            )));
+            return Err(AppError::ParameterNotFound {
+                name: "municipalities",
+                message: format!("municipalities: not in the hub: {}", missing.join(", ")),
+            });
         }
     }
     Ok(found)
@@ -162,7 +165,10 @@ pub async fn find_region(db: &DatabaseConnection, slug: &str) -> AppResult<regio
         .filter(regions::Column::Slug.eq(slug))
         .one(db)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("region: no region with slug {slug:?}")))
+        .ok_or_else(|| AppError::ParameterNotFound {
+            name: "region",
+            message: format!("region: no region with slug {slug:?}"),
+        })
 }
 
 /// The codes of a region's members, in the hub or not.
@@ -179,9 +185,10 @@ pub async fn region_member_codes(db: &DatabaseConnection, slug: &str) -> AppResu
 
 pub fn check_range(from: Option<i32>, to: Option<i32>) -> AppResult<()> {
     match (from, to) {
-        (Some(f), Some(t)) if f > t => {
-            Err(AppError::BadInput(format!("from ({f}) is after to ({t})")))
-        }
+        (Some(f), Some(t)) if f > t => Err(AppError::BadParameter {
+            name: "from",
+            message: format!("from ({f}) is after to ({t})"),
+        }),
         _ => Ok(()),
     }
 }
@@ -203,11 +210,12 @@ pub async fn compare(db: &DatabaseConnection, params: &CompareParams) -> AppResu
     let metric = metrics::Entity::find_by_id(params.metric.clone())
         .one(db)
         .await?
-        .ok_or_else(|| {
-            AppError::BadInput(format!(
+        .ok_or_else(|| AppError::BadParameter {
+            name: "metric",
+            message: format!(
                 "metric: {:?} is not a code of the metric catalogue (see `metrics`)",
                 params.metric
-            ))
+            ),
         })?;
     check_range(params.from, params.to)?;
     let cities = scope(

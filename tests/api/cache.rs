@@ -38,7 +38,7 @@ fn value_for(body: &Value, year: i64) -> Option<f64> {
 
 async fn public_answers_are_cached_until_a_write(b: Backend) {
     // Arrange
-    let app = TestApp::spawn_with(&b, kyodo_hub::config::Limits::default()).await;
+    let app = TestApp::spawn_with(&b, kyodo_hub::config::ServeConfig::default()).await;
     let token = app.token(Some("352063"), "EDITOR", "Hofu").await;
 
     // Act and assert: a miss, then a hit without SQL and with the same body.
@@ -72,8 +72,11 @@ async fn public_answers_are_cached_until_a_write(b: Backend) {
 
 async fn a_change_by_another_process_reaches_the_cache_within_its_poll(b: Backend) {
     // Arrange: a cache that looks for other writers every 100 ms.
-    let limits = kyodo_hub::config::Limits {
-        response_cache_poll_ms: 100,
+    let limits = kyodo_hub::config::ServeConfig {
+        cache: kyodo_hub::config::CacheConfig {
+            response_cache_poll_ms: 100,
+            ..Default::default()
+        },
         ..Default::default()
     };
     let app = TestApp::spawn_with(&b, limits).await;

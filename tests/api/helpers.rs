@@ -49,10 +49,13 @@ macro_rules! db_tests {
 }
 
 /// The default limits without the response cache.
-pub fn uncached() -> kyodo_hub::config::Limits {
-    kyodo_hub::config::Limits {
-        response_cache_entries: 0,
-        ..kyodo_hub::config::Limits::default()
+pub fn uncached() -> kyodo_hub::config::ServeConfig {
+    kyodo_hub::config::ServeConfig {
+        cache: kyodo_hub::config::CacheConfig {
+            response_cache_entries: 0,
+            ..Default::default()
+        },
+        ..kyodo_hub::config::ServeConfig::default()
     }
 }
 
@@ -168,12 +171,12 @@ impl TestApp {
     }
 
     /// A hub serving the bundled dataset with the given limits.
-    pub async fn spawn_with(backend: &Backend, limits: kyodo_hub::config::Limits) -> TestApp {
+    pub async fn spawn_with(backend: &Backend, limits: kyodo_hub::config::ServeConfig) -> TestApp {
         let test_db = TestDb::create(backend).await;
         TestApp::serve_with(test_db, limits).await
     }
 
-    async fn serve_with(test_db: TestDb, limits: kyodo_hub::config::Limits) -> TestApp {
+    async fn serve_with(test_db: TestDb, limits: kyodo_hub::config::ServeConfig) -> TestApp {
         let state = kyodo_hub::app::prepare_with(&test_db.url, limits)
             .await
             .expect("prepare app");

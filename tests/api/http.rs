@@ -74,6 +74,17 @@ async fn metrics_count_requests_errors_and_statements(b: Backend) {
     );
     assert!(value(&text, "kyodo_hub_sql_statements_total") >= 2.0);
     assert!(value(&text, "kyodo_hub_db_pool_connections") >= 1.0);
+    // Dashboards and alerts read these names and texts.
+    for help in [
+        "# HELP kyodo_hub_graphql_requests_total GraphQL requests answered.\n",
+        "# HELP kyodo_hub_graphql_errors_total Errors in GraphQL responses, by extensions.code.\n",
+        "# HELP kyodo_hub_graphql_request_duration_seconds Time to answer a GraphQL request.\n",
+        "# HELP kyodo_hub_sql_statements_total SQL statements sent to the database.\n",
+        "# HELP kyodo_hub_db_pool_connections Open database connections.\n",
+        "# HELP kyodo_hub_db_pool_idle_connections Open connections not in use.\n",
+    ] {
+        assert!(text.contains(help), "{help} missing from\n{text}");
+    }
 }
 
 db_tests!(metrics_count_requests_errors_and_statements);
@@ -85,8 +96,11 @@ async fn silent_and_slow_connections_are_closed_at_the_header_deadline(b: Backen
     // Arrange
     let app = TestApp::spawn_with(
         &b,
-        kyodo_hub::config::Limits {
-            header_read_timeout_secs: 1,
+        kyodo_hub::config::ServeConfig {
+            http: kyodo_hub::config::HttpLimits {
+                header_read_timeout_secs: 1,
+                ..Default::default()
+            },
             ..crate::helpers::uncached()
         },
     )

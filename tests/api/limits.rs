@@ -149,7 +149,7 @@ async fn oversized_and_cross_site_posts_are_refused_at_the_http_layer() {
 
 #[tokio::test]
 async fn production_mode_turns_off_introspection_suggestions_and_graphiql() {
-    let limits = kyodo_hub::config::Limits {
+    let limits = kyodo_hub::config::ServeConfig {
         production: true,
         ..Default::default()
     };
@@ -184,10 +184,13 @@ async fn production_mode_turns_off_introspection_suggestions_and_graphiql() {
 
 #[tokio::test]
 async fn only_configured_portal_origins_get_cors_headers() {
-    let limits = kyodo_hub::config::Limits {
-        cors_origins: vec![kyodo_hub::config::CorsOrigin::Exact(
-            "https://portal.example.jp".to_owned(),
-        )],
+    let limits = kyodo_hub::config::ServeConfig {
+        http: kyodo_hub::config::HttpLimits {
+            cors_origins: vec![kyodo_hub::config::CorsOrigin::Exact(
+                "https://portal.example.jp".to_owned(),
+            )],
+            ..Default::default()
+        },
         ..Default::default()
     };
     let app = TestApp::spawn_with(&Backend::Sqlite, limits).await;
@@ -240,6 +243,11 @@ async fn portals_can_send_a_query_by_its_hash() {
         first["errors"][0]["message"], "PersistedQueryNotFound",
         "{first}"
     );
+    // The code Apollo's clients act on (it was BAD_USER_INPUT, which they do not recognise).
+    assert_eq!(
+        first["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND",
+        "{first}"
+    );
     // With the text, it is answered and remembered …
     let mut with_text = by_hash.clone();
     with_text["query"] = json!(NORMAL);
@@ -263,9 +271,12 @@ async fn portals_can_send_a_query_by_its_hash() {
 #[tokio::test]
 async fn expensive_operations_are_rate_limited_by_cost_with_retry_after() {
     // A budget of 300 units refilling at 100 a second; the page below costs 50 × 4 + 1 = 201.
-    let limits = kyodo_hub::config::Limits {
-        rate_limit_burst: 300,
-        rate_limit_per_second: 100,
+    let limits = kyodo_hub::config::ServeConfig {
+        rate: kyodo_hub::config::RateLimits {
+            rate_limit_burst: 300,
+            rate_limit_per_second: 100,
+            ..Default::default()
+        },
         // Answers from the response cache cost nothing and are not charged; this test is
         // about executed operations.
         ..crate::helpers::uncached()
@@ -317,8 +328,11 @@ async fn expensive_operations_are_rate_limited_by_cost_with_retry_after() {
 #[tokio::test]
 async fn safelist_mode_runs_registered_operations_only() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/queries");
-    let limits = kyodo_hub::config::Limits {
-        safelist: Some(dir.clone()),
+    let limits = kyodo_hub::config::ServeConfig {
+        query: kyodo_hub::config::QueryLimits {
+            safelist: Some(dir.clone()),
+            ..Default::default()
+        },
         ..Default::default()
     };
     let app = TestApp::spawn_with(&Backend::Sqlite, limits).await;
@@ -357,8 +371,11 @@ async fn with_token(app: &TestApp, token: &str, forwarded_for: Option<&str>) -> 
 #[tokio::test]
 async fn bad_tokens_are_limited_per_client_before_any_check() {
     // Three bad tokens a minute: one comes back every 20 s.
-    let limits = kyodo_hub::config::Limits {
-        auth_failures_per_minute: 3,
+    let limits = kyodo_hub::config::ServeConfig {
+        rate: kyodo_hub::config::RateLimits {
+            auth_failures_per_minute: 3,
+            ..Default::default()
+        },
         ..crate::helpers::uncached()
     };
     let app = TestApp::spawn_with(&Backend::Sqlite, limits).await;
@@ -400,9 +417,15 @@ async fn forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
 
     // Behind a trusted proxy (here the test client's own address), each forwarded client has
     // its own budget of one bad token.
-    let limits = kyodo_hub::config::Limits {
-        auth_failures_per_minute: 1,
-        trusted_proxies: vec![kyodo_hub::config::parse_network("127.0.0.1").expect("network")],
+    let limits = kyodo_hub::config::ServeConfig {
+        rate: kyodo_hub::config::RateLimits {
+            auth_failures_per_minute: 1,
+            ..Default::default()
+        },
+        http: kyodo_hub::config::HttpLimits {
+            trusted_proxies: vec![kyodo_hub::config::parse_network("127.0.0.1").expect("network")],
+            ..Default::default()
+        },
         ..crate::helpers::uncached()
     };
     let app = TestApp::spawn_with(&Backend::Sqlite, limits).await;
@@ -416,8 +439,11 @@ async fn forwarded_for_names_the_client_only_behind_a_trusted_proxy() {
     assert_eq!(statuses(&app, &wrong, &clients).await, [401, 429, 401, 429]);
 
     // Without trusted proxies the header changes nothing: one peer, one budget.
-    let limits = kyodo_hub::config::Limits {
-        auth_failures_per_minute: 1,
+    let limits = kyodo_hub::config::ServeConfig {
+        rate: kyodo_hub::config::RateLimits {
+            auth_failures_per_minute: 1,
+            ..Default::default()
+        },
         ..crate::helpers::uncached()
     };
     let app = TestApp::spawn_with(&Backend::Sqlite, limits).await;
