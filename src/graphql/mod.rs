@@ -50,7 +50,12 @@ pub(crate) fn loaders<'a>(ctx: &async_graphql::Context<'a>) -> &'a loaders::Load
 
 /// The schema without data, for exporting its SDL.
 pub fn schema_builder() -> SchemaBuilder<QueryRoot, mutation::Mutation, EmptySubscription> {
-    Schema::build(QueryRoot::default(), mutation::Mutation, EmptySubscription).enable_federation()
+    Schema::build(
+        QueryRoot::default(),
+        mutation::Mutation::default(),
+        EmptySubscription,
+    )
+    .enable_federation()
 }
 
 /// The schema serving `db`, refusing what `limits` do not allow. It has no extensions, which
