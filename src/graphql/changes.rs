@@ -7,9 +7,10 @@ use chrono::{DateTime, Utc};
 use entity::changes;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::types::{Municipality, TotalCount, connection, page_window};
 use super::{db, ids, loaders};
 use crate::error::{AppError, AppResult};
+use crate::graphql::pagination::{TotalCount, connection, page_window};
+use crate::graphql::types::municipality::Municipality;
 
 #[derive(Default)]
 pub struct ChangesQuery;

@@ -5,6 +5,7 @@ pub mod crosscity;
 pub mod ids;
 pub mod loaders;
 pub mod mutation;
+pub mod pagination;
 pub mod query;
 pub mod scalars;
 pub mod types;

@@ -3,11 +3,21 @@
 use async_graphql::{Context, ID, Object};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::types::*;
 use super::{db, ids, loaders};
 use crate::domain::codes;
 use crate::domain::fiscal_year::{self, FiscalYearInfo};
 use crate::error::{AppError, AppResult};
+use crate::graphql::types::body::{Body, Meeting};
+use crate::graphql::types::calendar::FiscalYearDetails;
+use crate::graphql::types::indicator::{Indicator, Metric, Observation};
+use crate::graphql::types::municipality::Municipality;
+use crate::graphql::types::node::Node;
+use crate::graphql::types::ordinance::Ordinance;
+use crate::graphql::types::plan::{Measure, Plan, PlanItem, PlanSection, Policy};
+use crate::graphql::types::program::{Activity, Program, Proposal};
+use crate::graphql::types::region::Region;
+use crate::graphql::types::source::Source;
+use crate::graphql::types::support_center::SupportCenter;
 use crate::read::compare;
 use entity::*;
 

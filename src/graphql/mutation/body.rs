@@ -12,7 +12,7 @@ use super::{
 use crate::domain::{BodyKind, MeetingFormat};
 use crate::error::{AppError, AppResult};
 use crate::graphql::scalars::FiscalYear;
-use crate::graphql::types::{Body, Meeting};
+use crate::graphql::types::body::{Body, Meeting};
 use crate::write::validate::{self as v, MAX_TEXT, MAX_TITLE};
 use crate::write::{self, Writer};
 

@@ -9,7 +9,7 @@ use super::{Deleted, begin, delete_record, patch, patch_text, position, record_i
 use crate::domain::IndicatorValueKind;
 use crate::error::{AppError, AppResult};
 use crate::graphql::scalars::FiscalYear;
-use crate::graphql::types::IndicatorValue;
+use crate::graphql::types::indicator::IndicatorValue;
 use crate::write;
 use crate::write::validate::{self as v, MAX_LABEL, MAX_TEXT};
 

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::error::{AppError, AppResult};
 use crate::graphql::scalars::FiscalYear;
-use crate::graphql::types::Observation;
+use crate::graphql::types::indicator::Observation;
 use crate::write::records;
 use crate::write::validate::{self as v, MAX_LABEL, MAX_TEXT};
 use crate::write::{self, Writer};

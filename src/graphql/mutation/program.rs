@@ -12,7 +12,7 @@ use super::{
 use crate::domain::{ProgramKind, ProposalStage, ProposalTrack};
 use crate::error::AppResult;
 use crate::graphql::scalars::FiscalYear;
-use crate::graphql::types::{Activity, Program, Proposal};
+use crate::graphql::types::program::{Activity, Program, Proposal};
 use crate::write;
 use crate::write::validate::{self as v, MAX_LABEL, MAX_TEXT, MAX_TITLE};
 

@@ -9,7 +9,7 @@ use super::{Deleted, begin, delete_record, patch, position, record_id};
 use crate::domain::SchedulePhase;
 use crate::error::{AppError, AppResult};
 use crate::graphql::scalars::FiscalYear;
-use crate::graphql::types::ScheduleEntry;
+use crate::graphql::types::plan::ScheduleEntry;
 use crate::write;
 use crate::write::records;
 use crate::write::validate::{self as v, MAX_LABEL};

@@ -12,7 +12,7 @@ use super::{
 use crate::domain::ManagementModel;
 use crate::error::AppResult;
 use crate::graphql::scalars::FiscalYear;
-use crate::graphql::types::SupportCenter;
+use crate::graphql::types::support_center::SupportCenter;
 use crate::write;
 use crate::write::validate::{self as v, MAX_TEXT, MAX_TITLE};
 
