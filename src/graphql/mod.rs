@@ -1,7 +1,5 @@
 //! The GraphQL schema: types, loaders and the root query, assembled by [`build_schema`].
 
-pub mod changes;
-pub mod crosscity;
 pub mod ids;
 pub mod loaders;
 pub mod mutation;
@@ -22,8 +20,8 @@ use crate::config::Limits;
 #[graphql(name = "Query")]
 pub struct QueryRoot(
     query::Query,
-    crosscity::CrossCityQuery,
-    changes::ChangesQuery,
+    query::crosscity::CrossCityQuery,
+    query::changes::ChangesQuery,
 );
 // `query::Query` holds one city's records, `crosscity::CrossCityQuery` the comparisons; the
 // root is named `Query` because federation composes on that name.

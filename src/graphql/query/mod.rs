@@ -1,5 +1,8 @@
 //! The root `Query`: entry points into the dataset by municipality, region and catalogue.
 
+pub mod changes;
+pub mod crosscity;
+
 use async_graphql::{Context, ID, Object};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
