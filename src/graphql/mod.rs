@@ -10,23 +10,12 @@ pub mod types;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::config::Limits;
 
-/// The root query: each municipality's records, and questions across municipalities.
-#[derive(MergedObject, Default)]
-#[graphql(name = "Query")]
-pub struct QueryRoot(
-    query::Query,
-    query::crosscity::CrossCityQuery,
-    query::changes::ChangesQuery,
-);
-// `query::Query` holds one city's records, `crosscity::CrossCityQuery` the comparisons; the
-// root is named `Query` because federation composes on that name.
-
-pub type AppSchema = Schema<QueryRoot, mutation::Mutation, EmptySubscription>;
+pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 
 /// The connection pool the schema serves.
 pub(crate) fn db<'a>(ctx: &async_graphql::Context<'a>) -> &'a DatabaseConnection {
@@ -48,9 +37,9 @@ pub(crate) fn loaders<'a>(ctx: &async_graphql::Context<'a>) -> &'a loaders::Load
 }
 
 /// The schema without data, for exporting its SDL.
-pub fn schema_builder() -> SchemaBuilder<QueryRoot, mutation::Mutation, EmptySubscription> {
+pub fn schema_builder() -> SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
     Schema::build(
-        QueryRoot::default(),
+        query::Query::default(),
         mutation::Mutation::default(),
         EmptySubscription,
     )
