@@ -20,6 +20,14 @@ pub fn decode(id: &str) -> Option<(String, String)> {
     Some((type_name.to_owned(), key.to_owned()))
 }
 
+/// The key inside a global ID of type `type_name`, read as a `T`; `None` for an ID of another
+/// type or a key that is no `T`, which each caller answers in its own way.
+pub fn key_of<T: std::str::FromStr>(id: &str, type_name: &str) -> Option<T> {
+    decode(id)
+        .filter(|(t, _)| t == type_name)
+        .and_then(|(_, key)| key.parse().ok())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -29,6 +37,18 @@ mod tests {
         assert_eq!(super::decode("not base64!"), None);
         assert_eq!(
             super::decode(&super::encode("Municipality", "35\u{0}063")),
+            None
+        );
+        assert_eq!(
+            super::key_of::<i32>(&super::encode("Plan", 12), "Plan"),
+            Some(12)
+        );
+        assert_eq!(
+            super::key_of::<i32>(&super::encode("Plan", 12), "Program"),
+            None
+        );
+        assert_eq!(
+            super::key_of::<i32>(&super::encode("Plan", "x"), "Plan"),
             None
         );
     }

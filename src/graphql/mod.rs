@@ -1,33 +1,21 @@
 //! The GraphQL schema: types, loaders and the root query, assembled by [`build_schema`].
 
-pub mod changes;
-pub mod crosscity;
 pub mod ids;
 pub mod loaders;
 pub mod mutation;
+pub mod pagination;
 pub mod query;
 pub mod scalars;
 pub mod types;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::config::ServeConfig;
 
-/// The root query: each municipality's records, and questions across municipalities.
-#[derive(MergedObject, Default)]
-#[graphql(name = "Query")]
-pub struct QueryRoot(
-    query::Query,
-    crosscity::CrossCityQuery,
-    changes::ChangesQuery,
-);
-// `query::Query` holds one city's records, `crosscity::CrossCityQuery` the comparisons; the
-// root is named `Query` because federation composes on that name.
-
-pub type AppSchema = Schema<QueryRoot, mutation::Mutation, EmptySubscription>;
+pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 
 /// The connection pool the schema serves.
 pub(crate) fn db<'a>(ctx: &async_graphql::Context<'a>) -> &'a DatabaseConnection {
@@ -49,8 +37,13 @@ pub(crate) fn loaders<'a>(ctx: &async_graphql::Context<'a>) -> &'a loaders::Load
 }
 
 /// The schema without data, for exporting its SDL.
-pub fn schema_builder() -> SchemaBuilder<QueryRoot, mutation::Mutation, EmptySubscription> {
-    Schema::build(QueryRoot::default(), mutation::Mutation, EmptySubscription).enable_federation()
+pub fn schema_builder() -> SchemaBuilder<query::Query, mutation::Mutation, EmptySubscription> {
+    Schema::build(
+        query::Query::default(),
+        mutation::Mutation::default(),
+        EmptySubscription,
+    )
+    .enable_federation()
 }
 
 /// The schema serving `db`, refusing what `limits` do not allow. It has no extensions, which

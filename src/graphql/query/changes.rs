@@ -7,9 +7,10 @@ use chrono::{DateTime, Utc};
 use entity::changes;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::types::{Municipality, TotalCount, connection, page_window};
-use super::{db, ids, loaders};
 use crate::error::{AppError, AppResult};
+use crate::graphql::pagination::{TotalCount, connection, page_window};
+use crate::graphql::types::municipality::Municipality;
+use crate::graphql::{db, ids, loaders};
 
 #[derive(Default)]
 pub struct ChangesQuery;
@@ -51,11 +52,12 @@ impl Change {
     }
     /// The municipality that owns the record (null if it has left the hub since).
     async fn municipality(&self, ctx: &Context<'_>) -> AppResult<Option<Municipality>> {
-        Ok(
-            super::loaders::one(&loaders(ctx).municipality, self.0.municipality_code.clone())
-                .await?
-                .map(Municipality),
+        Ok(crate::graphql::loaders::one(
+            &loaders(ctx).municipality,
+            self.0.municipality_code.clone(),
         )
+        .await?
+        .map(Municipality))
     }
     /// The owning municipality's code, kept even if it leaves the hub.
     async fn municipality_code(&self) -> &str {
@@ -89,10 +91,12 @@ impl ChangesQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> AppResult<Connection<String, Change, TotalCount>> {
-        let principal = super::principal(ctx)?;
+        let principal = crate::graphql::principal(ctx)?;
         let (offset, size) = page_window(first, after)?;
         let code = match &municipality {
-            Some(m) => Some(super::query::resolve_municipality(db(ctx), "municipality", m).await?),
+            Some(m) => {
+                Some(crate::graphql::query::resolve_municipality(db(ctx), "municipality", m).await?)
+            }
             None => principal.municipality.clone(),
         };
         if let Some(code) = &code

@@ -1,22 +1,32 @@
-//! The root `Query`: entry points into the dataset by municipality, region and catalogue.
+//! One city's records and the catalogues around them: municipalities, regions, metrics, fiscal
+//! years, and any record by its global ID.
 
 use async_graphql::{Context, ID, Object};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::types::*;
-use super::{db, ids, loaders};
 use crate::domain::codes;
 use crate::domain::fiscal_year::{self, FiscalYearInfo};
 use crate::error::{AppError, AppResult};
+use crate::graphql::types::body::{Body, Meeting};
+use crate::graphql::types::calendar::FiscalYearDetails;
+use crate::graphql::types::indicator::{Indicator, Metric, Observation};
+use crate::graphql::types::municipality::Municipality;
+use crate::graphql::types::node::Node;
+use crate::graphql::types::ordinance::Ordinance;
+use crate::graphql::types::plan::{Measure, Plan, PlanItem, PlanSection, Policy};
+use crate::graphql::types::program::{Activity, Program, Proposal};
+use crate::graphql::types::region::Region;
+use crate::graphql::types::source::Source;
+use crate::graphql::types::support_center::SupportCenter;
+use crate::graphql::{db, ids};
 use crate::read::compare;
 use entity::*;
 
 #[derive(Default)]
-pub struct Query;
+pub struct CityQuery;
 
-// Merged into the root `Query` (see `QueryRoot`); its own name never reaches the schema.
-#[Object(name = "CityQuery")]
-impl Query {
+#[Object]
+impl CityQuery {
     /// A municipality by its local government code or its slug. `NOT_FOUND` when the hub does
     /// not have it; `BAD_USER_INPUT` when the code is malformed or neither argument is given.
     async fn municipality(
@@ -201,100 +211,4 @@ impl Query {
             _ => return Err(bad()),
         })
     }
-
-    /// Federation: resolves a `Plan` referenced by another subgraph, by its global ID.
-    #[graphql(entity)]
-    async fn find_plan_by_id(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(key)] id: ID,
-    ) -> AppResult<Option<Plan>> {
-        let Some(pk) = entity_pk(&id, "Plan") else {
-            return Ok(None);
-        };
-        Ok(super::loaders::one(&loaders(ctx).plan, pk).await?.map(Plan))
-    }
-
-    /// Federation: resolves a `Program` referenced by another subgraph, by its global ID.
-    #[graphql(entity)]
-    async fn find_program_by_id(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(key)] id: ID,
-    ) -> AppResult<Option<Program>> {
-        let Some(pk) = entity_pk(&id, "Program") else {
-            return Ok(None);
-        };
-        Ok(super::loaders::one(&loaders(ctx).program, pk)
-            .await?
-            .map(Program))
-    }
-
-    /// Federation: resolves an `Indicator` referenced by another subgraph, by its global ID.
-    #[graphql(entity)]
-    async fn find_indicator_by_id(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(key)] id: ID,
-    ) -> AppResult<Option<Indicator>> {
-        let Some(pk) = entity_pk(&id, "Indicator") else {
-            return Ok(None);
-        };
-        Ok(super::loaders::one(&loaders(ctx).indicator, pk)
-            .await?
-            .map(Indicator::new))
-    }
-
-    /// Federation: resolves a `Municipality` referenced by another subgraph.
-    #[graphql(entity)]
-    async fn find_municipality_by_code(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(key)] code: ID,
-    ) -> AppResult<Option<Municipality>> {
-        Ok(super::loaders::one(
-            &ctx.data_unchecked::<super::loaders::Loaders>().municipality,
-            code.to_string(),
-        )
-        .await?
-        .map(Municipality))
-    }
-}
-
-/// The row key inside a global ID of the given type; `None` for any other ID, which federation
-/// answers with null rather than an error.
-fn entity_pk(id: &ID, type_name: &str) -> Option<i32> {
-    match ids::decode(id) {
-        Some((t, key)) if t == type_name => key.parse().ok(),
-        _ => None,
-    }
-}
-
-/// A municipality named by code, slug or global id, as its code; `NOT_FOUND` naming `field`
-/// if the hub does not have it.
-pub(crate) async fn resolve_municipality(
-    db: &impl sea_orm::ConnectionTrait,
-    field: &str,
-    value: &str,
-) -> AppResult<String> {
-    let value = value.trim();
-    let by_code = match ids::decode(value) {
-        Some((t, code)) if t == "Municipality" => Some(code),
-        _ if value.len() == 6 && value.bytes().all(|b| b.is_ascii_digit()) => {
-            Some(value.to_owned())
-        }
-        _ => None,
-    };
-    let found = match by_code {
-        Some(code) => municipalities::Entity::find_by_id(code).one(db).await?,
-        None => {
-            municipalities::Entity::find()
-                .filter(municipalities::Column::Slug.eq(value))
-                .one(db)
-                .await?
-        }
-    };
-    found
-        .map(|m| m.code)
-        .ok_or_else(|| AppError::NotFound(format!("{field}: no municipality {value:?} in the hub")))
 }

@@ -3,15 +3,21 @@
 use async_graphql::connection::Connection;
 use async_graphql::{Context, ID, Object};
 
-use super::loaders::one;
-use super::scalars::FiscalYear;
-use super::types::{
-    Activity, Body, Indicator, Meeting, Metric, Municipality, Node, Ordinance, PlanItem,
-    PlanSection, Preloaded, Program, Source, SupportCenter, TotalCount, connection, page_window,
-};
-use super::{db, loaders};
 use crate::domain::ProgramKind;
 use crate::error::{AppError, AppResult};
+use crate::graphql::loaders::one;
+use crate::graphql::pagination::{TotalCount, connection, page_window};
+use crate::graphql::scalars::FiscalYear;
+use crate::graphql::types::body::{Body, Meeting};
+use crate::graphql::types::indicator::{Indicator, Metric, Preloaded};
+use crate::graphql::types::municipality::Municipality;
+use crate::graphql::types::node::Node;
+use crate::graphql::types::ordinance::Ordinance;
+use crate::graphql::types::plan::{PlanItem, PlanSection};
+use crate::graphql::types::program::{Activity, Program};
+use crate::graphql::types::source::Source;
+use crate::graphql::types::support_center::SupportCenter;
+use crate::graphql::{db, loaders};
 use crate::read::compare::{self, CompareParams, Normalization};
 use crate::read::search;
 use crate::read::stats::{self, ProgressOrder, StatGroup};

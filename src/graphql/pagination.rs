@@ -1,0 +1,76 @@
+//! Relay connections over offset pages: cursors are opaque offsets, and a page is at most
+//! [`MAX_PAGE`] nodes.
+
+use async_graphql::SimpleObject;
+use async_graphql::connection::{Connection, Edge};
+
+use crate::error::{AppError, AppResult};
+use crate::graphql::ids;
+
+/// Extra fields of a connection.
+#[derive(SimpleObject)]
+pub struct TotalCount {
+    /// Number of nodes across all pages.
+    pub total_count: usize,
+}
+
+/// Largest page a connection returns.
+pub const MAX_PAGE: i32 = 100;
+const DEFAULT_PAGE: i32 = 20;
+
+fn cursor(offset: usize) -> String {
+    ids::encode("cursor", offset).0
+}
+
+/// The offset and size of the page `first`/`after` ask for; cursors are opaque offsets.
+pub fn page_window(first: Option<i32>, after: Option<String>) -> AppResult<(usize, usize)> {
+    let first = first.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&first) {
+        return Err(AppError::BadInput(format!(
+            "first must be between 1 and {MAX_PAGE}, got {first}"
+        )));
+    }
+    let start = match after {
+        None => 0,
+        Some(c) => ids::key_of::<usize>(&c, "cursor")
+            .map(|n| n + 1)
+            .ok_or_else(|| {
+                AppError::BadInput(format!("after: {c:?} is not a cursor of this list"))
+            })?,
+    };
+    Ok((start, usize::try_from(first).unwrap_or(1)))
+}
+
+/// A connection over one page that starts at `offset` of `total` nodes.
+pub fn connection<M, N: async_graphql::OutputType>(
+    page: Vec<M>,
+    offset: usize,
+    total: usize,
+    node: impl Fn(M) -> N,
+) -> Connection<String, N, TotalCount> {
+    let end = offset + page.len();
+    let mut conn = Connection::with_additional_fields(
+        offset > 0,
+        end < total,
+        TotalCount { total_count: total },
+    );
+    conn.edges.extend(
+        page.into_iter()
+            .enumerate()
+            .map(|(i, r)| Edge::new(cursor(offset + i), node(r))),
+    );
+    conn
+}
+
+/// Pages an ordered list held in memory with `first`/`after`.
+pub fn paginate<M, N: async_graphql::OutputType>(
+    rows: Vec<M>,
+    first: Option<i32>,
+    after: Option<String>,
+    node: impl Fn(M) -> N,
+) -> AppResult<Connection<String, N, TotalCount>> {
+    let (start, size) = page_window(first, after)?;
+    let total = rows.len();
+    let page: Vec<M> = rows.into_iter().skip(start).take(size).collect();
+    Ok(connection(page, start.min(total), total, node))
+}
