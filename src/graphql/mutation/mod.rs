@@ -141,9 +141,11 @@ where
     }
 }
 
+/// A list argument checked and encoded for its column.
 fn json_list(field: &str, values: Vec<String>, max: usize) -> AppResult<String> {
-    let list = v::list(field, values, max)?;
-    serde_json::to_string(&list).map_err(|e| AppError::internal(e.into()))
+    Ok(crate::domain::json_list::encode(&v::list(
+        field, values, max,
+    )?))
 }
 
 /// The unit a catalogue metric is counted in; `BAD_USER_INPUT` for an unknown code.

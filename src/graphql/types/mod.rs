@@ -26,7 +26,7 @@ use source::Source;
 
 /// Decodes a JSON list column; the importer wrote it, so a failure is a defect, not input.
 fn list<T: DeserializeOwned>(text: &str) -> AppResult<Vec<T>> {
-    serde_json::from_str(text)
+    crate::domain::json_list::decode(text)
         .map_err(|e| AppError::internal(anyhow::anyhow!("corrupt list column: {e}")))
 }
 
