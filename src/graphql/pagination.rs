@@ -32,8 +32,10 @@ pub fn page_window(first: Option<i32>, after: Option<String>) -> AppResult<(usiz
     }
     let start = match after {
         None => 0,
-        Some(c) => ids::key_of::<usize>(&c, "cursor")
-            .map(|n| n + 1)
+        // No list of the hub is near 2³² long, and a bound there keeps `n + 1` and the SQL
+        // OFFSET in range whatever number a client writes into a cursor.
+        Some(c) => ids::key_of::<u32>(&c, "cursor")
+            .map(|n| n as usize + 1)
             .ok_or_else(|| {
                 AppError::BadInput(format!("after: {c:?} is not a cursor of this list"))
             })?,

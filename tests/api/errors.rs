@@ -128,7 +128,43 @@ async fn fiscal_years_convert_between_eras(b: Backend) {
     );
 }
 
+/// A cursor holds a position; whatever number a client writes there, the answer is a page or
+/// `BAD_USER_INPUT`, never a dropped connection (an overflowing `n + 1` once panicked).
+async fn cursors_holding_any_number_answer_a_page_or_bad_input(b: Backend) {
+    use base64::Engine;
+    let app = TestApp::spawn(&b).await;
+    let positions = [
+        "0".to_owned(),
+        u32::MAX.to_string(),
+        (u64::from(u32::MAX) + 1).to_string(),
+        i64::MAX.to_string(),
+        u64::MAX.to_string(),
+        "-1".to_owned(),
+        "1e3".to_owned(),
+    ];
+    for position in positions {
+        let cursor =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("cursor:{position}"));
+        for field in [
+            format!(
+                r#"municipality(slug: "hofu") {{ programs(first: 2, after: "{cursor}") {{ totalCount }} }}"#
+            ),
+            format!(r#"search(text: "防災", first: 2, after: "{cursor}") {{ totalCount }}"#),
+        ] {
+            let answer = app.post(&format!("{{ {field} }}"), json!({})).await;
+            match answer["errors"].as_array() {
+                None => assert!(answer["data"].is_object(), "{position}: {answer}"),
+                Some(errors) => assert_eq!(
+                    errors[0]["extensions"]["code"], "BAD_USER_INPUT",
+                    "{position}: {answer}"
+                ),
+            }
+        }
+    }
+}
+
 db_tests!(
+    cursors_holding_any_number_answer_a_page_or_bad_input,
     unknown_code_or_slug_is_not_found,
     malformed_input_is_bad_user_input_naming_the_value,
     fiscal_years_convert_between_eras,
