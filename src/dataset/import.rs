@@ -597,7 +597,7 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
         .insert(db)
         .await?;
     }
-    crate::read::search::reindex_municipality(db, &code).await?;
+    crate::read::search::index::reindex_municipality(db, &code).await?;
     Ok(())
 }
 

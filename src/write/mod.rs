@@ -29,7 +29,7 @@ use crate::write::auth::Principal;
 /// spares them SQLite's busy-wait and lock-upgrade failures; other processes still wait on
 /// the busy timeout. PostgreSQL needs no such queue: row versions guard each update, and the
 /// search documents of a municipality are updated under a lock of their own, taken only for
-/// the indexing at the end of a write (see `search::reindex_records`).
+/// the indexing at the end of a write (see `search::index::reindex_records`).
 #[derive(Clone, Default)]
 pub struct WriteLock(Option<Arc<tokio::sync::Mutex<()>>>);
 
@@ -134,7 +134,7 @@ impl Writer {
     /// Rebuilds the search documents of the records written, then commits.
     pub async fn commit(self) -> AppResult<()> {
         for (code, records) in &self.reindex {
-            crate::read::search::reindex_records(&self.txn, code, records).await?;
+            crate::read::search::index::reindex_records(&self.txn, code, records).await?;
         }
         crate::cache::bump_generation(&self.txn).await?;
         self.txn.commit().await?;

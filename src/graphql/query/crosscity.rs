@@ -125,7 +125,7 @@ impl CrossCityQuery {
             compare::scope(db(ctx), Some(codes), None).await?;
         }
         let (offset, limit) = page_window(first, after)?;
-        let page = search::search(db(ctx), &text, codes.as_deref(), offset, limit).await?;
+        let page = search::query::search(db(ctx), &text, codes.as_deref(), offset, limit).await?;
         Ok(connection(page.hits, offset, page.total, SearchResult))
     }
 }
@@ -263,7 +263,7 @@ impl ActivityStat {
 }
 
 /// A record that contains the searched text.
-pub struct SearchResult(pub search::Hit);
+pub struct SearchResult(pub search::query::Hit);
 
 #[Object]
 impl SearchResult {

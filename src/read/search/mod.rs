@@ -7,11 +7,8 @@
 //! Matching is by substring, accelerated by character trigrams (see the migration): a word
 //! such as 防災 or 研修 has no spaces around it in Japanese, so word tokenizers would miss it.
 //!
-//! `index` keeps the documents; `query` finds, ranks and pages them. The rest of the hub
-//! reaches both through the names re-exported here.
+//! [`index`] keeps the documents (writes and imports call it); [`query`] finds, ranks and
+//! pages them (the GraphQL `search` field calls it).
 
-mod index;
-mod query;
-
-pub use index::{reindex_municipality, reindex_records};
-pub use query::{Hit, Page, search};
+pub mod index;
+pub mod query;
