@@ -387,23 +387,3 @@ db_tests!(
     a_reimport_replaces_a_municipality_without_duplicates,
     the_whole_data_folder_imports_into_an_empty_database,
 );
-
-#[tokio::test]
-async fn migrations_run_up_down_and_up_again() {
-    use migration::{Migrator, MigratorTrait};
-    for backend in std::iter::once(Backend::Sqlite).chain(Backend::postgres()) {
-        let test_db = TestDb::create(&backend).await;
-        let db = kyodo_hub::db::connect(&test_db.url).await.expect("connect");
-        Migrator::up(&db.conn, None).await.expect("up");
-        Migrator::down(&db.conn, None).await.expect("down");
-        Migrator::up(&db.conn, None).await.expect("up again");
-        assert_eq!(
-            entity::municipalities::Entity::find()
-                .count(&db.conn)
-                .await
-                .expect("count"),
-            0
-        );
-        db.conn.close().await.ok();
-    }
-}

@@ -16,6 +16,7 @@ mod http;
 mod import;
 mod limits;
 mod loaders;
+mod migrations;
 mod outage;
 mod scaleout;
 mod schema;
