@@ -1,18 +1,19 @@
-//! The HTTP surface: `POST /graphql`, GraphiQL on `GET /graphql`, `/healthz` (the process is
-//! up), `/readyz` (the database answers), and the liaison-meeting exports (CSV, SVG).
+//! The HTTP surface: `POST /graphql`, GraphiQL on `GET /graphql` (its files under
+//! `/graphiql/`), `/healthz` (the process is up), `/readyz` (the database answers), and the
+//! liaison-meeting exports (CSV, SVG).
 
 pub mod export;
+pub mod graphiql;
 pub mod server;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum::routing::get;
 
 use crate::config::ServeConfig;
@@ -67,6 +68,7 @@ pub fn router(state: AppState) -> Router {
                     refuse_simple_posts,
                 )),
         )
+        .route("/graphiql/{file}", get(graphiql::asset))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -280,7 +282,7 @@ async fn graphql_get(
     uri: axum::http::Uri,
 ) -> axum::response::Response {
     let Some(query) = uri.query().filter(|q| !q.is_empty()) else {
-        return graphiql(State(state)).await;
+        return graphiql::page(State(state)).await;
     };
     let req = match async_graphql::http::parse_query_string(query) {
         Ok(req) => req,
@@ -434,17 +436,6 @@ fn graphql_body(
         body,
     )
         .into_response()
-}
-
-async fn graphiql(State(state): State<AppState>) -> axum::response::Response {
-    if state.limits.production {
-        return (
-            StatusCode::NOT_FOUND,
-            "GraphiQL is off in production mode; POST queries to /graphql",
-        )
-            .into_response();
-    }
-    Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response()
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {

@@ -237,3 +237,73 @@ async fn cors_accepts_any_origin_and_refuses_malformed_ones_at_start() {
             .is_none()
     );
 }
+
+/// GraphiQL's page names its files on the hub, by a hash of their content, and the files come
+/// with their types and a year's lifetime; in production mode neither is served.
+#[tokio::test]
+async fn graphiql_and_its_files_come_from_the_hub() {
+    let app = TestApp::spawn(&Backend::Sqlite).await;
+    let get = |path: String| app.client.get(format!("{}{path}", app.address)).send();
+    let page = get("/graphql".into()).await.expect("page");
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    let page = page.text().await.expect("body");
+    assert!(
+        !page.contains("unpkg") && !page.contains("https://"),
+        "{page}"
+    );
+    let files: Vec<&str> = page
+        .split('"')
+        .filter(|s| s.starts_with("/graphiql/"))
+        .collect();
+    assert_eq!(files.len(), 6, "{page}");
+    for file in files {
+        assert!(file.contains("?v="), "{file} is not versioned");
+        let response = get(file.to_owned()).await.expect("file");
+        assert_eq!(response.status(), 200, "{file}");
+        let expected = if file.contains(".css") {
+            "text/css; charset=utf-8"
+        } else {
+            "text/javascript; charset=utf-8"
+        };
+        assert_eq!(response.headers()["content-type"], expected, "{file}");
+        assert_eq!(
+            response.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert!(!response.bytes().await.expect("bytes").is_empty());
+    }
+    let script = get("/graphiql/graphiql.min.js".into())
+        .await
+        .expect("script");
+    assert!(
+        script
+            .text()
+            .await
+            .expect("text")
+            .contains("graphiql-execute-button")
+    );
+    assert_eq!(
+        get("/graphiql/../Cargo.toml".into())
+            .await
+            .expect("request")
+            .status(),
+        404
+    );
+
+    let production = TestApp::spawn_with(
+        &Backend::Sqlite,
+        kyodo_hub::config::ServeConfig {
+            production: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    let response = production
+        .client
+        .get(format!("{}/graphiql/graphiql.min.js", production.address))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 404);
+}
