@@ -54,12 +54,37 @@ pub fn build_schema(
     limits: &ServeConfig,
     cache: Arc<crate::cache::ResponseCache>,
 ) -> anyhow::Result<AppSchema> {
+    build_schema_nesting(db, limits, cache, limits.query.max_depth)
+}
+
+/// As [`build_schema`], for documents that ask for introspection only: deep enough for the
+/// standard IntrospectionQuery, whose other bounds the gate checks
+/// ([`crate::gate::introspection`]).
+pub fn build_introspection_schema(
+    db: DatabaseConnection,
+    limits: &ServeConfig,
+    cache: Arc<crate::cache::ResponseCache>,
+) -> anyhow::Result<AppSchema> {
+    build_schema_nesting(
+        db,
+        limits,
+        cache,
+        crate::gate::introspection::INTROSPECTION_MAX_DEPTH,
+    )
+}
+
+fn build_schema_nesting(
+    db: DatabaseConnection,
+    limits: &ServeConfig,
+    cache: Arc<crate::cache::ResponseCache>,
+    max_depth: usize,
+) -> anyhow::Result<AppSchema> {
     let mut builder = schema_builder()
         .data(cache)
         .data(loaders::Loaders::new(&db))
         .data(crate::write::WriteLock::for_connection(&db))
         .data(db)
-        .limit_depth(limits.query.max_depth)
+        .limit_depth(max_depth)
         .limit_complexity(limits.query.max_complexity)
         // One directive per field is all a client needs (@include or @skip).
         .limit_directives(2);

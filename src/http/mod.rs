@@ -27,6 +27,9 @@ use crate::write::auth::Auth;
 pub struct AppState {
     /// The GraphQL schema, holding the connection pool and the loaders.
     pub schema: AppSchema,
+    /// The same schema for documents asking for introspection only, under the gate's bound
+    /// for introspection in place of `--max-depth`.
+    pub introspection: AppSchema,
     /// The pool, for readiness checks.
     pub db: sea_orm::DatabaseConnection,
     /// SQL statements sent so far, for tests and diagnostics.
@@ -354,7 +357,12 @@ async fn execute(
         Ok(()) => {
             let req = req.data(auth);
             let timeout = Duration::from_secs(state.limits.query.request_timeout_secs);
-            match tokio::time::timeout(timeout, state.schema.execute(req)).await {
+            let schema = if facts.introspection_only {
+                &state.introspection
+            } else {
+                &state.schema
+            };
+            match tokio::time::timeout(timeout, schema.execute(req)).await {
                 Ok(response) => response,
                 Err(_) => async_graphql::Response::from_errors(vec![
                     AppError::LimitExceeded(format!(
