@@ -100,3 +100,12 @@ pub fn sdl() -> String {
         .finish()
         .sdl_with_options(async_graphql::SDLExportOptions::new().federation())
 }
+
+/// The SDL without federation's directives, which graphql-js `buildSchema` and the tools built
+/// on it (graphql-codegen, GraphiQL's schema view) load as it is; served at `/schema.graphql`
+/// and committed as `schema/public.graphql`.
+pub fn public_sdl() -> String {
+    schema_builder()
+        .finish()
+        .sdl_with_options(async_graphql::SDLExportOptions::new())
+}

@@ -72,6 +72,7 @@ pub fn router(state: AppState) -> Router {
                 )),
         )
         .route("/graphiql/{file}", get(graphiql::asset))
+        .route("/schema.graphql", get(schema_sdl))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -442,6 +443,24 @@ fn graphql_body(
             (header::HeaderName::from_static("x-kyodo-cache"), cache),
         ],
         body,
+    )
+        .into_response()
+}
+
+/// The public SDL (`schema/public.graphql`), for code generators and schema viewers; off with
+/// introspection in production mode.
+async fn schema_sdl(State(state): State<AppState>) -> axum::response::Response {
+    static SDL: std::sync::LazyLock<String> = std::sync::LazyLock::new(crate::graphql::public_sdl);
+    if state.limits.production {
+        return (
+            StatusCode::NOT_FOUND,
+            "the schema is not served in production mode, as introspection is off",
+        )
+            .into_response();
+    }
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        SDL.as_str(),
     )
         .into_response()
 }
