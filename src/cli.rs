@@ -70,8 +70,13 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
-    /// Print the GraphQL schema (SDL).
-    Schema,
+    /// Print the GraphQL schema (SDL): the federation subgraph's, or with `--public` the one
+    /// without federation directives that `GET /schema.graphql` serves.
+    Schema {
+        /// Leave out federation's directives, so that graphql-js `buildSchema` loads it.
+        #[arg(long)]
+        public: bool,
+    },
     /// Apply pending migrations and exit.
     Migrate,
 }
@@ -247,8 +252,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token { command } => token(&cli.database_url, wait, command).await,
-        Command::Schema => {
-            print!("{}", graphql::sdl());
+        Command::Schema { public } => {
+            print!(
+                "{}",
+                if public {
+                    graphql::public_sdl()
+                } else {
+                    graphql::sdl()
+                }
+            );
             Ok(())
         }
         Command::Migrate => {

@@ -9,6 +9,7 @@
 //! of a city's plan tree. Here they run once per request and the schema has no extensions.
 
 pub mod document;
+pub mod introspection;
 pub mod ratelimit;
 
 use async_graphql::extensions::apollo_persisted_queries::{CacheStorage, LruCacheStorage};
@@ -50,6 +51,9 @@ pub const MAX_DEFINITIONS: usize = 500;
 #[derive(Default)]
 pub struct DocumentFacts {
     pub query_only: bool,
+    /// Every operation asks for introspection fields only: it runs under the introspection
+    /// depth bound ([`introspection::INTROSPECTION_MAX_DEPTH`]) instead of `--max-depth`.
+    pub introspection_only: bool,
     pub operation: Option<String>,
 }
 
@@ -223,7 +227,12 @@ impl Gate {
                 self.max_aliases
             )));
         }
+        facts.introspection_only = doc
+            .operations
+            .iter()
+            .all(|(_, op)| introspection::introspection_only(doc, &op.node.selection_set.node));
         for (_, op) in doc.operations.iter() {
+            introspection::check(doc, &op.node.selection_set.node).map_err(limit_exceeded)?;
             let roots = count_root_fields(doc, &op.node.selection_set.node, 0);
             if roots > self.max_root_fields {
                 return Err(limit_exceeded(format!(

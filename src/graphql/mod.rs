@@ -54,12 +54,37 @@ pub fn build_schema(
     limits: &ServeConfig,
     cache: Arc<crate::cache::ResponseCache>,
 ) -> anyhow::Result<AppSchema> {
+    build_schema_nesting(db, limits, cache, limits.query.max_depth)
+}
+
+/// As [`build_schema`], for documents that ask for introspection only: deep enough for the
+/// standard IntrospectionQuery, whose other bounds the gate checks
+/// ([`crate::gate::introspection`]).
+pub fn build_introspection_schema(
+    db: DatabaseConnection,
+    limits: &ServeConfig,
+    cache: Arc<crate::cache::ResponseCache>,
+) -> anyhow::Result<AppSchema> {
+    build_schema_nesting(
+        db,
+        limits,
+        cache,
+        crate::gate::introspection::INTROSPECTION_MAX_DEPTH,
+    )
+}
+
+fn build_schema_nesting(
+    db: DatabaseConnection,
+    limits: &ServeConfig,
+    cache: Arc<crate::cache::ResponseCache>,
+    max_depth: usize,
+) -> anyhow::Result<AppSchema> {
     let mut builder = schema_builder()
         .data(cache)
         .data(loaders::Loaders::new(&db))
         .data(crate::write::WriteLock::for_connection(&db))
         .data(db)
-        .limit_depth(limits.query.max_depth)
+        .limit_depth(max_depth)
         .limit_complexity(limits.query.max_complexity)
         // One directive per field is all a client needs (@include or @skip).
         .limit_directives(2);
@@ -74,4 +99,13 @@ pub fn sdl() -> String {
     schema_builder()
         .finish()
         .sdl_with_options(async_graphql::SDLExportOptions::new().federation())
+}
+
+/// The SDL without federation's directives, which graphql-js `buildSchema` and the tools built
+/// on it (graphql-codegen, GraphiQL's schema view) load as it is; served at `/schema.graphql`
+/// and committed as `schema/public.graphql`.
+pub fn public_sdl() -> String {
+    schema_builder()
+        .finish()
+        .sdl_with_options(async_graphql::SDLExportOptions::new())
 }

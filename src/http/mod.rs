@@ -1,18 +1,19 @@
-//! The HTTP surface: `POST /graphql`, GraphiQL on `GET /graphql`, `/healthz` (the process is
-//! up), `/readyz` (the database answers), and the liaison-meeting exports (CSV, SVG).
+//! The HTTP surface: `POST /graphql`, GraphiQL on `GET /graphql` (its files under
+//! `/graphiql/`), `/healthz` (the process is up), `/readyz` (the database answers), and the
+//! liaison-meeting exports (CSV, SVG).
 
 pub mod export;
+pub mod graphiql;
 pub mod server;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::GraphQLRequest;
 use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum::routing::get;
 
 use crate::config::ServeConfig;
@@ -26,6 +27,9 @@ use crate::write::auth::Auth;
 pub struct AppState {
     /// The GraphQL schema, holding the connection pool and the loaders.
     pub schema: AppSchema,
+    /// The same schema for documents asking for introspection only, under the gate's bound
+    /// for introspection in place of `--max-depth`.
+    pub introspection: AppSchema,
     /// The pool, for readiness checks.
     pub db: sea_orm::DatabaseConnection,
     /// SQL statements sent so far, for tests and diagnostics.
@@ -67,6 +71,8 @@ pub fn router(state: AppState) -> Router {
                     refuse_simple_posts,
                 )),
         )
+        .route("/graphiql/{file}", get(graphiql::asset))
+        .route("/schema.graphql", get(schema_sdl))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -277,26 +283,31 @@ async fn graphql_get(
     State(state): State<AppState>,
     axum::Extension(client): axum::Extension<crate::gate::ratelimit::ClientKey>,
     axum::Extension(auth): axum::Extension<Auth>,
+    headers: HeaderMap,
     uri: axum::http::Uri,
 ) -> axum::response::Response {
     let Some(query) = uri.query().filter(|q| !q.is_empty()) else {
-        return graphiql(State(state)).await;
+        return graphiql::page(State(state)).await;
     };
     let req = match async_graphql::http::parse_query_string(query) {
         Ok(req) => req,
         Err(e) => return refuse(unreadable("query string", &e.to_string())),
     };
-    execute(state, req, client, auth, true).await
+    execute(state, req, client, auth, true, MediaType::of(&headers)).await
 }
 
 async fn graphql(
     State(state): State<AppState>,
     axum::Extension(client): axum::Extension<crate::gate::ratelimit::ClientKey>,
     axum::Extension(auth): axum::Extension<Auth>,
+    headers: HeaderMap,
     req: Result<GraphQLRequest, async_graphql_axum::rejection::GraphQLRejection>,
 ) -> axum::response::Response {
     match req {
-        Ok(req) => execute(state, req.into_inner(), client, auth, false).await,
+        Ok(req) => {
+            let media = MediaType::of(&headers);
+            execute(state, req.into_inner(), client, auth, false, media).await
+        }
         Err(rejected) => unreadable_body(rejected.0),
     }
 }
@@ -330,6 +341,7 @@ async fn execute(
     client: crate::gate::ratelimit::ClientKey,
     auth: Auth,
     via_get: bool,
+    media: MediaType,
 ) -> axum::response::Response {
     let started = Instant::now();
     // Only public answers are shared between clients; a token's are its own.
@@ -338,11 +350,15 @@ async fn execute(
         .flatten();
     if let Some(body) = key.as_deref().and_then(|k| state.cache.get(k)) {
         state.metrics.observe(started.elapsed(), &[]);
-        return graphql_body(StatusCode::OK, body, "hit");
+        return graphql_body(StatusCode::OK, media, body, "hit");
     }
     let epoch = state.cache.epoch();
     let mut facts = crate::gate::DocumentFacts::default();
     let requested = req.operation_name.clone();
+    // Whether execution started: a document that does not parse, validate or take its
+    // variables is a request error, answered 400 without `data` under
+    // `application/graphql-response+json`.
+    let mut executed = false;
     let mut response = match state
         .gate
         .admit(&mut req, via_get, client, &mut facts)
@@ -352,8 +368,19 @@ async fn execute(
         Ok(()) => {
             let req = req.data(auth);
             let timeout = Duration::from_secs(state.limits.query.request_timeout_secs);
-            match tokio::time::timeout(timeout, state.schema.execute(req)).await {
-                Ok(response) => response,
+            let schema = if facts.introspection_only {
+                &state.introspection
+            } else {
+                &state.schema
+            };
+            match tokio::time::timeout(timeout, schema.execute(req)).await {
+                Ok(response) => {
+                    // async-graphql answers a request it refused with no data and errors
+                    // without a path; errors of resolvers have one.
+                    executed = response.data != async_graphql::Value::Null
+                        || response.errors.iter().any(|e| !e.path.is_empty());
+                    response
+                }
                 Err(_) => async_graphql::Response::from_errors(vec![
                     AppError::LimitExceeded(format!(
                         "the request took longer than {} s and was stopped",
@@ -383,7 +410,7 @@ async fn execute(
             Ok(body) => {
                 let body = axum::body::Bytes::from(body);
                 state.cache.put(key, epoch, body.clone());
-                return graphql_body(StatusCode::OK, body, "miss");
+                return graphql_body(StatusCode::OK, media, body, "miss");
             }
             Err(e) => tracing::warn!(error = %e, "cannot serialise a response for the cache"),
         }
@@ -393,7 +420,8 @@ async fn execute(
     let decisive = crate::gate::refusals(&response)
         .filter_map(|e| Some((e.answer_status()?, e.retry_after_secs(), e.allow())))
         .max_by_key(|(status, _, _)| status.as_u16());
-    let mut http = GraphQLResponse::from(response).into_response();
+    let request_error = !executed && !response.errors.is_empty();
+    let mut http = answer(response, media, request_error);
     if let Some((status, retry_after, allow)) = decisive {
         *http.status_mut() = status;
         if let Some(seconds) = retry_after {
@@ -420,15 +448,107 @@ fn cache_key(req: &async_graphql::Request) -> Option<String> {
     .ok()
 }
 
+/// The media type of a GraphQL answer, as the client's `Accept` asks (GraphQL over HTTP).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum MediaType {
+    /// `application/json`: every answer 200 unless a refusal calls for another status, as
+    /// clients written before `application/graphql-response+json` expect.
+    Json,
+    /// `application/graphql-response+json`: a request error is 400, without `data`.
+    GraphQLResponse,
+}
+
+impl MediaType {
+    const GRAPHQL_RESPONSE: &'static str = "application/graphql-response+json";
+
+    /// The type the client prefers: `application/graphql-response+json` when it asks for it at
+    /// least as much as for JSON, else `application/json` (also without `Accept`, for `*/*`,
+    /// and for a list naming neither, as the specification lets a server do).
+    fn of(headers: &HeaderMap) -> MediaType {
+        let mut graphql = 0.0_f32;
+        let mut json = 0.0_f32;
+        for value in headers.get_all(header::ACCEPT) {
+            let Ok(value) = value.to_str() else { continue };
+            for item in value.split(',') {
+                let mut parts = item.split(';');
+                let range = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+                let q = parts
+                    .filter_map(|p| p.trim().strip_prefix("q="))
+                    .find_map(|q| q.trim().parse::<f32>().ok())
+                    .unwrap_or(1.0);
+                match range.as_str() {
+                    MediaType::GRAPHQL_RESPONSE => graphql = graphql.max(q),
+                    "application/json" | "application/*" | "*/*" => json = json.max(q),
+                    _ => {}
+                }
+            }
+        }
+        if graphql > 0.0 && graphql >= json {
+            MediaType::GraphQLResponse
+        } else {
+            MediaType::Json
+        }
+    }
+
+    fn content_type(self) -> &'static str {
+        match self {
+            MediaType::Json => "application/json",
+            MediaType::GraphQLResponse => MediaType::GRAPHQL_RESPONSE,
+        }
+    }
+}
+
+/// `response` in `media`; a request error (nothing executed) under
+/// `application/graphql-response+json` is 400 and has no `data` entry.
+fn answer(
+    response: async_graphql::Response,
+    media: MediaType,
+    request_error: bool,
+) -> axum::response::Response {
+    let extra = response.http_headers.clone();
+    let strict = media == MediaType::GraphQLResponse && request_error;
+    let body = if strict {
+        serde_json::to_value(&response).map(|mut v| {
+            if let Some(object) = v.as_object_mut() {
+                object.remove("data");
+            }
+            v
+        })
+    } else {
+        serde_json::to_value(&response)
+    };
+    let mut http = match body.and_then(|v| serde_json::to_vec(&v)) {
+        Ok(body) => (
+            if strict {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::OK
+            },
+            [(header::CONTENT_TYPE, media.content_type())],
+            body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot serialise a GraphQL response");
+            refuse(AppError::Internal(Arc::new(anyhow::anyhow!(
+                "cannot serialise a GraphQL response: {e}"
+            ))))
+        }
+    };
+    http.headers_mut().extend(extra);
+    http
+}
+
 fn graphql_body(
     status: StatusCode,
+    media: MediaType,
     body: axum::body::Bytes,
     cache: &'static str,
 ) -> axum::response::Response {
     (
         status,
         [
-            (header::CONTENT_TYPE, "application/graphql-response+json"),
+            (header::CONTENT_TYPE, media.content_type()),
             (header::HeaderName::from_static("x-kyodo-cache"), cache),
         ],
         body,
@@ -436,15 +556,22 @@ fn graphql_body(
         .into_response()
 }
 
-async fn graphiql(State(state): State<AppState>) -> axum::response::Response {
+/// The public SDL (`schema/public.graphql`), for code generators and schema viewers; off with
+/// introspection in production mode.
+async fn schema_sdl(State(state): State<AppState>) -> axum::response::Response {
+    static SDL: std::sync::LazyLock<String> = std::sync::LazyLock::new(crate::graphql::public_sdl);
     if state.limits.production {
         return (
             StatusCode::NOT_FOUND,
-            "GraphiQL is off in production mode; POST queries to /graphql",
+            "the schema is not served in production mode, as introspection is off",
         )
             .into_response();
     }
-    Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        SDL.as_str(),
+    )
+        .into_response()
 }
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {

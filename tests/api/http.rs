@@ -237,3 +237,164 @@ async fn cors_accepts_any_origin_and_refuses_malformed_ones_at_start() {
             .is_none()
     );
 }
+
+/// GraphiQL's page names its files on the hub, by a hash of their content, and the files come
+/// with their types and a year's lifetime; in production mode neither is served.
+#[tokio::test]
+async fn graphiql_and_its_files_come_from_the_hub() {
+    let app = TestApp::spawn(&Backend::Sqlite).await;
+    let get = |path: String| app.client.get(format!("{}{path}", app.address)).send();
+    let page = get("/graphql".into()).await.expect("page");
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    let page = page.text().await.expect("body");
+    assert!(
+        !page.contains("unpkg") && !page.contains("https://"),
+        "{page}"
+    );
+    let files: Vec<&str> = page
+        .split('"')
+        .filter(|s| s.starts_with("/graphiql/"))
+        .collect();
+    assert_eq!(files.len(), 6, "{page}");
+    for file in files {
+        assert!(file.contains("?v="), "{file} is not versioned");
+        let response = get(file.to_owned()).await.expect("file");
+        assert_eq!(response.status(), 200, "{file}");
+        let expected = if file.contains(".css") {
+            "text/css; charset=utf-8"
+        } else {
+            "text/javascript; charset=utf-8"
+        };
+        assert_eq!(response.headers()["content-type"], expected, "{file}");
+        assert_eq!(
+            response.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        assert!(!response.bytes().await.expect("bytes").is_empty());
+    }
+    let script = get("/graphiql/graphiql.min.js".into())
+        .await
+        .expect("script");
+    assert!(
+        script
+            .text()
+            .await
+            .expect("text")
+            .contains("graphiql-execute-button")
+    );
+    assert_eq!(
+        get("/graphiql/../Cargo.toml".into())
+            .await
+            .expect("request")
+            .status(),
+        404
+    );
+
+    let production = TestApp::spawn_with(
+        &Backend::Sqlite,
+        kyodo_hub::config::ServeConfig {
+            production: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    let response = production
+        .client
+        .get(format!("{}/graphiql/graphiql.min.js", production.address))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 404);
+}
+
+/// GraphQL over HTTP: the answer's media type follows `Accept`, and under
+/// `application/graphql-response+json` a request that does not parse, validate or take its
+/// variables is 400 without `data`, while a resolver's error is still an answer (200, `data`).
+#[tokio::test]
+async fn the_answer_type_follows_accept_and_request_errors_are_400() {
+    let app = TestApp::spawn(&Backend::Sqlite).await;
+    let send = |accept: Option<&'static str>, query: &'static str, variables: serde_json::Value| {
+        let mut request = app
+            .client
+            .post(format!("{}/graphql", app.address))
+            .json(&serde_json::json!({ "query": query, "variables": variables }));
+        if let Some(accept) = accept {
+            request = request.header("accept", accept);
+        }
+        async move {
+            let response = request.send().await.expect("request");
+            let status = response.status().as_u16();
+            let media = response.headers()["content-type"]
+                .to_str()
+                .expect("text")
+                .to_owned();
+            let body: serde_json::Value = response.json().await.expect("JSON");
+            (status, media, body)
+        }
+    };
+    let good = "{ municipality(slug: \"hofu\") { nameJa } }";
+    let strict = Some("application/graphql-response+json");
+    for accept in [
+        None,
+        Some("application/json"),
+        Some("*/*"),
+        Some("text/html"),
+    ] {
+        let (status, media, body) = send(accept, good, serde_json::json!({})).await;
+        assert_eq!(
+            (status, media.as_str()),
+            (200, "application/json"),
+            "{accept:?}"
+        );
+        assert_eq!(body["data"]["municipality"]["nameJa"], "防府市");
+    }
+    for accept in [
+        strict,
+        Some("application/graphql-response+json, application/json;q=0.9"),
+    ] {
+        let (status, media, _) = send(accept, good, serde_json::json!({})).await;
+        assert_eq!(
+            (status, media.as_str()),
+            (200, "application/graphql-response+json")
+        );
+    }
+    let (_, media, _) = send(
+        Some("application/graphql-response+json;q=0.5, application/json"),
+        good,
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(media, "application/json");
+
+    let typed = "query ($slug: String!) { municipality(slug: $slug) { nameJa } }";
+    let request_errors: [(&'static str, serde_json::Value); 3] = [
+        ("{ municipality(slug: ", serde_json::json!({})),
+        (
+            "{ municipality(slug: \"hofu\") { noSuchField } }",
+            serde_json::json!({}),
+        ),
+        (typed, serde_json::json!({ "slug": 5 })),
+    ];
+    for (query, variables) in request_errors {
+        let (status, media, body) = send(strict, query, variables.clone()).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert_eq!(media, "application/graphql-response+json");
+        assert!(body.get("data").is_none(), "{query}: {body}");
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+        // Under application/json the same request is answered 200, as before.
+        let (status, _, body) = send(None, query, variables).await;
+        assert_eq!(status, 200, "{query}: {body}");
+        assert!(body["errors"].is_array());
+    }
+    // A resolver's error is part of an answer: 200 with `data`.
+    let (status, _, body) = send(
+        strict,
+        "{ municipality(slug: \"atlantis\") { nameJa } }",
+        serde_json::json!({}),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.get("data").is_some(), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_FOUND");
+}

@@ -14,6 +14,7 @@ mod federation;
 mod hostile;
 mod http;
 mod import;
+mod introspection;
 mod limits;
 mod loaders;
 mod migrations;
