@@ -12,8 +12,11 @@ use ipnet::IpNet;
 /// default is written once, in [`defaults`].
 #[derive(Clone, Debug, Default, Args)]
 pub struct ServeConfig {
-    /// Production mode: no introspection, no field suggestions, no GraphiQL page.
-    #[arg(long, env = "KYODO_HUB_PRODUCTION", default_value_t = false)]
+    /// Production mode: no introspection, no field suggestions, no GraphiQL page. The
+    /// variable takes what operators write for yes and no (`1`/`0`, `yes`/`no`, `on`/`off`,
+    /// `true`/`false`), not only clap's `true`/`false`.
+    #[arg(long, env = "KYODO_HUB_PRODUCTION", default_value_t = false,
+          value_parser = clap::builder::BoolishValueParser::new())]
     pub production: bool,
     #[command(flatten)]
     pub query: QueryLimits,

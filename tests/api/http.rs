@@ -398,3 +398,27 @@ async fn the_answer_type_follows_accept_and_request_errors_are_400() {
     assert!(body.get("data").is_some(), "{body}");
     assert_eq!(body["errors"][0]["extensions"]["code"], "NOT_FOUND");
 }
+
+/// `KYODO_HUB_PRODUCTION=1` (and `yes`, `on`) turns production mode on, as `true` does; `0`
+/// leaves it off.
+#[tokio::test]
+async fn production_mode_from_the_environment_takes_1_and_yes() {
+    let client = reqwest::Client::new();
+    for (value, graphiql) in [("1", 404), ("yes", 404), ("0", 200)] {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let database = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("hub.sqlite").display()
+        );
+        let hub = crate::support::Serve::new(&database)
+            .env("KYODO_HUB_PRODUCTION", value)
+            .start()
+            .await;
+        let page = client
+            .get(format!("{}/graphql", hub.url))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(page.status(), graphiql, "KYODO_HUB_PRODUCTION={value}");
+    }
+}
