@@ -4,15 +4,17 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { startBudget } from "./budget.mjs";
 import { startGateway } from "./gateway.mjs";
 
-const hubBin = process.env.HUB_BIN;
-if (!hubBin) {
-  console.error("set HUB_BIN to the kyodo-hub binary");
+if (!process.env.HUB_BIN) {
+  console.error("set HUB_BIN to the kyodo-hub binary (e.g. ../../target/debug/kyodo-hub)");
   process.exit(2);
 }
+// The hub runs in a scratch directory, so a path relative to where the command was typed
+// (README's `HUB_BIN=../../target/debug/kyodo-hub`) is made absolute first.
+const hubBin = resolve(process.env.HUB_BIN);
 // Below Linux's ephemeral range (32768 and up), where an outgoing connection may hold the port.
 const base = 20000 + Math.floor(Math.random() * 12000);
 const work = mkdtempSync(join(tmpdir(), "kyodo-federation-"));
