@@ -4,15 +4,16 @@
 
 pub mod export;
 pub mod graphiql;
+mod graphql;
+mod middleware;
+mod ops;
 pub mod server;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use async_graphql_axum::GraphQLRequest;
 use axum::Router;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 
@@ -20,7 +21,6 @@ use crate::config::ServeConfig;
 use crate::db::StatementCounter;
 use crate::error::{AppError, ErrorCode};
 use crate::graphql::AppSchema;
-use crate::write::auth::Auth;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -60,22 +60,22 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route(
             "/graphql",
-            get(graphql_get)
-                .post(graphql)
+            get(graphql::graphql_get)
+                .post(graphql::graphql)
                 .route_layer(axum::middleware::from_fn_with_state(
                     state.clone(),
-                    authenticate,
+                    middleware::auth::authenticate,
                 ))
                 .route_layer(axum::middleware::from_fn_with_state(
                     state.clone(),
-                    refuse_simple_posts,
+                    middleware::csrf::refuse_simple_posts,
                 )),
         )
         .route("/graphiql/{file}", get(graphiql::asset))
-        .route("/schema.graphql", get(schema_sdl))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/schema.graphql", get(graphql::schema_sdl))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
         .route("/export/compare.csv", get(crate::http::export::compare_csv))
         .route(
             "/export/indicators.csv",
@@ -130,7 +130,7 @@ fn cors(origins: &[crate::config::CorsOrigin]) -> tower_http::cors::CorsLayer {
 
 /// A request refused before GraphQL runs, in the shape of a GraphQL error response, with the
 /// status and headers the error calls for.
-fn refuse(e: AppError) -> axum::response::Response {
+pub(crate) fn refuse(e: AppError) -> axum::response::Response {
     let status = e.status();
     let code = e.code();
     let retry_after = e.retry_after_secs();
@@ -157,450 +157,4 @@ fn refuse(e: AppError) -> axum::response::Response {
         );
     }
     response
-}
-
-/// Refuses a POST that is not JSON before its body is read (see [`csrf_safe`]).
-async fn refuse_simple_posts(
-    State(state): State<AppState>,
-    mut request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    // Who is asking (the peer address when the server knows it, or the client a trusted
-    // proxy names), for rate limiting.
-    let peer = request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip());
-    let client = crate::gate::ratelimit::client_of(
-        peer,
-        request
-            .headers()
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok()),
-        &state.limits.http.trusted_proxies,
-    );
-    request.extensions_mut().insert(client);
-    if request.method() == axum::http::Method::POST && !csrf_safe(request.headers()) {
-        return refuse(AppError::CrossSitePost);
-    }
-    next.run(request).await
-}
-
-/// Verifies a bearer token, if any, before the body is read: a request with a bad token is
-/// refused at once (401), and only a verified token earns the larger body limit.
-async fn authenticate(
-    State(state): State<AppState>,
-    mut request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    let limit = match request.headers().get(header::AUTHORIZATION) {
-        None => {
-            request.extensions_mut().insert(Auth::Anonymous);
-            state.limits.http.max_body_bytes
-        }
-        Some(value) => {
-            let client = request
-                .extensions()
-                .get::<crate::gate::ratelimit::ClientKey>()
-                .copied()
-                .unwrap_or(crate::gate::ratelimit::ClientKey(None));
-            // A client that keeps presenting bad tokens is guessing: stop checking its tokens
-            // (each check of a known token costs an argon2 verification) for a while.
-            if let Some(limiter) = &state.auth_failures {
-                let wait = limiter.wait(client);
-                if wait > 0 {
-                    let refusal = AppError::RateLimited {
-                        message: format!(
-                            "too many bad tokens from this client; retry in {wait} s (requests without a token are not affected)"
-                        ),
-                        retry_after_secs: wait,
-                    };
-                    state.metrics.observe(Duration::ZERO, &[refusal.code()]);
-                    return refuse(refusal);
-                }
-            }
-            // A value that is not text cannot be a token; the empty string is refused as
-            // malformed with the same message.
-            let text = value.to_str().unwrap_or_default();
-            let verified =
-                crate::write::auth::authenticate(&state.db, &state.verified_tokens, text).await;
-            match verified {
-                Ok(principal) => {
-                    request.extensions_mut().insert(Auth::Token(principal));
-                    state.limits.http.max_body_bytes_authenticated
-                }
-                Err(e) => {
-                    // Only a token found wanting is a bad token: a database that cannot be
-                    // asked says nothing about the token.
-                    if let Some(limiter) = &state.auth_failures
-                        && e.code() == ErrorCode::Unauthenticated
-                    {
-                        limiter.spend(client);
-                    }
-                    state.metrics.observe(Duration::ZERO, &[e.code()]);
-                    return refuse(e);
-                }
-            }
-        }
-    };
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return refuse(AppError::BodyTooLarge { limit: Some(limit) });
-    }
-    let (parts, body) = request.into_parts();
-    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
-    next.run(axum::extract::Request::from_parts(parts, body))
-        .await
-}
-
-/// A browser sends a cross-site POST without a preflight only with a "simple" content type
-/// (form or text); refusing those stops cross-site request forgery. Clients that cannot send
-/// JSON may send an `apollo-require-preflight` or `x-apollo-operation-name` header instead.
-fn csrf_safe(headers: &HeaderMap) -> bool {
-    let json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .is_some_and(|t| t == "application/json" || t == "application/graphql-response+json");
-    json || headers.contains_key("apollo-require-preflight")
-        || headers.contains_key("x-apollo-operation-name")
-}
-
-/// `GET /graphql`: GraphiQL for a browser, or a query (never a mutation) given in the URL,
-/// as portals send persisted queries so that caches can keep the answers.
-async fn graphql_get(
-    State(state): State<AppState>,
-    axum::Extension(client): axum::Extension<crate::gate::ratelimit::ClientKey>,
-    axum::Extension(auth): axum::Extension<Auth>,
-    headers: HeaderMap,
-    uri: axum::http::Uri,
-) -> axum::response::Response {
-    let Some(query) = uri.query().filter(|q| !q.is_empty()) else {
-        return graphiql::page(State(state)).await;
-    };
-    let req = match async_graphql::http::parse_query_string(query) {
-        Ok(req) => req,
-        Err(e) => return refuse(unreadable("query string", &e.to_string())),
-    };
-    execute(state, req, client, auth, true, MediaType::of(&headers)).await
-}
-
-async fn graphql(
-    State(state): State<AppState>,
-    axum::Extension(client): axum::Extension<crate::gate::ratelimit::ClientKey>,
-    axum::Extension(auth): axum::Extension<Auth>,
-    headers: HeaderMap,
-    req: Result<GraphQLRequest, async_graphql_axum::rejection::GraphQLRejection>,
-) -> axum::response::Response {
-    match req {
-        Ok(req) => {
-            let media = MediaType::of(&headers);
-            execute(state, req.into_inner(), client, auth, false, media).await
-        }
-        Err(rejected) => unreadable_body(rejected.0),
-    }
-}
-
-/// A POST body that is no GraphQL request (not JSON, nested past serde_json's 128 levels, a
-/// batch), answered like every other refusal instead of async-graphql-axum's plain text.
-fn unreadable_body(e: async_graphql::ParseRequestError) -> axum::response::Response {
-    let message = e.to_string();
-    if matches!(e, async_graphql::ParseRequestError::PayloadTooLarge)
-        || message.contains("length limit exceeded")
-    {
-        return refuse(AppError::BodyTooLarge { limit: None });
-    }
-    refuse(unreadable("request body", &message))
-}
-
-/// A request whose `what` cannot be read. JSON nested past serde_json's bound of 128 levels is
-/// a limit; anything else unreadable is the client's mistake.
-fn unreadable(what: &str, message: &str) -> AppError {
-    let message = format!("cannot read the {what}: {message}");
-    if message.contains("recursion limit exceeded") {
-        AppError::LimitExceeded(message)
-    } else {
-        AppError::BadInput(message)
-    }
-}
-
-async fn execute(
-    state: AppState,
-    mut req: async_graphql::Request,
-    client: crate::gate::ratelimit::ClientKey,
-    auth: Auth,
-    via_get: bool,
-    media: MediaType,
-) -> axum::response::Response {
-    let started = Instant::now();
-    // Only public answers are shared between clients; a token's are its own.
-    let key = (state.cache.enabled() && matches!(auth, Auth::Anonymous))
-        .then(|| cache_key(&req))
-        .flatten();
-    if let Some(body) = key.as_deref().and_then(|k| state.cache.get(k)) {
-        state.metrics.observe(started.elapsed(), &[]);
-        return graphql_body(StatusCode::OK, media, body, "hit");
-    }
-    let epoch = state.cache.epoch();
-    let mut facts = crate::gate::DocumentFacts::default();
-    let requested = req.operation_name.clone();
-    // Whether execution started: a document that does not parse, validate or take its
-    // variables is a request error, answered 400 without `data` under
-    // `application/graphql-response+json`.
-    let mut executed = false;
-    let mut response = match state
-        .gate
-        .admit(&mut req, via_get, client, &mut facts)
-        .await
-    {
-        Err(refused) => async_graphql::Response::from_errors(vec![refused]),
-        Ok(()) => {
-            let req = req.data(auth);
-            let timeout = Duration::from_secs(state.limits.query.request_timeout_secs);
-            let schema = if facts.introspection_only {
-                &state.introspection
-            } else {
-                &state.schema
-            };
-            match tokio::time::timeout(timeout, schema.execute(req)).await {
-                Ok(response) => {
-                    // async-graphql answers a request it refused with no data and errors
-                    // without a path; errors of resolvers have one.
-                    executed = response.data != async_graphql::Value::Null
-                        || response.errors.iter().any(|e| !e.path.is_empty());
-                    response
-                }
-                Err(_) => async_graphql::Response::from_errors(vec![
-                    AppError::LimitExceeded(format!(
-                        "the request took longer than {} s and was stopped",
-                        state.limits.query.request_timeout_secs
-                    ))
-                    .into_server_error(),
-                ]),
-            }
-        }
-    };
-    crate::gate::fill_error_codes(&mut response);
-    let codes: Vec<ErrorCode> = crate::gate::refusals(&response)
-        .map(AppError::code)
-        .collect();
-    state.metrics.observe(started.elapsed(), &codes);
-    tracing::info!(
-        operation = %requested.as_deref().or(facts.operation.as_deref()).unwrap_or("-"),
-        duration_ms = started.elapsed().as_secs_f64() * 1000.0,
-        errors = %codes.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(","),
-        "graphql"
-    );
-    if let Some(key) = key
-        && response.errors.is_empty()
-        && facts.query_only
-    {
-        match serde_json::to_vec(&response) {
-            Ok(body) => {
-                let body = axum::body::Bytes::from(body);
-                state.cache.put(key, epoch, body.clone());
-                return graphql_body(StatusCode::OK, media, body, "miss");
-            }
-            Err(e) => tracing::warn!(error = %e, "cannot serialise a response for the cache"),
-        }
-    }
-    // The refusal a client must act on decides the status: an unavailable database (retry)
-    // over a spent budget (wait) over a mutation sent by GET (use POST).
-    let decisive = crate::gate::refusals(&response)
-        .filter_map(|e| Some((e.answer_status()?, e.retry_after_secs(), e.allow())))
-        .max_by_key(|(status, _, _)| status.as_u16());
-    let request_error = !executed && !response.errors.is_empty();
-    let mut http = answer(response, media, request_error);
-    if let Some((status, retry_after, allow)) = decisive {
-        *http.status_mut() = status;
-        if let Some(seconds) = retry_after {
-            http.headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-        }
-        if let Some(allow) = allow {
-            http.headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static(allow));
-        }
-    }
-    http
-}
-
-/// What makes two requests the same question: the text (or persisted-query hash), the
-/// operation and the variables.
-fn cache_key(req: &async_graphql::Request) -> Option<String> {
-    serde_json::to_string(&(
-        &req.query,
-        &req.operation_name,
-        &req.variables,
-        &req.extensions,
-    ))
-    .ok()
-}
-
-/// The media type of a GraphQL answer, as the client's `Accept` asks (GraphQL over HTTP).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum MediaType {
-    /// `application/json`: every answer 200 unless a refusal calls for another status, as
-    /// clients written before `application/graphql-response+json` expect.
-    Json,
-    /// `application/graphql-response+json`: a request error is 400, without `data`.
-    GraphQLResponse,
-}
-
-impl MediaType {
-    const GRAPHQL_RESPONSE: &'static str = "application/graphql-response+json";
-
-    /// The type the client prefers: `application/graphql-response+json` when it asks for it at
-    /// least as much as for JSON, else `application/json` (also without `Accept`, for `*/*`,
-    /// and for a list naming neither, as the specification lets a server do).
-    fn of(headers: &HeaderMap) -> MediaType {
-        let mut graphql = 0.0_f32;
-        let mut json = 0.0_f32;
-        for value in headers.get_all(header::ACCEPT) {
-            let Ok(value) = value.to_str() else { continue };
-            for item in value.split(',') {
-                let mut parts = item.split(';');
-                let range = parts.next().unwrap_or("").trim().to_ascii_lowercase();
-                let q = parts
-                    .filter_map(|p| p.trim().strip_prefix("q="))
-                    .find_map(|q| q.trim().parse::<f32>().ok())
-                    .unwrap_or(1.0);
-                match range.as_str() {
-                    MediaType::GRAPHQL_RESPONSE => graphql = graphql.max(q),
-                    "application/json" | "application/*" | "*/*" => json = json.max(q),
-                    _ => {}
-                }
-            }
-        }
-        if graphql > 0.0 && graphql >= json {
-            MediaType::GraphQLResponse
-        } else {
-            MediaType::Json
-        }
-    }
-
-    fn content_type(self) -> &'static str {
-        match self {
-            MediaType::Json => "application/json",
-            MediaType::GraphQLResponse => MediaType::GRAPHQL_RESPONSE,
-        }
-    }
-}
-
-/// `response` in `media`; a request error (nothing executed) under
-/// `application/graphql-response+json` is 400 and has no `data` entry.
-fn answer(
-    response: async_graphql::Response,
-    media: MediaType,
-    request_error: bool,
-) -> axum::response::Response {
-    let extra = response.http_headers.clone();
-    let strict = media == MediaType::GraphQLResponse && request_error;
-    let body = if strict {
-        serde_json::to_value(&response).map(|mut v| {
-            if let Some(object) = v.as_object_mut() {
-                object.remove("data");
-            }
-            v
-        })
-    } else {
-        serde_json::to_value(&response)
-    };
-    let mut http = match body.and_then(|v| serde_json::to_vec(&v)) {
-        Ok(body) => (
-            if strict {
-                StatusCode::BAD_REQUEST
-            } else {
-                StatusCode::OK
-            },
-            [(header::CONTENT_TYPE, media.content_type())],
-            body,
-        )
-            .into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "cannot serialise a GraphQL response");
-            refuse(AppError::Internal(Arc::new(anyhow::anyhow!(
-                "cannot serialise a GraphQL response: {e}"
-            ))))
-        }
-    };
-    http.headers_mut().extend(extra);
-    http
-}
-
-fn graphql_body(
-    status: StatusCode,
-    media: MediaType,
-    body: axum::body::Bytes,
-    cache: &'static str,
-) -> axum::response::Response {
-    (
-        status,
-        [
-            (header::CONTENT_TYPE, media.content_type()),
-            (header::HeaderName::from_static("x-kyodo-cache"), cache),
-        ],
-        body,
-    )
-        .into_response()
-}
-
-/// The public SDL (`schema/public.graphql`), for code generators and schema viewers; off with
-/// introspection in production mode.
-async fn schema_sdl(State(state): State<AppState>) -> axum::response::Response {
-    static SDL: std::sync::LazyLock<String> = std::sync::LazyLock::new(crate::graphql::public_sdl);
-    if state.limits.production {
-        return (
-            StatusCode::NOT_FOUND,
-            "the schema is not served in production mode, as introspection is off",
-        )
-            .into_response();
-    }
-    (
-        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-        SDL.as_str(),
-    )
-        .into_response()
-}
-
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
-        [(
-            header::CONTENT_TYPE,
-            prometheus_client::encoding::prometheus_text::CONTENT_TYPE,
-        )],
-        state.metrics.render(),
-    )
-}
-
-async fn healthz() -> &'static str {
-    "ok"
-}
-
-/// Longest `/readyz` waits for the database: a probe must learn quickly that it is down.
-const READY_TIMEOUT: Duration = Duration::from_secs(1);
-
-async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    match tokio::time::timeout(READY_TIMEOUT, state.db.ping()).await {
-        Ok(Ok(())) => (StatusCode::OK, "ready"),
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "database not reachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
-        }
-        Err(_) => {
-            tracing::warn!("database did not answer within {READY_TIMEOUT:?}");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
-        }
-    }
 }
