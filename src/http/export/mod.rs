@@ -5,58 +5,65 @@
 //! ([`crate::read::compare`], [`crate::read::stats`]), so the spreadsheet shows what the API answers. A bad
 //! parameter is HTTP 400 with a JSON body naming it.
 
+mod params;
+
 use std::collections::{BTreeMap, BTreeSet};
 
 use axum::Json;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 
-use crate::domain::fiscal_year::{self, FiscalYearInfo};
-use crate::error::AppError;
-use crate::gate::MAX_LIST_ITEMS;
+use crate::domain::fiscal_year::FiscalYearInfo;
+use crate::error::{AppError, ErrorCode};
 use crate::http::AppState;
-use crate::read::compare::{self, CompareParams, Comparison, Normalization};
-use crate::read::stats::{self, ProgressOrder};
+use crate::read::compare::{self, Comparison, Normalization};
+use crate::read::stats;
+use params::Strict;
 
-/// An export that could not be made: its status, and a JSON body naming the parameter at
-/// fault where there is one.
-pub struct ExportError(AppError);
+/// An export that could not be made: its status, and a JSON body naming the parameter (or
+/// parameters) at fault where there is one.
+#[derive(Debug)]
+pub enum ExportError {
+    App(AppError),
+    /// Parameters the endpoint does not take, or that were given more than once.
+    Parameters {
+        names: Vec<String>,
+        message: String,
+    },
+}
 
 impl ExportError {
     fn bad(name: &'static str, message: String) -> Self {
-        ExportError(AppError::BadParameter { name, message })
-    }
-}
-
-/// Every parameter of the exports' query strings, for naming the one serde could not read.
-const PARAMETERS: [&str; 7] = [
-    "metric",
-    "municipalities",
-    "region",
-    "from",
-    "to",
-    "per",
-    "order",
-];
-
-impl From<AppError> for ExportError {
-    fn from(e: AppError) -> Self {
-        ExportError(e)
+        ExportError::App(AppError::BadParameter { name, message })
     }
 }
 
 impl IntoResponse for ExportError {
     fn into_response(self) -> Response {
-        let e = self.0;
+        let e = match self {
+            ExportError::App(e) => e,
+            ExportError::Parameters { names, message } => {
+                let body = serde_json::json!({ "error": {
+                    "code": ErrorCode::BadUserInput.as_str(),
+                    "parameter": names.first(),
+                    "parameters": names,
+                    "message": message,
+                } });
+                return (axum::http::StatusCode::BAD_REQUEST, Json(body)).into_response();
+            }
+        };
         let status = e.status();
         let code = e.code().as_str();
         let parameter = e.parameter();
         let retry_after = e.retry_after_secs();
         let body = serde_json::json!({
-            "error": { "code": code, "parameter": parameter, "message": e.client_message() }
+            "error": {
+                "code": code,
+                "parameter": parameter,
+                "parameters": parameter.map(|p| vec![p]).unwrap_or_default(),
+                "message": e.client_message(),
+            }
         });
         let mut response = (status, Json(body)).into_response();
         if let Some(seconds) = retry_after {
@@ -65,117 +72,6 @@ impl IntoResponse for ExportError {
                 .insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
         }
         response
-    }
-}
-
-/// Query string of `/export/compare.csv` and `/charts/compare.svg`.
-#[derive(Debug, Deserialize)]
-pub struct CompareQuery {
-    metric: Option<String>,
-    /// Comma-separated codes.
-    municipalities: Option<String>,
-    region: Option<String>,
-    from: Option<String>,
-    to: Option<String>,
-    per: Option<String>,
-}
-
-fn year(parameter: &'static str, value: &Option<String>) -> Result<Option<i32>, ExportError> {
-    match value.as_deref().map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(v) => fiscal_year::parse(v)
-            .map(Some)
-            .map_err(|e| ExportError::bad(parameter, format!("{parameter}: {e}"))),
-    }
-}
-
-/// The comma-separated codes of `municipalities`, at most as many as a GraphQL list argument
-/// may hold (more than Japan has; each becomes an SQL parameter, and SQLite takes 32,766).
-fn codes(value: &Option<String>) -> Result<Option<Vec<String>>, ExportError> {
-    let Some(value) = value else {
-        return Ok(None);
-    };
-    let codes: Vec<String> = value
-        .split(',')
-        .map(str::trim)
-        .filter(|c| !c.is_empty())
-        .map(str::to_owned)
-        .collect();
-    if codes.len() > MAX_LIST_ITEMS {
-        return Err(ExportError::bad(
-            "municipalities",
-            format!(
-                "municipalities: {} codes given; at most {MAX_LIST_ITEMS} are allowed",
-                codes.len()
-            ),
-        ));
-    }
-    Ok(Some(codes))
-}
-
-/// Refuses a parameter that no database can take: PostgreSQL's text holds no NUL character,
-/// and SQLite's search stops at one.
-fn storable(parameters: &[(&'static str, &Option<String>)]) -> Result<(), ExportError> {
-    for (name, value) in parameters {
-        if value.as_deref().is_some_and(|v| v.contains('\0')) {
-            return Err(ExportError::bad(
-                name,
-                format!(
-                    "{name}: contains a NUL character (U+0000), which no code, slug or year holds; remove it"
-                ),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// The parameters of a query string, or a 400 naming the parameter that could not be read
-/// (serde names it between backticks, as in "duplicate field `metric`").
-fn parameters<T>(query: Result<Query<T>, QueryRejection>) -> Result<T, ExportError> {
-    match query {
-        Ok(Query(query)) => Ok(query),
-        Err(rejected) => {
-            let message = rejected.body_text();
-            let named = message.split('`').nth(1);
-            Err(ExportError(
-                match PARAMETERS.iter().find(|p| Some(**p) == named) {
-                    Some(name) => AppError::BadParameter { name, message },
-                    None => AppError::BadInput(message),
-                },
-            ))
-        }
-    }
-}
-
-impl CompareQuery {
-    fn params(&self) -> Result<CompareParams, ExportError> {
-        storable(&[
-            ("metric", &self.metric),
-            ("municipalities", &self.municipalities),
-            ("region", &self.region),
-            ("from", &self.from),
-            ("to", &self.to),
-            ("per", &self.per),
-        ])?;
-        let metric = self
-            .metric
-            .clone()
-            .filter(|m| !m.trim().is_empty())
-            .ok_or_else(|| {
-                ExportError::bad(
-                    "metric",
-                    "metric: give a catalogue code, e.g. metric=promotion_officers".into(),
-                )
-            })?;
-        Ok(CompareParams {
-            metric,
-            municipalities: codes(&self.municipalities)?,
-            region: self.region.clone().filter(|r| !r.is_empty()),
-            from: year("from", &self.from)?,
-            to: year("to", &self.to)?,
-            per: Normalization::parse(self.per.as_deref().unwrap_or(""))
-                .map_err(|e| ExportError::bad("per", e))?,
-        })
     }
 }
 
@@ -302,9 +198,11 @@ pub fn comparison_table(c: &Comparison) -> Vec<Vec<String>> {
 /// `GET /export/compare.csv?metric=…&region=…&municipalities=…&from=…&to=…&per=…`
 pub async fn compare_csv(
     State(state): State<AppState>,
-    q: Result<Query<CompareQuery>, QueryRejection>,
+    RawQuery(q): RawQuery,
 ) -> Result<Response, ExportError> {
-    let params = parameters(q)?.params()?;
+    let params = Strict::parse(q.as_deref(), &params::COMPARE)?
+        .compare(&state.db)
+        .await?;
     let comparison = compare::compare(&state.db, &params).await?;
     let body = csv_bytes(comparison_table(&comparison))?;
     Ok(csv_response(
@@ -313,43 +211,20 @@ pub async fn compare_csv(
     ))
 }
 
-/// Query string of `/export/indicators.csv`.
-#[derive(Debug, Deserialize)]
-pub struct IndicatorsQuery {
-    municipalities: Option<String>,
-    region: Option<String>,
-    order: Option<String>,
-}
-
 /// `GET /export/indicators.csv?region=…`: each indicator's baseline, latest value, final target
 /// and progress, and its values in one column per fiscal year.
 pub async fn indicators_csv(
     State(state): State<AppState>,
-    q: Result<Query<IndicatorsQuery>, QueryRejection>,
+    RawQuery(q): RawQuery,
 ) -> Result<Response, ExportError> {
     use entity::indicator_values;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-    let q = parameters(q)?;
-    storable(&[
-        ("municipalities", &q.municipalities),
-        ("region", &q.region),
-        ("order", &q.order),
-    ])?;
-
-    let order = match q.order.as_deref().unwrap_or("") {
-        "" | "PROGRESS_DESC" => ProgressOrder::ProgressDesc,
-        "PROGRESS_ASC" => ProgressOrder::ProgressAsc,
-        "MUNICIPALITY" => ProgressOrder::Municipality,
-        other => {
-            return Err(ExportError::bad(
-                "order",
-                format!("order: {other:?} is not PROGRESS_DESC, PROGRESS_ASC or MUNICIPALITY"),
-            ));
-        }
-    };
-    let codes = codes(&q.municipalities)?;
-    let region = q.region.clone().filter(|r| !r.is_empty());
+    let q = Strict::parse(q.as_deref(), &params::INDICATORS)?;
+    q.storable(&params::INDICATORS)?;
+    let order = q.order()?;
+    let codes = q.codes()?;
+    let region = q.region(&state.db).await?;
     // Scoped once: the names and the indicators come from the same municipalities.
     let cities = compare::scope(&state.db, codes.as_deref(), region.as_deref()).await?;
     let list = stats::progress_of(&state.db, &cities, order).await?;
@@ -445,9 +320,11 @@ pub async fn indicators_csv(
 /// with the municipality's Japanese name under its bar.
 pub async fn compare_svg(
     State(state): State<AppState>,
-    q: Result<Query<CompareQuery>, QueryRejection>,
+    RawQuery(q): RawQuery,
 ) -> Result<Response, ExportError> {
-    let params = parameters(q)?.params()?;
+    let params = Strict::parse(q.as_deref(), &params::COMPARE)?
+        .compare(&state.db)
+        .await?;
     let comparison = compare::compare(&state.db, &params).await?;
     let svg = chart(&comparison).map_err(|e| AppError::internal(anyhow::anyhow!("chart: {e}")))?;
     Ok((
