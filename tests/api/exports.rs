@@ -126,7 +126,207 @@ async fn regions_and_metrics_are_found_by_their_printed_names(b: Backend) {
     );
 }
 
+/// Imports a copy of Hofu (whose promotion officers are counted) as another city.
+async fn import_copy_of_hofu(app: &TestApp, code: &str, slug: &str) {
+    let text = std::fs::read_to_string(format!(
+        "{}/data/municipalities/hofu.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("read Hofu's file")
+    .replacen("code: \"352063\"", &format!("code: \"{code}\""), 1)
+    .replacen("slug: hofu", &format!("slug: {slug}"), 1);
+    let name = format!("{slug}.yaml");
+    let ds = kyodo_hub::dataset::Dataset::from_texts([(name.as_str(), text.as_str())])
+        .expect("valid copy");
+    kyodo_hub::dataset::import::import(&app.db, &ds)
+        .await
+        .expect("import copy");
+}
+
+const LATEST: &str = r#"query($metric: String!, $m: [ID!], $region: String, $per: Normalization) {
+    compare(metric: $metric, municipalities: $m, region: $region, per: $per) {
+        rows { municipality { nameJa } latest { fiscalYear value } } } }"#;
+
+/// What a chart shows, read back from its SVG.
+struct Chart {
+    texts: Vec<String>,
+    /// The bars: every rectangle but the white background.
+    bars: Vec<(f64, f64)>,
+}
+
+fn number(node: roxmltree::Node<'_, '_>, attribute: &str) -> f64 {
+    let value: f64 = node
+        .attribute(attribute)
+        .unwrap_or_else(|| panic!("<{}> without {attribute}", node.tag_name().name()))
+        .parse()
+        .expect("a number");
+    assert!(value.is_finite(), "{attribute}={value}");
+    value
+}
+
+async fn chart(app: &TestApp, query: &str) -> Chart {
+    let response = app
+        .client
+        .get(format!("{}/charts/compare.svg?{query}", app.address))
+        .send()
+        .await
+        .expect("svg");
+    assert_eq!(response.status(), 200, "{query}");
+    let text = response.text().await.expect("body");
+    let doc = roxmltree::Document::parse(&text).expect("well-formed XML");
+    let root = doc.root_element();
+    // A 16:9 slide.
+    assert_eq!(root.attribute("width"), Some("1280"));
+    assert_eq!(root.attribute("height"), Some("720"));
+    let mut bars = Vec::new();
+    for rect in doc.descendants().filter(|n| n.has_tag_name("rect")) {
+        let (w, h) = (number(rect, "width"), number(rect, "height"));
+        assert!(w >= 0.0 && h >= 0.0, "{query}: rect {w}×{h}");
+        assert!(number(rect, "x") >= 0.0 && number(rect, "x") + w <= 1280.0);
+        assert!(number(rect, "y") >= 0.0 && number(rect, "y") + h <= 720.0);
+        if rect.attribute("fill") != Some("white") {
+            assert!(w > 0.0, "{query}: a bar without width");
+            bars.push((w, h));
+        }
+    }
+    let mut texts = Vec::new();
+    for t in doc.descendants().filter(|n| n.has_tag_name("text")) {
+        // Presentation-sized: legible on a projected 1280×720 slide.
+        assert!(number(t, "font-size") >= 20.0, "{query}: {:?}", t.text());
+        texts.push(t.text().unwrap_or("").to_owned());
+    }
+    assert!(
+        texts.iter().any(|t| t.contains("協働推進員数")),
+        "{query}: {texts:?}"
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with("単位: 人") && t.contains("Unit: people")),
+        "{query}: {texts:?}"
+    );
+    assert!(
+        texts.iter().any(|t| t.starts_with("出典 / Source")),
+        "{query}: {texts:?}"
+    );
+    Chart { texts, bars }
+}
+
+/// Checks that each city with data has its bar, value and fiscal year on the chart, and the
+/// others are named as without data.
+async fn bars_match_the_graphql_answer(app: &TestApp, query: &str, variables: Value, bars: usize) {
+    let shown = chart(app, query).await;
+    let data = app.data(LATEST, variables).await;
+    let rows = data["compare"]["rows"].as_array().expect("rows");
+    let with: Vec<&Value> = rows.iter().filter(|r| !r["latest"].is_null()).collect();
+    assert_eq!(with.len(), bars, "{query}");
+    assert_eq!(shown.bars.len(), bars, "{query}: {:?}", shown.texts);
+    for row in &with {
+        let value = row["latest"]["value"].as_f64().expect("value");
+        let label = if value.fract() == 0.0 {
+            format!("{value:.0}")
+        } else {
+            format!("{value:.1}")
+        };
+        assert!(
+            shown.texts.contains(&label),
+            "{query}: {label} in {:?}",
+            shown.texts
+        );
+        let year = format!("{}年度", row["latest"]["fiscalYear"]);
+        assert!(
+            shown.texts.iter().any(|t| t.contains(&year)),
+            "{query}: {year} in {:?}",
+            shown.texts
+        );
+        let name = row["municipality"]["nameJa"].as_str().unwrap_or("");
+        assert!(
+            shown.texts.iter().any(|t| t.contains(name)),
+            "{query}: {name}"
+        );
+    }
+    let without: Vec<&str> = rows
+        .iter()
+        .filter(|r| r["latest"].is_null())
+        .filter_map(|r| r["municipality"]["nameJa"].as_str())
+        .collect();
+    let line = shown
+        .texts
+        .iter()
+        .find(|t| t.starts_with("データなし / no data:"));
+    if without.is_empty() {
+        assert!(line.is_none(), "{query}: {line:?}");
+    } else {
+        let line = line.unwrap_or_else(|| panic!("{query}: no line for cities without data"));
+        for name in without {
+            assert!(line.contains(name), "{query}: {name} in {line}");
+        }
+    }
+    if bars == 0 {
+        assert!(
+            shown.texts.iter().any(|t| t == "データなし / no data"),
+            "{query}: {:?}",
+            shown.texts
+        );
+    }
+}
+
+async fn the_chart_fits_a_slide_for_none_one_two_and_five_cities(b: Backend) {
+    let app = TestApp::spawn(&b).await;
+    // None: Yamaguchi counts no promotion officers.
+    bars_match_the_graphql_answer(
+        &app,
+        "metric=promotion_officers&municipalities=352039",
+        serde_json::json!({ "metric": "promotion_officers", "m": ["352039"] }),
+        0,
+    )
+    .await;
+    // One: the meeting's headline question, which used to draw a bar of width -24.
+    bars_match_the_graphql_answer(
+        &app,
+        "metric=promotion_officers&region=yamaguchi-prefecture&per=PER_100K_POPULATION",
+        serde_json::json!({ "metric": "promotion_officers", "region": "yamaguchi-prefecture",
+                            "per": "PER_100K_POPULATION" }),
+        1,
+    )
+    .await;
+    let one = chart(
+        &app,
+        "metric=promotion_officers&region=yamaguchi-prefecture&per=PER_100K_POPULATION",
+    )
+    .await;
+    assert!(
+        one.texts.iter().any(|t| t.contains("人口10万人あたり")),
+        "{:?}",
+        one.texts
+    );
+    assert!(
+        one.bars[0].1 > 100.0,
+        "the only bar is drawn tall: {:?}",
+        one.bars
+    );
+    // Two.
+    bars_match_the_graphql_answer(
+        &app,
+        "metric=promotion_officers&municipalities=352063,272035",
+        serde_json::json!({ "metric": "promotion_officers", "m": ["352063", "272035"] }),
+        2,
+    )
+    .await;
+    // Five: two more cities with Hofu's counts.
+    import_copy_of_hofu(&app, "352047", "hagi").await;
+    import_copy_of_hofu(&app, "352080", "iwakuni").await;
+    bars_match_the_graphql_answer(
+        &app,
+        "metric=promotion_officers",
+        serde_json::json!({ "metric": "promotion_officers" }),
+        5,
+    )
+    .await;
+}
+
 db_tests!(
     unknown_and_repeated_parameters_are_refused_by_name,
     regions_and_metrics_are_found_by_their_printed_names,
+    the_chart_fits_a_slide_for_none_one_two_and_five_cities,
 );

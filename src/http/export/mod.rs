@@ -5,6 +5,7 @@
 //! ([`crate::read::compare`], [`crate::read::stats`]), so the spreadsheet shows what the API answers. A bad
 //! parameter is HTTP 400 with a JSON body naming it.
 
+mod chart;
 mod params;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -326,90 +327,12 @@ pub async fn compare_svg(
         .compare(&state.db)
         .await?;
     let comparison = compare::compare(&state.db, &params).await?;
-    let svg = chart(&comparison).map_err(|e| AppError::internal(anyhow::anyhow!("chart: {e}")))?;
+    let svg = chart::chart(&comparison);
     Ok((
         [(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")],
         svg,
     )
         .into_response())
-}
-
-/// Draws the bar chart. Text is left to the viewer's fonts (SVG `<text>`), which is how the
-/// Japanese names render without shipping a font.
-pub fn chart(c: &Comparison) -> Result<String, Box<dyn std::error::Error>> {
-    use plotters::prelude::*;
-
-    let bars: Vec<(String, f64, i32)> = c
-        .rows
-        .iter()
-        .filter_map(|r| {
-            r.latest()
-                .map(|v| (r.municipality.name_ja.clone(), v.value, v.fiscal_year))
-        })
-        .collect();
-    let width = (160 + 110 * u32::try_from(bars.len().max(1)).unwrap_or(1)).max(760);
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (width.min(4000), 480)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let per = match c.per {
-            Normalization::None => "",
-            Normalization::Per100kPopulation => "（人口10万人あたり）",
-        };
-        let title = format!("{}{per} — 最新値 / latest value", c.metric.name_ja);
-        let max = bars.iter().map(|b| b.1).fold(0.0_f64, f64::max);
-        let top = if max > 0.0 { max * 1.15 } else { 1.0 };
-        let n = bars.len().max(1);
-        let mut chart = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 22))
-            .margin(16)
-            .x_label_area_size(60)
-            .y_label_area_size(70)
-            // A segmented range over 0..k has k + 1 slots.
-            .build_cartesian_2d((0..n - 1).into_segmented(), 0.0..top)?;
-        let labels = bars.clone();
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(WHITE)
-            .x_labels(n)
-            .x_label_formatter(&|x| match x {
-                SegmentValue::CenterOf(i) => labels
-                    .get(*i)
-                    .map(|b| format!("{} ({})", b.0, b.2))
-                    .unwrap_or_default(),
-                _ => String::new(),
-            })
-            .y_desc(c.metric.name_en.clone())
-            .label_style(("sans-serif", 14))
-            .draw()?;
-        chart.draw_series(bars.iter().enumerate().map(|(i, b)| {
-            let mut bar = Rectangle::new(
-                [
-                    (SegmentValue::Exact(i), 0.0),
-                    (SegmentValue::Exact(i + 1), b.1),
-                ],
-                RGBColor(46, 110, 180).filled(),
-            );
-            bar.set_margin(0, 0, 12, 12);
-            bar
-        }))?;
-        if bars.is_empty() {
-            let (w, h) = root.dim_in_pixel();
-            let centre = (
-                i32::try_from(w / 2).unwrap_or(0),
-                i32::try_from(h / 2).unwrap_or(0),
-            );
-            let style =
-                TextStyle::from(("sans-serif", 20)).pos(plotters::style::text_anchor::Pos::new(
-                    plotters::style::text_anchor::HPos::Center,
-                    plotters::style::text_anchor::VPos::Center,
-                ));
-            root.draw(&Text::new("データなし / no data", centre, style))?;
-        }
-        root.present()?;
-    }
-    Ok(svg)
 }
 
 #[cfg(test)]
