@@ -325,7 +325,165 @@ async fn the_chart_fits_a_slide_for_none_one_two_and_five_cities(b: Backend) {
     .await;
 }
 
+/// The file at `path`: its name from Content-Disposition and its bytes.
+async fn download(app: &TestApp, path: &str) -> (String, Vec<u8>) {
+    let response = app
+        .client
+        .get(format!("{}{path}", app.address))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.status(), 200, "{path}");
+    let disposition = response.headers()["content-disposition"]
+        .to_str()
+        .expect("ASCII file name")
+        .to_owned();
+    let name = disposition
+        .split("filename=\"")
+        .nth(1)
+        .and_then(|n| n.strip_suffix('"'))
+        .unwrap_or_else(|| panic!("{disposition}"))
+        .to_owned();
+    (name, response.bytes().await.expect("body").to_vec())
+}
+
+fn csv_table(bytes: &[u8]) -> Vec<Vec<String>> {
+    let body = bytes.strip_prefix("\u{feff}".as_bytes()).expect("BOM");
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(body)
+        .records()
+        .map(|r| r.expect("valid CSV").iter().map(str::to_owned).collect())
+        .collect()
+}
+
+fn column(header: &[String], name: &str) -> usize {
+    header
+        .iter()
+        .position(|h| h == name)
+        .unwrap_or_else(|| panic!("no column {name:?} in {header:?}"))
+}
+
+async fn the_csv_gives_counts_beside_rates_years_units_and_a_telling_name(b: Backend) {
+    let app = TestApp::spawn(&b).await;
+    let (name, bytes) = download(
+        &app,
+        "/export/compare.csv?metric=promotion_officers&region=%E5%B1%B1%E5%8F%A3%E7%9C%8C&per=PER_100K_POPULATION",
+    )
+    .await;
+    assert_eq!(
+        name,
+        "compare_promotion_officers_yamaguchi-prefecture_per100k.csv"
+    );
+    let table = csv_table(&bytes);
+    let header = &table[0];
+    let hofu = table.iter().find(|r| r[0] == "352063").expect("Hofu's row");
+    assert_eq!(hofu[column(header, "順位 / Rank")], "1");
+    assert_eq!(
+        hofu[column(header, "最新値（人口10万人あたり） / Latest value")],
+        "47.38"
+    );
+    assert_eq!(hofu[column(header, "最新値の実数 / Latest count")], "54");
+    assert_eq!(
+        hofu[column(header, "最新値の年度 / Fiscal year of latest value")],
+        "2017"
+    );
+    assert_eq!(
+        hofu[column(header, "単位 / Unit")],
+        "人（人口10万人あたり） / people per 100,000 inhabitants"
+    );
+    // Each year's rate with its count beside it.
+    let fy2016 = column(header, "2016年度 (平成28年度) 10万人あたり / per 100k");
+    assert_eq!(header[fy2016 + 1], "2016年度 (平成28年度) 実数 / count");
+    assert_eq!(hofu[fy2016 + 1], "52");
+    assert_eq!(hofu[fy2016], "45.62");
+    // Every city in scope is listed; those without data say so.
+    let yamaguchi = table.iter().find(|r| r[0] == "352039").expect("Yamaguchi");
+    assert!(yamaguchi[column(header, "備考 / Note")].contains("データなし"));
+
+    // Without a rate: the latest values' fiscal years as GraphQL gives them.
+    let (name, bytes) = download(&app, "/export/compare.csv?metric=promotion_officers").await;
+    assert_eq!(name, "compare_promotion_officers_all_count.csv");
+    let table = csv_table(&bytes);
+    let data = app
+        .data(
+            LATEST,
+            serde_json::json!({ "metric": "promotion_officers" }),
+        )
+        .await;
+    let year = column(&table[0], "最新値の年度 / Fiscal year of latest value");
+    let latest = column(&table[0], "最新値 / Latest value");
+    assert_eq!(table[0][year + 1], "単位 / Unit");
+    for (line, row) in table[1..]
+        .iter()
+        .zip(data["compare"]["rows"].as_array().expect("rows"))
+    {
+        assert_eq!(
+            line[1],
+            row["municipality"]["nameJa"].as_str().unwrap_or("")
+        );
+        assert_eq!(
+            line[year],
+            row["latest"]["fiscalYear"]
+                .as_i64()
+                .map(|y| y.to_string())
+                .unwrap_or_default()
+        );
+        assert_eq!(
+            line[latest].parse::<f64>().ok(),
+            row["latest"]["value"].as_f64()
+        );
+    }
+    let (name, _) = download(
+        &app,
+        "/export/compare.csv?metric=promotion_officers&municipalities=352063,272035",
+    )
+    .await;
+    assert_eq!(name, "compare_promotion_officers_352063-272035_count.csv");
+}
+
+async fn the_indicators_csv_separates_baselines_targets_and_observations(b: Backend) {
+    let app = TestApp::spawn(&b).await;
+    let (name, bytes) = download(
+        &app,
+        "/export/indicators.csv?region=yamaguchi-prefecture&order=MUNICIPALITY",
+    )
+    .await;
+    assert_eq!(name, "indicators_yamaguchi-prefecture.csv");
+    let table = csv_table(&bytes);
+    let header = &table[0];
+    for name in [
+        "基準年度 / Baseline year",
+        "基準値 / Baseline",
+        "目標年度 / Target year",
+        "目標値 / Target",
+        "中間目標 / Interim targets",
+        "最新実績年度 / Latest observed year",
+        "最新実績値 / Latest observed",
+    ] {
+        column(header, name);
+    }
+    // Year columns hold observed values only, and say so.
+    let years: Vec<&String> = header.iter().filter(|h| h.contains("年度 (")).collect();
+
+    assert!(
+        years.iter().all(|h| h.ends_with("実績 / observed")),
+        "{years:?}"
+    );
+    // Every city of the region is there, Hofu (no indicators) with a note.
+    for code in ["352012", "352039", "352063"] {
+        assert!(table.iter().any(|r| r[0] == code), "{code}");
+    }
+    let hofu: Vec<&Vec<String>> = table.iter().filter(|r| r[0] == "352063").collect();
+    assert_eq!(hofu.len(), 1);
+    assert_eq!(hofu[0][1], "防府市");
+    assert!(hofu[0][column(header, "備考 / Note")].contains("指標なし"));
+    assert!(table.iter().all(|r| r.len() == header.len()));
+}
+
 db_tests!(
+    the_csv_gives_counts_beside_rates_years_units_and_a_telling_name,
+    the_indicators_csv_separates_baselines_targets_and_observations,
     unknown_and_repeated_parameters_are_refused_by_name,
     regions_and_metrics_are_found_by_their_printed_names,
     the_chart_fits_a_slide_for_none_one_two_and_five_cities,
