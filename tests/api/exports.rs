@@ -481,7 +481,160 @@ async fn the_indicators_csv_separates_baselines_targets_and_observations(b: Back
     assert!(table.iter().all(|r| r.len() == header.len()));
 }
 
+/// The sheets of a workbook, read back with calamine.
+fn sheets(bytes: Vec<u8>) -> Vec<(String, Vec<Vec<calamine::Data>>)> {
+    use calamine::Reader as _;
+    let mut book =
+        calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("an xlsx calamine reads");
+    let names = book.sheet_names().to_vec();
+    names
+        .into_iter()
+        .map(|n| {
+            let range = book.worksheet_range(&n).expect("sheet");
+            (n, range.rows().map(<[calamine::Data]>::to_vec).collect())
+        })
+        .collect()
+}
+
+fn text(d: &calamine::Data) -> String {
+    match d {
+        calamine::Data::String(s) => s.clone(),
+        other => panic!("expected text, found {other:?}"),
+    }
+}
+
+fn float(d: &calamine::Data) -> f64 {
+    match d {
+        calamine::Data::Float(f) => *f,
+        calamine::Data::Int(i) => *i as f64,
+        other => panic!("expected a number, found {other:?}"),
+    }
+}
+
+const ROWS: &str = r#"query($metric: String!, $per: Normalization) {
+    compare(metric: $metric, per: $per) {
+        rows { municipality { code nameJa population } rank
+               latest { fiscalYear value rawValue source { title } } } } }"#;
+
+async fn the_workbooks_hold_the_graphql_answer_with_cell_types(b: Backend) {
+    let app = TestApp::spawn(&b).await;
+    let (name, bytes) = download(
+        &app,
+        "/export/compare.xlsx?metric=promotion_officers&per=PER_100K_POPULATION",
+    )
+    .await;
+    assert_eq!(name, "compare_promotion_officers_all_per100k.xlsx");
+    let book = sheets(bytes);
+    let names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["データ Data", "出典 Sources", "説明 About"]);
+    let data = &book[0].1;
+    let header: Vec<String> = data[0].iter().map(text).collect();
+    let answer = app
+        .data(
+            ROWS,
+            serde_json::json!({ "metric": "promotion_officers", "per": "PER_100K_POPULATION" }),
+        )
+        .await;
+    let rows = answer["compare"]["rows"].as_array().expect("rows");
+    assert_eq!(data.len(), rows.len() + 1);
+    let rank = column(&header, "順位 / Rank");
+    let latest = column(&header, "最新値（人口10万人あたり） / Latest value");
+    let count = column(&header, "最新値の実数 / Latest count");
+    let year = column(&header, "最新値の年度 / Fiscal year of latest value");
+    let population = column(&header, "人口 / Population");
+    let mut titles = Vec::new();
+    for (line, row) in data[1..].iter().zip(rows) {
+        // Codes are text, so a leading zero would survive; numbers are numbers.
+        assert_eq!(
+            text(&line[0]),
+            row["municipality"]["code"].as_str().unwrap_or("")
+        );
+        assert_eq!(
+            text(&line[1]),
+            row["municipality"]["nameJa"].as_str().unwrap_or("")
+        );
+        assert_eq!(
+            float(&line[population]),
+            row["municipality"]["population"]
+                .as_f64()
+                .expect("population")
+        );
+        if row["latest"].is_null() {
+            assert_eq!(line[latest], calamine::Data::Empty);
+            continue;
+        }
+        assert_eq!(float(&line[rank]), row["rank"].as_f64().expect("rank"));
+        assert!(
+            (float(&line[latest]) - row["latest"]["value"].as_f64().unwrap_or(0.0)).abs() < 1e-9
+        );
+        assert_eq!(
+            float(&line[count]),
+            row["latest"]["rawValue"].as_f64().unwrap_or(0.0)
+        );
+        assert_eq!(
+            float(&line[year]),
+            row["latest"]["fiscalYear"].as_f64().unwrap_or(0.0)
+        );
+        if let Some(t) = row["latest"]["source"]["title"].as_str() {
+            titles.push(t.to_owned());
+        }
+    }
+    // Every source cited is on the sources sheet.
+    let listed: Vec<String> = book[1].1[1..].iter().map(|r| text(&r[0])).collect();
+    assert!(!titles.is_empty());
+    for t in titles {
+        assert!(listed.contains(&t), "{t} in {listed:?}");
+    }
+    // The about sheet defines the metric and says when and where the file was made.
+    let about: Vec<(String, String)> = book[2]
+        .1
+        .iter()
+        .map(|r| (text(&r[0]), text(&r[1])))
+        .collect();
+    let said = |label: &str| {
+        about
+            .iter()
+            .find(|(l, _)| l == label)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_else(|| panic!("{label} in {about:?}"))
+    };
+    assert!(said("定義 / Definition").contains("協働推進員"));
+    assert!(!said("人口の年 / Population year").is_empty());
+    assert!(said("作成 / Made by").starts_with("kyodo-hub "));
+    assert!(said("作成日時 / Made at").ends_with("UTC"));
+
+    // The indicators workbook: the same rows as the CSV, with types.
+    let (name, bytes) = download(
+        &app,
+        "/export/indicators.xlsx?municipalities=352039&order=MUNICIPALITY",
+    )
+    .await;
+    assert_eq!(name, "indicators_352039.xlsx");
+    let book = sheets(bytes);
+    let (_, csv) = download(
+        &app,
+        "/export/indicators.csv?municipalities=352039&order=MUNICIPALITY",
+    )
+    .await;
+    let csv = csv_table(&csv);
+    let data = &book[0].1;
+    assert_eq!(data.len(), csv.len());
+    let header: Vec<String> = data[0].iter().map(text).collect();
+    assert_eq!(header, csv[0]);
+    let baseline = column(&header, "基準値 / Baseline");
+    for (line, csv_line) in data[1..].iter().zip(&csv[1..]) {
+        assert_eq!(text(&line[0]), csv_line[0]);
+        assert_eq!(text(&line[2]), csv_line[2]);
+        if !csv_line[baseline].is_empty() {
+            let expected: f64 = csv_line[baseline].parse().expect("number");
+            assert!((float(&line[baseline]) - expected).abs() < 0.005);
+        }
+    }
+    assert_eq!(float(&data[1][baseline]), 37.5);
+}
+
 db_tests!(
+    the_workbooks_hold_the_graphql_answer_with_cell_types,
     the_csv_gives_counts_beside_rates_years_units_and_a_telling_name,
     the_indicators_csv_separates_baselines_targets_and_observations,
     unknown_and_repeated_parameters_are_refused_by_name,

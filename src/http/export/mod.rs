@@ -8,6 +8,7 @@
 mod chart;
 mod params;
 mod table;
+mod xlsx;
 
 use std::collections::BTreeMap;
 
@@ -182,6 +183,97 @@ pub async fn indicators_csv(
         &format!("{}.csv", t.stem),
         body,
     ))
+}
+
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn xlsx_bytes(t: &Table, about: &xlsx::About) -> Result<Vec<u8>, ExportError> {
+    xlsx::workbook(t, about)
+        .map_err(|e| ExportError::from(AppError::internal(anyhow::anyhow!("xlsx: {e}"))))
+}
+
+/// What every workbook's 説明 / About sheet ends with: when, by which hub, for which request.
+fn made_by(path: &str, q: Option<&str>) -> xlsx::About {
+    vec![
+        (
+            "作成日時 / Made at",
+            chrono::Utc::now()
+                .format("%Y-%m-%d %H:%M:%S UTC")
+                .to_string(),
+        ),
+        (
+            "作成 / Made by",
+            format!(
+                "{} {} (GET {path}{}{})",
+                env!("CARGO_PKG_NAME"),
+                env!("CARGO_PKG_VERSION"),
+                if q.is_some() { "?" } else { "" },
+                q.unwrap_or("")
+            ),
+        ),
+    ]
+}
+
+/// `GET /export/compare.xlsx?…`: the table of `compare.csv` as a workbook.
+pub async fn compare_xlsx(
+    State(state): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ExportError> {
+    let (c, scope) = comparison(&state, q.as_deref()).await?;
+    let t = table::comparison(&c, &scope);
+    let years: std::collections::BTreeSet<String> = c
+        .rows
+        .iter()
+        .filter_map(|r| r.municipality.population_year.map(|y| y.to_string()))
+        .collect();
+    let mut about: xlsx::About = vec![
+        (
+            "指標 / Metric",
+            format!("{} / {} ({})", c.metric.name_ja, c.metric.name_en, c.metric.code),
+        ),
+        (
+            "定義 / Definition",
+            c.metric.description.clone().unwrap_or_default(),
+        ),
+        ("単位 / Unit", table::unit_label(&c.metric.unit, c.per)),
+        (
+            "正規化 / Normalisation",
+            match c.per {
+                compare::Normalization::None => "なし（報告値） / none (as reported)".to_owned(),
+                compare::Normalization::Per100kPopulation => "人口10万人あたり = 値 ÷ 人口 × 100,000 / per 100,000 inhabitants = value ÷ population × 100,000".to_owned(),
+            },
+        ),
+        (
+            "人口の年 / Population year",
+            years.into_iter().collect::<Vec<_>>().join(", "),
+        ),
+        ("範囲 / Scope", scope),
+    ];
+    about.extend(made_by("/export/compare.xlsx", q.as_deref()));
+    let body = xlsx_bytes(&t, &about)?;
+    Ok(download(XLSX, &format!("{}.xlsx", t.stem), body))
+}
+
+/// `GET /export/indicators.xlsx?…`: the table of `indicators.csv` as a workbook.
+pub async fn indicators_xlsx(
+    State(state): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ExportError> {
+    let t = indicators(&state, q.as_deref()).await?;
+    let mut about: xlsx::About = vec![
+        (
+            "内容 / Contents",
+            "各自治体の計画指標: 基準値・目標値・実績値 / each city's plan indicators: baseline, target and observed values".to_owned(),
+        ),
+        (
+            "進捗 / Progress",
+            "(最新実績 − 基準値) ÷ (目標値 − 基準値) / (latest observed − baseline) ÷ (target − baseline)".to_owned(),
+        ),
+        ("範囲 / Scope", t.stem.trim_start_matches("indicators_").to_owned()),
+    ];
+    about.extend(made_by("/export/indicators.xlsx", q.as_deref()));
+    let body = xlsx_bytes(&t, &about)?;
+    Ok(download(XLSX, &format!("{}.xlsx", t.stem), body))
 }
 
 /// `GET /charts/compare.svg?…`: the latest value of each municipality as a bar, highest first,

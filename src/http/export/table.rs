@@ -55,7 +55,6 @@ pub struct Table {
     /// Without extension: `compare_promotion_officers_yamaguchi-prefecture_per100k`.
     pub stem: String,
     /// What the 出典 / Sources sheet lists.
-    #[allow(dead_code)]
     pub sources: Vec<sources::Model>,
 }
 
