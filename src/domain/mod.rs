@@ -316,3 +316,41 @@ vocabulary!(
         Import => "IMPORT",
     }
 );
+
+impl Unit {
+    /// The counter word a Japanese table prints after the number (人, 団体 …).
+    pub fn label_ja(self) -> &'static str {
+        match self {
+            Unit::Percent => "%",
+            Unit::People => "人",
+            Unit::Groups => "団体",
+            Unit::Projects => "事業",
+            Unit::Proposals | Unit::Issues | Unit::Count => "件",
+            Unit::Measures => "施策",
+            Unit::Sessions => "回",
+        }
+    }
+
+    /// The English word for the same.
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Unit::Percent => "percent",
+            Unit::People => "people",
+            Unit::Groups => "groups",
+            Unit::Projects => "projects",
+            Unit::Proposals => "proposals",
+            Unit::Measures => "measures",
+            Unit::Issues => "issues",
+            Unit::Sessions => "sessions",
+            Unit::Count => "count",
+        }
+    }
+
+    /// `人 / people` for a unit stored as text; text that names no unit is shown as it is.
+    pub fn labels(stored: &str) -> String {
+        match stored.parse::<Unit>() {
+            Ok(u) => format!("{} / {}", u.label_ja(), u.label_en()),
+            Err(_) => stored.to_owned(),
+        }
+    }
+}

@@ -81,6 +81,14 @@ pub fn router(state: AppState) -> Router {
             "/export/indicators.csv",
             get(crate::http::export::indicators_csv),
         )
+        .route(
+            "/export/compare.xlsx",
+            get(crate::http::export::compare_xlsx),
+        )
+        .route(
+            "/export/indicators.xlsx",
+            get(crate::http::export::indicators_xlsx),
+        )
         .route("/charts/compare.svg", get(crate::http::export::compare_svg))
         // Bodies over the limit are refused with 413 before they are read into memory.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))

@@ -171,6 +171,60 @@ pub async fn find_region(db: &DatabaseConnection, slug: &str) -> AppResult<regio
         })
 }
 
+/// A region by slug, Japanese name (山口県, 豊能地区) or English name, as people type what
+/// they see printed; `NOT_FOUND` listing every region when none matches.
+pub async fn region_named(db: &DatabaseConnection, given: &str) -> AppResult<regions::Model> {
+    let given = given.trim();
+    let all = regions::Entity::find()
+        .order_by_asc(regions::Column::Slug)
+        .all(db)
+        .await?;
+    if let Some(found) = all
+        .iter()
+        .find(|r| r.slug == given || r.name_ja == given || r.name_en.eq_ignore_ascii_case(given))
+    {
+        return Ok(found.clone());
+    }
+    let valid: Vec<String> = all
+        .iter()
+        .map(|r| format!("{} ({})", r.slug, r.name_ja))
+        .collect();
+    Err(AppError::ParameterNotFound {
+        name: "region",
+        message: format!(
+            "region: no region with slug or name {given:?}; valid values: {}",
+            valid.join(", ")
+        ),
+    })
+}
+
+/// A catalogue metric by code, Japanese name (協働推進員数, as the exports print it) or English
+/// name; a bad parameter listing the catalogue when none matches.
+pub async fn metric_named(db: &DatabaseConnection, given: &str) -> AppResult<metrics::Model> {
+    let given = given.trim();
+    let all = metrics::Entity::find()
+        .order_by_asc(metrics::Column::Code)
+        .all(db)
+        .await?;
+    if let Some(found) = all
+        .iter()
+        .find(|m| m.code == given || m.name_ja == given || m.name_en.eq_ignore_ascii_case(given))
+    {
+        return Ok(found.clone());
+    }
+    let valid: Vec<String> = all
+        .iter()
+        .map(|m| format!("{} ({})", m.code, m.name_ja))
+        .collect();
+    Err(AppError::BadParameter {
+        name: "metric",
+        message: format!(
+            "metric: {given:?} is neither a code nor a name of the metric catalogue; valid values: {}",
+            valid.join(", ")
+        ),
+    })
+}
+
 /// The codes of a region's members, in the hub or not.
 pub async fn region_member_codes(db: &DatabaseConnection, slug: &str) -> AppResult<Vec<String>> {
     let region = find_region(db, slug).await?;

@@ -10,6 +10,7 @@ mod cities;
 mod crosscity;
 mod errors;
 mod examples;
+mod exports;
 mod federation;
 mod hostile;
 mod http;
