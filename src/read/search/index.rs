@@ -336,7 +336,7 @@ async fn plan_docs(db: &impl ConnectionTrait, code: &str) -> Result<Vec<Doc>, Db
             kind: "PlanSection",
             record_id: s.id,
             title: s.heading.clone(),
-            body: s.body,
+            body: join(&[Some(&s.body), s.number.as_deref()]),
         });
     }
     Ok(docs)
