@@ -398,6 +398,9 @@ fn collect_yaml(dir: &Path, out: &mut Vec<PathBuf>) -> anyhow::Result<()> {
 }
 
 #[cfg(test)]
+mod quotes;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

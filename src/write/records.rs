@@ -95,11 +95,11 @@ macro_rules! record {
     };
 }
 
-record!(observations, "Observation", searched: false, owner(_db, m) {
+record!(observations, "Observation", searched: true, owner(_db, m) {
     Ok(m.municipality_code.clone())
 });
 
-record!(indicator_values, "IndicatorValue", searched: false, owner(db, m) {
+record!(indicator_values, "IndicatorValue", searched: true, owner(db, m) {
     indicator_owner(db, m.indicator_id).await
 });
 
@@ -129,7 +129,7 @@ record!(activities, "Activity", searched: true, owner(db, m) {
     program_owner(db, m.program_id).await
 });
 
-record!(proposals, "Proposal", searched: false, owner(db, m) {
+record!(proposals, "Proposal", searched: true, owner(db, m) {
     program_owner(db, m.program_id).await
 });
 
@@ -177,7 +177,7 @@ record!(support_centers, "SupportCenter", searched: true, owner(_db, m) {
     Ok(m.municipality_code.clone())
 });
 
-record!(schedule_entries, "ScheduleEntry", searched: false, owner(db, m) {
+record!(schedule_entries, "ScheduleEntry", searched: true, owner(db, m) {
     item_owner(db, m.item_id).await
 });
 

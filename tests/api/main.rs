@@ -22,4 +22,5 @@ mod migrations;
 mod outage;
 mod scaleout;
 mod schema;
+mod search_coverage;
 mod writes;

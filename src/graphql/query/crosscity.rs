@@ -9,18 +9,20 @@ use crate::graphql::loaders::one;
 use crate::graphql::pagination::{TotalCount, connection, page_window};
 use crate::graphql::scalars::FiscalYear;
 use crate::graphql::types::body::{Body, Meeting};
-use crate::graphql::types::indicator::{Indicator, Metric, Preloaded};
+use crate::graphql::types::indicator::{Indicator, Metric, Observation, Preloaded};
 use crate::graphql::types::municipality::Municipality;
 use crate::graphql::types::node::Node;
 use crate::graphql::types::ordinance::Ordinance;
-use crate::graphql::types::plan::{PlanItem, PlanSection};
-use crate::graphql::types::program::{Activity, Program};
+use crate::graphql::types::plan::{Measure, Plan, PlanItem, PlanSection, Policy};
+use crate::graphql::types::program::{Activity, Program, Proposal};
 use crate::graphql::types::source::Source;
 use crate::graphql::types::support_center::SupportCenter;
 use crate::graphql::{db, loaders};
 use crate::read::compare::{self, CompareParams, Normalization};
 use crate::read::search;
 use crate::read::stats::{self, ProgressOrder, StatGroup};
+use entity::{observations, proposals};
+use sea_orm::EntityTrait;
 
 fn codes(ids: Option<Vec<ID>>) -> Option<Vec<String>> {
     ids.map(|ids| ids.into_iter().map(|id| id.0).collect())
@@ -107,8 +109,11 @@ impl CrossCityQuery {
         Ok(rows.into_iter().map(ActivityStat).collect())
     }
 
-    /// Japanese full-text search over plan items and sections, programmes, activities,
-    /// meetings' agendas, ordinance articles, indicators, bodies and support centres. Any
+    /// Japanese full-text search over every text field the API serves for a city: plans,
+    /// their sections, policies (with role divisions), measures and items (with schedule
+    /// wording), ordinances and articles, indicators (with their values' notes),
+    /// observations, programmes, activities, proposals, bodies, meetings (agendas, notes),
+    /// support centres, sources and the city's names. Any
     /// length from one character matches as a substring; results are ranked (matches in a
     /// title count three times) and paged with `first` (1–100, default 20) and `after`.
     #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
@@ -268,7 +273,10 @@ pub struct SearchResult(pub search::query::Hit);
 #[Object]
 impl SearchResult {
     /// The record's type: PlanItem, PlanSection, Program, Activity, Meeting, Article,
-    /// Indicator, Body or SupportCenter.
+    /// Indicator, Body, SupportCenter, Ordinance, Policy, Measure, Plan, Proposal,
+    /// Observation, Source or Municipality. Text served under another record is found as
+    /// that record: an agenda as its Meeting, a schedule cell as its PlanItem, a value's note
+    /// as its Indicator, a yearly count's note as its Body.
     async fn kind(&self) -> &str {
         &self.0.document.kind
     }
@@ -321,6 +329,26 @@ impl SearchResult {
             "SupportCenter" => one(&l.support_center, id)
                 .await?
                 .map(|m| Node::SupportCenter(SupportCenter(m))),
+            "Ordinance" => one(&l.ordinance, id)
+                .await?
+                .map(|m| Node::Ordinance(Ordinance(m))),
+            "Plan" => one(&l.plan, id).await?.map(|m| Node::Plan(Plan(m))),
+            "Policy" => one(&l.policy, id).await?.map(|m| Node::Policy(Policy(m))),
+            "Measure" => one(&l.measure, id)
+                .await?
+                .map(|m| Node::Measure(Measure(m))),
+            "Source" => one(&l.source, id).await?.map(|m| Node::Source(Source(m))),
+            "Proposal" => proposals::Entity::find_by_id(id)
+                .one(db(ctx))
+                .await?
+                .map(|m| Node::Proposal(Proposal(m))),
+            "Observation" => observations::Entity::find_by_id(id)
+                .one(db(ctx))
+                .await?
+                .map(|m| Node::Observation(Observation(m))),
+            "Municipality" => one(&l.municipality, self.0.document.municipality_code.clone())
+                .await?
+                .map(|m| Node::Municipality(Municipality(m))),
             _ => None,
         })
     }

@@ -1,5 +1,8 @@
-//! Full-text search over the Japanese text of every city: plan items and sections, programmes,
-//! activities, meetings' agendas, ordinance articles, indicators, bodies and support centres.
+//! Full-text search over every text the hub serves about a city: the city's names, sources,
+//! plans with their sections, policies (and their role divisions), measures and items,
+//! ordinances and their articles, indicators and their values' notes, observations,
+//! programmes, activities, proposals, bodies, meetings and support centres. Text served under
+//! a parent (an agenda, a schedule cell, a body's yearly note) is in the parent's document.
 //!
 //! Each searchable record has one row in `search_documents`, rebuilt in the same transaction
 //! that writes the record (an import rebuilds the whole municipality), so the index cannot

@@ -12,7 +12,7 @@ pub const MAX_QUERY_CHARS: usize = 100;
 const CONTEXT: usize = 40;
 
 /// The kinds of record searched, in the order results of equal score are listed.
-pub const KINDS: [&str; 9] = [
+pub const KINDS: [&str; 17] = [
     "PlanItem",
     "Program",
     "Activity",
@@ -22,6 +22,14 @@ pub const KINDS: [&str; 9] = [
     "Body",
     "SupportCenter",
     "PlanSection",
+    "Ordinance",
+    "Policy",
+    "Measure",
+    "Plan",
+    "Proposal",
+    "Observation",
+    "Source",
+    "Municipality",
 ];
 
 /// A matching record with its relevance and a highlighted snippet.
