@@ -531,7 +531,7 @@ async fn the_rate_limit_charges_the_complexity_async_graphql_computes() {
     cases.push(("paged, defaults".into(), paged.into(), json!({})));
 
     let paged_fields =
-        kyodo_hub::gate::PagedFields::of_sdl(&kyodo_hub::graphql::sdl()).expect("schema");
+        kyodo_hub::gate::cost::PagedFields::of_sdl(&kyodo_hub::graphql::sdl()).expect("schema");
     for (name, text, variables) in cases {
         let variables = async_graphql::Variables::from_json(variables);
         *seen.lock().expect("lock") = None;
@@ -543,7 +543,7 @@ async fn the_rate_limit_charges_the_complexity_async_graphql_computes() {
             .expect("lock")
             .unwrap_or_else(|| panic!("{name} does not validate: {:?}", response.errors));
         let doc = async_graphql::parser::parse_query(&text).expect("parses");
-        let ours = kyodo_hub::gate::document_cost(&paged_fields, &doc, None, &variables);
+        let ours = kyodo_hub::gate::cost::document_cost(&paged_fields, &doc, None, &variables);
         assert_eq!(ours, expected, "{name}");
     }
 }
