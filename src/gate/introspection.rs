@@ -13,6 +13,8 @@
 
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 
+use crate::gate::MAX_FRAGMENT_NESTING;
+
 /// The depth of graphql-js 16's IntrospectionQuery (`__schema` → `types` → `fields` → `args` →
 /// `type` → nine `ofType` → `name`) and one level more, for a client whose type references
 /// go one level deeper.
@@ -29,9 +31,6 @@ const TYPE_LISTS: &[&str] = &["fields", "interfaces", "possibleTypes", "inputFie
 /// spreading one fragment twice in each of a chain of fragments would otherwise double the
 /// walk at every link.
 const MAX_VISITS: usize = 10_000;
-
-/// Fragments followed at most inside one another.
-const MAX_FRAGMENT_NESTING: usize = 32;
 
 /// Whether every root field of `set` is an introspection field (`__schema`, `__type`,
 /// `__typename`), through fragments, and there is at least one.
