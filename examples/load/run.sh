@@ -133,6 +133,8 @@ if ((want_pgbench)); then
   command -v pgbench >/dev/null || die "PGBENCH=1 needs pgbench (Debian: postgresql-client); PGBENCH=0 skips it"
 fi
 if [[ -n "$SCALEUP" ]]; then
+  ((SOAK == 0)) || die "SCALEUP and SOAK are separate runs: set one of them"
+  if [[ "$PERF" == 1 ]]; then has "$OPS" "${PERF_OP:-${OPS%% *}}" || die "PERF_OP: ${PERF_OP} is not in OPS ($OPS)"; fi
   command -v taskset >/dev/null || die "SCALEUP needs taskset (Debian: util-linux)"
   if [[ "$PERF" == 1 ]] && ! command -v perf >/dev/null; then
     say "installing perf (Debian: linux-perf)"
