@@ -285,13 +285,14 @@ port_free() { # port what
   ! curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$1/" || die "port $1 ($2) is already in use; set ${2}_PORT"
 }
 
+hub_env=() # NAME=value for the hub's environment (flags in HUB_ARGS still win over them)
 start_hub() { # url tag [cpu list: the hub pinned to those cores]
   local pin=()
   [[ -z "${3:-}" ]] || pin=(taskset -c "$3")
   port_free "$HUB_PORT" HUB
   # taskset execs the hub, so $! is the hub's own pid (for RSS and perf). Tokio sizes its
   # worker pool by the cores the process may run on, so a pinned hub runs k workers.
-  (cd "$WORK" && exec "${pin[@]}" "$hub" --database-url "$1" serve --addr "127.0.0.1:$HUB_PORT" \
+  (cd "$WORK" && exec env "${hub_env[@]}" "${pin[@]}" "$hub" --database-url "$1" serve --addr "127.0.0.1:$HUB_PORT" \
     --rate-limit-per-second 0 $HUB_ARGS) >"$WORK/logs/hub-$2.log" 2>&1 &
   hub_pid=$!
   wait_http "$(url_of hub)" "$hub_pid" hub
@@ -366,7 +367,13 @@ count_statements() { # url scale dbname
   ((want_pgl5)) && counted+=(postgraphile5)
   for server in "${counted[@]}"; do
     case "$server" in
-      hub) start_hub "$url" "postgres-$scale-count" ;;
+      # Executed, not answered from the response cache (which sends no SQL), and without the
+      # cache's once-a-second look for changes, which would add a statement now and then.
+      hub)
+        hub_env=(KYODO_HUB_RESPONSE_CACHE_ENTRIES=0 KYODO_HUB_RESPONSE_CACHE_POLL_MS=3600000)
+        start_hub "$url" "postgres-$scale-count"
+        hub_env=()
+        ;;
       postgraphile) start_pgl "$url" "$scale-count" ;;
       postgraphile5) start_pgl5 "$url" "$scale-count" ;;
     esac
