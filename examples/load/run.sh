@@ -130,7 +130,7 @@ if ((want_pgl5)); then
   [[ -x "$node5" ]] || die "no Node 22 binary at $node5"
 fi
 if ((want_pgbench)); then
-  command -v pgbench >/dev/null || die "PGBENCH=1 needs pgbench (Debian: postgresql-client); PGBENCH=0 skips it"
+  command -v pgbench >/dev/null || die "PGBENCH=1 needs pgbench (Debian: in the postgresql-NN server package); PGBENCH=0 skips it"
 fi
 if [[ -n "$SCALEUP" ]]; then
   ((SOAK == 0)) || die "SCALEUP and SOAK are separate runs: set one of them"
