@@ -730,7 +730,11 @@ scaleup_table() { # scale db cores -> one table: operations × cores
   head="| operation |"
   rule="|---|"
   for k in "${ks[@]}"; do
-    head="$head $k core(s) req/s | p95 ms | × $base core(s) |"
+    if ((k < n)); then
+      head="$head $k core(s) req/s | p95 ms | × $base core(s) |"
+    else
+      head="$head $k core(s), oha on them too, req/s | p95 ms | × $base core(s) |"
+    fi
     rule="$rule---:|---:|---:|"
   done
   echo
