@@ -160,9 +160,18 @@ fn points_to(column: &str, files: &[&str]) -> Option<String> {
 }
 
 /// What a column whose meaning its name alone does not tell holds.
-fn column_note(column: &str, files: &[&str]) -> Option<String> {
+fn column_note(file: &str, column: &str, files: &[&str]) -> Option<String> {
     if let Some(file) = points_to(column, files) {
         return Some(format!("→ {file} id"));
+    }
+    match (file, column) {
+        ("municipalities.csv", "code") => {
+            return Some("全国地方公共団体コード（検査数字付き6桁、文字列） / local government code, 6 digits with check digit, as text".to_owned());
+        }
+        ("metrics.csv", "code") => {
+            return Some("指標コード（observations.csv の metric_code） / metric code, as observations.csv names it".to_owned());
+        }
+        _ => {}
     }
     Some(
         match column {
@@ -236,7 +245,7 @@ fn readme(dumped: &[Dumped], yaml: &[&str], made_at: &str, backend: &str) -> Str
                     ""
                 }
             );
-            if let Some(note) = column_note(name, &files) {
+            if let Some(note) = column_note(d.file, name, &files) {
                 let _ = write!(out, "; {note}");
             }
             out.push('\n');
