@@ -35,12 +35,20 @@ impl EncodeLabelValue for ErrorCode {
     }
 }
 
+/// An export's route and whether the response cache answered it (`hit`, `miss`, `off`).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ExportLabels {
+    route: String,
+    cache: &'static str,
+}
+
 #[derive(Debug)]
 pub struct Metrics {
     registry: Registry,
     requests: Counter,
     errors: Family<CodeLabel, Counter>,
     duration: Histogram,
+    exports: Family<ExportLabels, Counter>,
 }
 
 impl Metrics {
@@ -66,12 +74,19 @@ impl Metrics {
             "Time to answer a GraphQL request",
             duration.clone(),
         );
+        let exports = Family::<ExportLabels, Counter>::default();
+        registry.register(
+            "kyodo_hub_export_requests",
+            "Downloads of exports and charts, by route and whether the response cache answered",
+            exports.clone(),
+        );
         registry.register_collector(Box::new(Database { statements, db }));
         Metrics {
             registry,
             requests,
             errors,
             duration,
+            exports,
         }
     }
 
@@ -82,6 +97,16 @@ impl Metrics {
         for &code in codes {
             self.errors.get_or_create(&CodeLabel { code }).inc();
         }
+    }
+
+    /// Records one download of `route` (one of the export routes, so the labels stay few).
+    pub fn observe_export(&self, route: &str, cache: &'static str) {
+        self.exports
+            .get_or_create(&ExportLabels {
+                route: route.to_owned(),
+                cache,
+            })
+            .inc();
     }
 
     /// The exposition text, of type

@@ -153,6 +153,32 @@ impl Gate {
         Ok(())
     }
 
+    /// Takes `cost` units for `what` (an export, a chart) from the budget `client` spends on
+    /// GraphQL operations too, so that downloading instead of querying buys no extra room.
+    pub fn charge(&self, client: ClientKey, cost: u64, what: &str) -> Result<(), AppError> {
+        let Some(limiter) = &self.limiter else {
+            return Ok(());
+        };
+        // A budget smaller than one download still lets it through once full, as GraphQL lets
+        // through nothing bigger than the budget: an operator who shrinks the budget below an
+        // export's cost has not switched the export off.
+        let cost = cost.min(limiter.capacity()).max(1);
+        limiter.take(client, cost).map_err(|wait| match wait {
+            // Only a budget of 0 (`--rate-limit-burst 0`) refuses for ever.
+            u64::MAX => AppError::LimitExceeded(format!(
+                "{what} costs {cost} units, more than a client's whole budget of {} (--rate-limit-burst)",
+                limiter.capacity()
+            )),
+            wait => AppError::RateLimited {
+                message: format!(
+                    "rate limit: {what} costs {cost} units and the client's budget refills at {} a second; retry in {wait} s",
+                    limiter.refill_per_sec()
+                ),
+                retry_after_secs: wait,
+            },
+        })
+    }
+
     /// Parses `query`, or takes the document parsed from the same text before. Only texts up
     /// to 4 KiB are kept (the example operations are under 1 KiB), so that clients sending
     /// many large distinct documents cannot fill memory: at most ~1,000 small documents.

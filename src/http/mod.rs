@@ -76,20 +76,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
-        .route("/export/compare.csv", get(crate::http::export::compare_csv))
-        .route(
-            "/export/indicators.csv",
-            get(crate::http::export::indicators_csv),
-        )
-        .route(
-            "/export/compare.xlsx",
-            get(crate::http::export::compare_xlsx),
-        )
-        .route(
-            "/export/indicators.xlsx",
-            get(crate::http::export::indicators_xlsx),
-        )
-        .route("/charts/compare.svg", get(crate::http::export::compare_svg))
+        .merge(exports(state.clone()))
         // Bodies over the limit are refused with 413 before they are read into memory.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
         // A body sent a byte at a time would hold its connection for ever; reading it and
@@ -106,6 +93,21 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(cors)
         .with_state(state)
+}
+
+/// The liaison-meeting exports and charts, each through the cost budget and the response
+/// cache ([`export::cached`]).
+fn exports(state: AppState) -> Router<AppState> {
+    use crate::http::export as x;
+    Router::new()
+        .route("/export/compare.csv", get(x::compare_csv))
+        .route("/export/indicators.csv", get(x::indicators_csv))
+        .route("/export/compare.xlsx", get(x::compare_xlsx))
+        .route("/export/indicators.xlsx", get(x::indicators_xlsx))
+        .route("/export/dataset.zip", get(x::dataset_zip))
+        .route("/charts/compare.svg", get(x::compare_svg))
+        .route("/charts/compare.png", get(x::compare_png))
+        .route_layer(axum::middleware::from_fn_with_state(state, x::cached))
 }
 
 /// Browsers may call the API only from the configured portal origins; without any, the layer

@@ -11,6 +11,7 @@ mod crosscity;
 mod errors;
 mod examples;
 mod exports;
+mod exports_png_zip;
 mod federation;
 mod hostile;
 mod http;

@@ -20,8 +20,31 @@ const RIGHT: f64 = 1240.0;
 const TOP: f64 = 150.0;
 const BASE: f64 = 540.0;
 const BAR: &str = "#2e6eb4";
-const FONT: &str =
-    "'Noto Sans CJK JP', 'Noto Sans JP', 'Hiragino Sans', 'Yu Gothic', Meiryo, sans-serif";
+/// The font shipped for the PNG first ([`super::png::FONT_FAMILY`]), so that resvg and a
+/// browser with IPAexGothic draw the same; browsers without it take the next Japanese font.
+const FONT: &str = "IPAexGothic, 'IPAexゴシック', 'Noto Sans CJK JP', 'Noto Sans JP', 'Hiragino Sans', 'Yu Gothic', Meiryo, sans-serif";
+
+/// Every fixed text the chart draws beside names, numbers and units, for the test that the
+/// shipped font has a glyph for each character.
+pub const FIXED_TEXTS: &[&str] = &[
+    " — 最新値",
+    ", latest value",
+    "（人口10万人あたり）",
+    " per 100,000 inhabitants",
+    "単位: ",
+    " / Unit: ",
+    "データなし / no data",
+    "データなし / no data: ",
+    "、",
+    "…",
+    "年度",
+    "（年度）",
+    "出典 / Source: kyodo-hub",
+    "出典 / Sources（kyodo-hub で集計）: ",
+    "; ",
+    " (",
+    ")",
+];
 
 /// Escapes text for an SVG element or attribute.
 fn xml(text: &str) -> String {

@@ -5,10 +5,15 @@
 //! ([`crate::read::compare`], [`crate::read::stats`]), so the spreadsheet shows what the API answers. A bad
 //! parameter is HTTP 400 with a JSON body naming it.
 
-mod chart;
+mod cached;
+pub mod chart;
 mod params;
+pub mod png;
 mod table;
 mod xlsx;
+mod zip;
+
+pub use cached::cached;
 
 use std::collections::BTreeMap;
 
@@ -289,4 +294,29 @@ pub async fn compare_svg(
         svg,
     )
         .into_response())
+}
+
+/// `GET /charts/compare.png?…`: the chart of `compare.svg`, rasterised with the shipped font.
+pub async fn compare_png(
+    State(state): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ExportError> {
+    let (c, _) = comparison(&state, q.as_deref()).await?;
+    let png = png::render(chart::chart(&c)).await?;
+    Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
+}
+
+/// `GET /export/dataset.zip`: every table as CSV, the YAML files, and a README.
+pub async fn dataset_zip(
+    State(state): State<AppState>,
+    RawQuery(q): RawQuery,
+) -> Result<Response, ExportError> {
+    Strict::parse(q.as_deref(), &[])?;
+    let body = self::zip::archive(&state.db).await?;
+    let date = chrono::Utc::now().format("%Y%m%d");
+    Ok(download(
+        "application/zip",
+        &format!("kyodo-hub-dataset_{date}.zip"),
+        body,
+    ))
 }

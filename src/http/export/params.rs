@@ -67,11 +67,12 @@ impl Strict {
                 repeated.join(", ")
             ));
         }
-        let message = format!(
-            "{}; this endpoint takes {}",
-            parts.join("; "),
+        let takes = if known.is_empty() {
+            "no parameters".to_owned()
+        } else {
             known.join(", ")
-        );
+        };
+        let message = format!("{}; this endpoint takes {takes}", parts.join("; "));
         Err(ExportError::Parameters {
             names: unknown.into_iter().chain(repeated).collect(),
             message,

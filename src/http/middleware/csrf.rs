@@ -14,13 +14,25 @@ pub(in crate::http) async fn refuse_simple_posts(
     mut request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    // Who is asking (the peer address when the server knows it, or the client a trusted
-    // proxy names), for rate limiting.
+    let client = client(&state, &request);
+    request.extensions_mut().insert(client);
+    if request.method() == axum::http::Method::POST && !csrf_safe(request.headers()) {
+        return refuse(AppError::CrossSitePost);
+    }
+    next.run(request).await
+}
+
+/// Who is asking (the peer address when the server knows it, or the client a trusted proxy
+/// names), for rate limiting.
+pub(in crate::http) fn client(
+    state: &AppState,
+    request: &axum::extract::Request,
+) -> crate::gate::ratelimit::ClientKey {
     let peer = request
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip());
-    let client = crate::gate::ratelimit::client_of(
+    crate::gate::ratelimit::client_of(
         peer,
         request
             .headers()
@@ -28,12 +40,7 @@ pub(in crate::http) async fn refuse_simple_posts(
             .iter()
             .filter_map(|v| v.to_str().ok()),
         &state.limits.http.trusted_proxies,
-    );
-    request.extensions_mut().insert(client);
-    if request.method() == axum::http::Method::POST && !csrf_safe(request.headers()) {
-        return refuse(AppError::CrossSitePost);
-    }
-    next.run(request).await
+    )
 }
 
 /// A browser sends a cross-site POST without a preflight only with a "simple" content type
