@@ -8,6 +8,7 @@ mod graphql;
 mod middleware;
 mod ops;
 pub mod server;
+mod upload;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -90,6 +91,13 @@ pub fn router(state: AppState) -> Router {
             get(crate::http::export::indicators_xlsx),
         )
         .route("/charts/compare.svg", get(crate::http::export::compare_svg))
+        // The round trip (issue 12): a city's values out as a file, and the page that sends
+        // the edited file back.
+        .route("/export/observations.csv", get(export::observations_csv))
+        .route("/export/observations.xlsx", get(export::observations_xlsx))
+        .route("/upload", get(upload::page))
+        .route("/upload/upload.js", get(upload::script))
+        .route("/upload/upload.css", get(upload::style))
         // Bodies over the limit are refused with 413 before they are read into memory.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
         // A body sent a byte at a time would hold its connection for ever; reading it and

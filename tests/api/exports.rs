@@ -127,7 +127,7 @@ async fn regions_and_metrics_are_found_by_their_printed_names(b: Backend) {
 }
 
 /// Imports a copy of Hofu (whose promotion officers are counted) as another city.
-async fn import_copy_of_hofu(app: &TestApp, code: &str, slug: &str) {
+pub(crate) async fn import_copy_of_hofu(app: &TestApp, code: &str, slug: &str) {
     let text = std::fs::read_to_string(format!(
         "{}/data/municipalities/hofu.yaml",
         env!("CARGO_MANIFEST_DIR")
@@ -326,7 +326,7 @@ async fn the_chart_fits_a_slide_for_none_one_two_and_five_cities(b: Backend) {
 }
 
 /// The file at `path`: its name from Content-Disposition and its bytes.
-async fn download(app: &TestApp, path: &str) -> (String, Vec<u8>) {
+pub(crate) async fn download(app: &TestApp, path: &str) -> (String, Vec<u8>) {
     let response = app
         .client
         .get(format!("{}{path}", app.address))
@@ -347,7 +347,7 @@ async fn download(app: &TestApp, path: &str) -> (String, Vec<u8>) {
     (name, response.bytes().await.expect("body").to_vec())
 }
 
-fn csv_table(bytes: &[u8]) -> Vec<Vec<String>> {
+pub(crate) fn csv_table(bytes: &[u8]) -> Vec<Vec<String>> {
     let body = bytes.strip_prefix("\u{feff}".as_bytes()).expect("BOM");
     csv::ReaderBuilder::new()
         .has_headers(false)
@@ -482,7 +482,7 @@ async fn the_indicators_csv_separates_baselines_targets_and_observations(b: Back
 }
 
 /// The sheets of a workbook, read back with calamine.
-fn sheets(bytes: Vec<u8>) -> Vec<(String, Vec<Vec<calamine::Data>>)> {
+pub(crate) fn sheets(bytes: Vec<u8>) -> Vec<(String, Vec<Vec<calamine::Data>>)> {
     use calamine::Reader as _;
     let mut book =
         calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("an xlsx calamine reads");
