@@ -20,8 +20,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
-use serde_json::{Value, json};
 use sea_orm::Database;
+use serde_json::{Value, json};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -223,7 +223,7 @@ async fn an_editor_previews_and_imports_an_edited_csv_on_the_upload_page() {
         body["data"]["municipality"]["observations"]
             .as_array()?
             .iter()
-            .find(|o| o["fiscalYear"].to_string() == table[last][year])?["value"]
+            .find(|o| o["fiscalYear"].as_i64() == table[last][year].parse().ok())?["value"]
             .as_f64()
     };
     let ask = || async {
@@ -254,10 +254,7 @@ async fn an_editor_previews_and_imports_an_edited_csv_on_the_upload_page() {
         Duration::from_secs(30),
     )
     .await;
-    assert!(
-        done.as_str().unwrap_or("").contains("1 changed"),
-        "{done}"
-    );
+    assert!(done.as_str().unwrap_or("").contains("1 changed"), "{done}");
     assert_eq!(read(ask().await), Some(new));
     // The token was kept for the tab.
     let kept = browser
@@ -282,6 +279,9 @@ async fn an_editor_previews_and_imports_an_edited_csv_on_the_upload_page() {
         .iter()
         .filter(|r| !r.starts_with(&format!("{}/", hub.url)))
         .collect();
-    assert!(foreign.is_empty(), "requested from other hosts: {foreign:?}");
+    assert!(
+        foreign.is_empty(),
+        "requested from other hosts: {foreign:?}"
+    );
     browser.close().await.expect("close the session");
 }

@@ -42,17 +42,61 @@ pub struct Column {
 }
 
 pub const COLUMNS: [Column; 11] = [
-    Column { key: "municipality", ja: "自治体コード", used: Use::Required },
-    Column { key: "municipality_name", ja: "自治体名", used: Use::Reference },
-    Column { key: "metric", ja: "指標コード", used: Use::Required },
-    Column { key: "metric_name", ja: "指標名", used: Use::Reference },
-    Column { key: "fiscal_year", ja: "年度", used: Use::Required },
-    Column { key: "value", ja: "値", used: Use::Required },
-    Column { key: "unit", ja: "単位", used: Use::Reference },
-    Column { key: "approximate", ja: "概数", used: Use::Optional },
-    Column { key: "label_ja", ja: "年度表記", used: Use::Optional },
-    Column { key: "note", ja: "備考", used: Use::Optional },
-    Column { key: "source", ja: "出典キー", used: Use::Optional },
+    Column {
+        key: "municipality",
+        ja: "自治体コード",
+        used: Use::Required,
+    },
+    Column {
+        key: "municipality_name",
+        ja: "自治体名",
+        used: Use::Reference,
+    },
+    Column {
+        key: "metric",
+        ja: "指標コード",
+        used: Use::Required,
+    },
+    Column {
+        key: "metric_name",
+        ja: "指標名",
+        used: Use::Reference,
+    },
+    Column {
+        key: "fiscal_year",
+        ja: "年度",
+        used: Use::Required,
+    },
+    Column {
+        key: "value",
+        ja: "値",
+        used: Use::Required,
+    },
+    Column {
+        key: "unit",
+        ja: "単位",
+        used: Use::Reference,
+    },
+    Column {
+        key: "approximate",
+        ja: "概数",
+        used: Use::Optional,
+    },
+    Column {
+        key: "label_ja",
+        ja: "年度表記",
+        used: Use::Optional,
+    },
+    Column {
+        key: "note",
+        ja: "備考",
+        used: Use::Optional,
+    },
+    Column {
+        key: "source",
+        ja: "出典キー",
+        used: Use::Optional,
+    },
 ];
 
 impl Column {
@@ -155,7 +199,10 @@ fn municipality_key(given: &str) -> Result<String, String> {
 
 /// A value as people type it: `1,234` is a thousand two hundred and thirty-four.
 fn parse_value(s: &str) -> Option<f64> {
-    s.replace(',', "").parse::<f64>().ok().filter(|x| x.is_finite())
+    s.replace(',', "")
+        .parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite())
 }
 
 /// Imports CSV text (the GraphQL string argument).

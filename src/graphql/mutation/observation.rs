@@ -1,9 +1,7 @@
 //! Mutations of a municipality's values of the shared metric catalogue: one value at a time,
 //! or a whole file (CSV or xlsx) in one transaction, tried first with `dryRun`.
 
-use async_graphql::{
-    Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject, Upload,
-};
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject, Upload};
 use entity::observations;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -15,10 +13,10 @@ use super::{
 use crate::error::{AppError, AppResult};
 use crate::graphql::scalars::FiscalYear;
 use crate::graphql::types::indicator::Observation;
-use crate::write::records;
-use crate::write::validate::{self as v, MAX_LABEL, MAX_TEXT};
 use crate::graphql::types::municipality::Municipality;
 use crate::write::observations::{ImportSummary, RowKind};
+use crate::write::records;
+use crate::write::validate::{self as v, MAX_LABEL, MAX_TEXT};
 use crate::write::{self, Writer};
 
 #[derive(Default)]
@@ -82,9 +80,9 @@ pub enum ImportRowKind {
     Unchanged,
 }
 
-/// 取込行 One row of an imported file: the value before and after, and which fields differ.
 pub struct ObservationImportRow(crate::write::observations::RowOutcome);
 
+/// 取込行 One row of an imported file: the value before and after, and which fields differ.
 #[Object]
 impl ObservationImportRow {
     /// The CSV line or spreadsheet row, the header being 1.

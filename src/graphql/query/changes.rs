@@ -178,7 +178,7 @@ fn camel_case(name: &str) -> String {
 mod tests {
     use serde_json::json;
 
-    use super::{in_api_terms, ids};
+    use super::{ids, in_api_terms};
 
     #[test]
     fn a_stored_row_reads_in_graphql_names_and_global_ids() {
@@ -200,7 +200,10 @@ mod tests {
         );
         // Read again, it stays as it is.
         assert_eq!(in_api_terms("Observation", api.clone()), api);
-        let body = in_api_terms("Body", json!({ "duties": "[\"a\",\"b\"]", "parent_id": null }));
+        let body = in_api_terms(
+            "Body",
+            json!({ "duties": "[\"a\",\"b\"]", "parent_id": null }),
+        );
         assert_eq!(body, json!({ "duties": ["a", "b"], "parent": null }));
     }
 }

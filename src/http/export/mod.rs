@@ -98,8 +98,7 @@ fn csv_bytes_with(t: &Table, text: fn(&Cell) -> String) -> Result<Vec<u8>, Expor
         let internal = |e: csv::Error| ExportError::from(AppError::internal(e.into()));
         w.write_record(&t.header).map_err(internal)?;
         for row in &t.rows {
-            w.write_record(row.iter().map(text))
-                .map_err(internal)?;
+            w.write_record(row.iter().map(text)).map_err(internal)?;
         }
         w.flush()
             .map_err(|e| ExportError::from(AppError::internal(e.into())))?;

@@ -106,7 +106,12 @@ async fn observations_table(state: &AppState, q: Option<&str>) -> Result<Table, 
             };
             vec![
                 Cell::Code(o.municipality_code.clone()),
-                text(names.get(o.municipality_code.as_str()).copied().unwrap_or("")),
+                text(
+                    names
+                        .get(o.municipality_code.as_str())
+                        .copied()
+                        .unwrap_or(""),
+                ),
                 Cell::Code(o.metric_code.clone()),
                 text(metric.map_or("", |m| m.name_ja.as_str())),
                 Cell::Int(o.fiscal_year.into()),

@@ -156,8 +156,7 @@ fn read_xlsx(bytes: &[u8]) -> AppResult<Grid> {
             "file: looks like an .xlsx workbook but cannot be read as one ({e}); save it again from Excel as .xlsx, or as CSV"
         ))
     };
-    let mut book =
-        calamine::Xlsx::new(Cursor::new(bytes)).map_err(broken)?;
+    let mut book = calamine::Xlsx::new(Cursor::new(bytes)).map_err(broken)?;
     // The data are on the first sheet, as the hub's workbooks put them; the 出典 and 説明
     // sheets behind it are for people.
     let Some(first) = book.sheet_names().first().cloned() else {

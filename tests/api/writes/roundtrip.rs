@@ -35,8 +35,10 @@ async fn upload_as(
         ("map", json!({ "0": ["variables.file"] }).to_string()),
     ] {
         body.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{text}\r\n")
-                .as_bytes(),
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{text}\r\n"
+            )
+            .as_bytes(),
         );
     }
     body.extend_from_slice(
@@ -99,7 +101,11 @@ fn position(header: &[String], key: &str) -> usize {
 
 /// The exported CSV of the city, as a table.
 async fn exported(app: &TestApp) -> Vec<Vec<String>> {
-    let (name, bytes) = download(app, &format!("/export/observations.csv?municipalities={CITY}")).await;
+    let (name, bytes) = download(
+        app,
+        &format!("/export/observations.csv?municipalities={CITY}"),
+    )
+    .await;
     assert_eq!(name, format!("observations_{CITY}.csv"));
     csv_table(&bytes)
 }
@@ -123,7 +129,9 @@ async fn last_change(app: &TestApp, token: &str) -> (usize, Value) {
 /// Checks the export against the GraphQL answer, cell by cell.
 async fn matches_graphql(app: &TestApp, table: &[Vec<String>]) {
     let data = app.data(OBSERVATIONS, json!({ "c": CITY })).await;
-    let listed = data["municipality"]["observations"].as_array().expect("observations");
+    let listed = data["municipality"]["observations"]
+        .as_array()
+        .expect("observations");
     assert_eq!(table.len() - 1, listed.len());
     let header = &table[0];
     for o in listed {
@@ -132,15 +140,24 @@ async fn matches_graphql(app: &TestApp, table: &[Vec<String>]) {
             .skip(1)
             .find(|r| {
                 r[position(header, "metric")] == o["metric"]["code"].as_str().unwrap_or("")
-                    && r[position(header, "fiscal_year")] == o["fiscalYear"].to_string()
+                    && r[position(header, "fiscal_year")].parse().ok() == o["fiscalYear"].as_i64()
             })
             .unwrap_or_else(|| panic!("{o} is not exported"));
         assert_eq!(row[position(header, "municipality")], CITY);
         let value: f64 = row[position(header, "value")].parse().expect("number");
         assert_eq!(value, o["value"].as_f64().expect("value"), "{o}");
-        assert_eq!(row[position(header, "approximate")], o["approximate"].to_string());
-        assert_eq!(row[position(header, "label_ja")], o["labelJa"].as_str().unwrap_or(""));
-        assert_eq!(row[position(header, "note")], o["note"].as_str().unwrap_or(""));
+        assert_eq!(
+            row[position(header, "approximate")],
+            o["approximate"].to_string()
+        );
+        assert_eq!(
+            row[position(header, "label_ja")],
+            o["labelJa"].as_str().unwrap_or("")
+        );
+        assert_eq!(
+            row[position(header, "note")],
+            o["note"].as_str().unwrap_or("")
+        );
     }
 }
 
@@ -176,7 +193,10 @@ async fn an_edited_csv_in_cp932_changes_exactly_the_edited_cell(b: Backend) {
     let text = String::from_utf8(text).expect("utf-8");
     let (cp932, _, unmappable) = encoding_rs::SHIFT_JIS.encode(&text);
     assert!(!unmappable, "every character has a CP932 form");
-    assert!(std::str::from_utf8(&cp932).is_err(), "the file is not UTF-8");
+    assert!(
+        std::str::from_utf8(&cp932).is_err(),
+        "the file is not UTF-8"
+    );
     let fingerprint = app.fingerprint().await;
     let (trail, _) = last_change(&app, &token).await;
 
@@ -186,10 +206,15 @@ async fn an_edited_csv_in_cp932_changes_exactly_the_edited_cell(b: Backend) {
     // Assert 1
     assert_eq!(dry["readAs"], "CSV, CP932 (Shift_JIS)");
     assert_eq!(dry["dryRun"], true);
-    assert_eq!((dry["updated"].as_i64(), dry["created"].as_i64()), (Some(1), Some(0)));
+    assert_eq!(
+        (dry["updated"].as_i64(), dry["created"].as_i64()),
+        (Some(1), Some(0))
+    );
     let diff = differences(&dry);
     assert_eq!(diff.len(), 1, "{dry:#}");
-    let year: i32 = before[r][position(header, "fiscal_year")].parse().expect("year");
+    let year: i32 = before[r][position(header, "fiscal_year")]
+        .parse()
+        .expect("year");
     assert_eq!(
         diff[0],
         json!({
@@ -257,8 +282,11 @@ async fn an_edited_workbook_goes_back_by_multipart_upload(b: Backend) {
     import_copy_of_hofu(&app, CITY, "zero-city").await;
     let token = app.token(Some(CITY), "EDITOR", "Zero City").await;
     let csv_before = exported(&app).await;
-    let (name, bytes) =
-        download(&app, &format!("/export/observations.xlsx?municipalities={CITY}")).await;
+    let (name, bytes) = download(
+        &app,
+        &format!("/export/observations.xlsx?municipalities={CITY}"),
+    )
+    .await;
     assert_eq!(name, format!("observations_{CITY}.xlsx"));
     let book = sheets(bytes);
     let names: Vec<&str> = book.iter().map(|(n, _)| n.as_str()).collect();
@@ -275,7 +303,10 @@ async fn an_edited_workbook_goes_back_by_multipart_upload(b: Backend) {
         calamine::Data::Float(f) => *f,
         other => panic!("value cell {other:?} is not a number"),
     };
-    assert!(matches!(data[r][position(&header, "fiscal_year")], calamine::Data::Float(_)));
+    assert!(matches!(
+        data[r][position(&header, "fiscal_year")],
+        calamine::Data::Float(_)
+    ));
     assert!(book[1].1.len() > 1, "the sources are listed");
     let new = old + 3.0;
 
@@ -362,10 +393,19 @@ async fn bad_files_are_refused_row_by_row_and_nothing_is_written(b: Backend) {
     let (code, message) = upload_error(&app, &token, text.as_bytes(), "bad.csv").await;
     assert_eq!(code, "BAD_USER_INPUT");
     assert!(message.contains("read as CSV, UTF-8 with BOM"), "{message}");
-    assert!(message.contains("3 bad row(s), nothing was imported"), "{message}");
-    assert!(message.contains("line 3: metric: unknown metric code \"no_such_metric\""), "{message}");
+    assert!(
+        message.contains("3 bad row(s), nothing was imported"),
+        "{message}"
+    );
+    assert!(
+        message.contains("line 3: metric: unknown metric code \"no_such_metric\""),
+        "{message}"
+    );
     assert!(message.contains("line 4: fiscal_year:"), "{message}");
-    assert!(message.contains("line 5: municipality: \"35206\" read as \"035206\""), "{message}");
+    assert!(
+        message.contains("line 5: municipality: \"35206\" read as \"035206\""),
+        "{message}"
+    );
 
     // A workbook that is no workbook.
     let (code, message) =
@@ -376,16 +416,26 @@ async fn bad_files_are_refused_row_by_row_and_nothing_is_written(b: Backend) {
     // A workbook with a bad row names the spreadsheet row.
     let mut workbook = rust_xlsxwriter::Workbook::new();
     let sheet = workbook.add_worksheet();
-    for (j, h) in ["municipality", "metric", "fiscal_year", "value"].iter().enumerate() {
-        sheet.write_string(0, u16::try_from(j).expect("column"), *h).expect("cell");
+    for (j, h) in ["municipality", "metric", "fiscal_year", "value"]
+        .iter()
+        .enumerate()
+    {
+        sheet
+            .write_string(0, u16::try_from(j).expect("column"), *h)
+            .expect("cell");
     }
     sheet.write_string(1, 0, "352063").expect("cell");
-    sheet.write_string(1, 1, "promotion_officers").expect("cell");
+    sheet
+        .write_string(1, 1, "promotion_officers")
+        .expect("cell");
     sheet.write_number(1, 2, 2023).expect("cell");
     sheet.write_string(1, 3, "たくさん").expect("cell");
     let bytes = workbook.save_to_buffer().expect("xlsx");
     let (_, message) = upload_error(&app, &token, &bytes, "bad.xlsx").await;
-    assert!(message.contains("row 2: value: expected a number"), "{message}");
+    assert!(
+        message.contains("row 2: value: expected a number"),
+        "{message}"
+    );
 
     // Text that is neither UTF-8 nor CP932.
     let (_, message) = upload_error(&app, &token, b"municipality\n\x82", "bad.csv").await;
@@ -434,7 +484,10 @@ async fn the_audit_trail_reads_old_rows_in_graphql_names(b: Backend) {
     let hofu = app
         .data("{ municipality(code: \"352063\") { id } }", json!({}))
         .await;
-    assert_eq!(hofu["municipality"]["id"], global("Municipality", super::HOFU));
+    assert_eq!(
+        hofu["municipality"]["id"],
+        global("Municipality", super::HOFU)
+    );
     assert_eq!(
         before,
         &json!({
