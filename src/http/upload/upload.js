@@ -66,6 +66,7 @@
       list.appendChild(text(document.createElement("li"), l));
     });
     show("errors", true);
+    $("errors").scrollIntoView({ block: "start" });
   }
 
   preview.addEventListener("click", function () {
@@ -92,6 +93,7 @@
       previewed = changed.length;
       confirm.disabled = changed.length === 0;
       show("result", true);
+      $("result").scrollIntoView({ block: "start" });
     }, failed);
   });
 
