@@ -205,12 +205,8 @@ fn parse_value(s: &str) -> Option<f64> {
         .filter(|x| x.is_finite())
 }
 
-/// Imports CSV text (the GraphQL string argument).
-pub async fn import(w: &mut Writer, csv_text: &str) -> AppResult<ImportSummary> {
-    import_file(w, csv_text.as_bytes()).await
-}
-
-/// Imports an uploaded file: CSV in UTF-8 or CP932, or an `.xlsx` workbook.
+/// Imports a file: CSV in UTF-8 or CP932 (the text of the `csv` argument is UTF-8), or an
+/// `.xlsx` workbook.
 pub async fn import_file(w: &mut Writer, bytes: &[u8]) -> AppResult<ImportSummary> {
     let grid = file::read(bytes)?;
     import_grid(w, grid).await
