@@ -10,7 +10,8 @@
 //! cargo test --test browser_upload -- --ignored
 //! ```
 //!
-//! The screenshot of the preview goes to `target/screenshots/upload.png`.
+//! Screenshots of the preview and of a refused file go to `target/screenshots/upload.png` and
+//! `upload-errors.png`.
 
 #[path = "support/mod.rs"]
 mod support;
@@ -189,20 +190,49 @@ async fn an_editor_previews_and_imports_an_edited_csv_on_the_upload_page() {
         .send_keys(&token)
         .await
         .expect("type the token");
-    browser
-        .find(Locator::Css("#file"))
-        .await
-        .expect("file field")
-        .send_keys(&path.display().to_string())
-        .await
-        .expect("choose the file");
-    browser
-        .find(Locator::Css("#preview"))
-        .await
-        .expect("preview button")
-        .click()
-        .await
-        .expect("preview");
+    let choose_and_preview = |file: PathBuf| {
+        let browser = browser.clone();
+        async move {
+            browser
+                .find(Locator::Css("#file"))
+                .await
+                .expect("file field")
+                .send_keys(&file.display().to_string())
+                .await
+                .expect("choose the file");
+            browser
+                .find(Locator::Css("#preview"))
+                .await
+                .expect("preview button")
+                .click()
+                .await
+                .expect("preview");
+        }
+    };
+
+    // A file with two bad rows: each is listed with its line, and nothing is written.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "自治体コード,指標コード,年度,値\n352063,promotion_officers,2023,5\n352063,no_such_metric,2023,5\n352063,promotion_officers,来年度,5\n",
+    )
+    .expect("bad file");
+    choose_and_preview(bad).await;
+    let errors = wait_for(
+        &browser,
+        "const e = document.querySelector('#errors'); \
+         return e && !e.hidden ? Array.from(document.querySelectorAll('#error-list li')).map(li => li.innerText) : null;",
+        Duration::from_secs(30),
+    )
+    .await;
+    let errors: Vec<String> = serde_json::from_value(errors).expect("error lines");
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors[0].starts_with("line 3: metric:"), "{errors:?}");
+    assert!(errors[1].starts_with("line 4: fiscal_year:"), "{errors:?}");
+    let png = browser.screenshot().await.expect("screenshot");
+    std::fs::write(screenshots().join("upload-errors.png"), png).expect("write screenshot");
+
+    choose_and_preview(path.clone()).await;
     let rows = wait_for(
         &browser,
         "const r = document.querySelector('#result'); \
