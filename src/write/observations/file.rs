@@ -118,6 +118,13 @@ fn read_csv(bytes: &[u8]) -> AppResult<Grid> {
             ),
             Err(e) => (i + 2, Err(e.to_string())),
         };
+        // Excel writes a row of bare commas for a row that was only formatted.
+        if cells
+            .as_ref()
+            .is_ok_and(|c: &Vec<String>| c.iter().all(String::is_empty))
+        {
+            continue;
+        }
         rows.push(Row { number, cells });
     }
     Ok(Grid {
@@ -217,5 +224,7 @@ mod tests {
             let numbers: Vec<usize> = grid.rows.iter().map(|r| r.number).collect();
             assert_eq!(numbers, [2, 3, 5], "{text:?}");
         }
+        let grid = super::read_csv(b"h,i\r\na,1\r\n,\r\n").expect("csv");
+        assert_eq!(grid.rows.len(), 1, "a row of bare commas is no row");
     }
 }
