@@ -508,3 +508,34 @@ fn global(type_name: &str, key: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{type_name}:{key}"))
 }
+
+async fn an_unedited_export_sent_as_csv_text_changes_nothing(b: Backend) {
+    // Arrange: every city's export, BOM and all, as the text of the old `csv` argument.
+    let app = TestApp::spawn(&b).await;
+    let admin = app.token(None, "ADMIN", "Admin").await;
+    let (_, bytes) = download(&app, "/export/observations.csv").await;
+    let text = String::from_utf8(bytes).expect("UTF-8");
+    let rows = csv_table(text.as_bytes()).len() - 1;
+    let fingerprint = app.fingerprint().await;
+
+    // Act
+    let result = app
+        .data_as(
+            &admin,
+            "mutation($csv: String) { importObservations(csv: $csv) { created updated unchanged readAs rows { kind } } }",
+            json!({ "csv": text }),
+        )
+        .await["importObservations"]
+        .clone();
+
+    // Assert: every row read, none a change, nothing written.
+    assert_eq!(result["readAs"], "CSV, UTF-8 with BOM");
+    assert_eq!(result["unchanged"].as_u64(), Some(rows as u64), "{result}");
+    assert_eq!(
+        (result["created"].as_i64(), result["updated"].as_i64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(app.fingerprint().await, fingerprint);
+}
+
+db_tests!(an_unedited_export_sent_as_csv_text_changes_nothing);
