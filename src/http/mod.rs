@@ -8,6 +8,7 @@ mod graphql;
 mod middleware;
 mod ops;
 pub mod server;
+mod upload;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -77,6 +78,10 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .merge(exports(state.clone()))
+        // The round trip (issue 12): the page that sends an edited observations file back.
+        .route("/upload", get(upload::page))
+        .route("/upload/upload.js", get(upload::script))
+        .route("/upload/upload.css", get(upload::style))
         // Bodies over the limit are refused with 413 before they are read into memory.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
         // A body sent a byte at a time would hold its connection for ever; reading it and
@@ -107,6 +112,8 @@ fn exports(state: AppState) -> Router<AppState> {
         .route("/export/dataset.zip", get(x::dataset_zip))
         .route("/charts/compare.svg", get(x::compare_svg))
         .route("/charts/compare.png", get(x::compare_png))
+        .route("/export/observations.csv", get(x::observations_csv))
+        .route("/export/observations.xlsx", get(x::observations_xlsx))
         .route_layer(axum::middleware::from_fn_with_state(state, x::cached))
 }
 

@@ -131,6 +131,12 @@ impl Writer {
         Ok(())
     }
 
+    /// Undoes everything written: what a dry run does once it knows what it would change.
+    pub async fn rollback(self) -> AppResult<()> {
+        self.txn.rollback().await?;
+        Ok(())
+    }
+
     /// Rebuilds the search documents of the records written, then commits.
     pub async fn commit(self) -> AppResult<()> {
         for (code, records) in &self.reindex {

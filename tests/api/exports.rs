@@ -50,6 +50,14 @@ async fn unknown_and_repeated_parameters_are_refused_by_name(b: Backend) {
             "/export/indicators.csv?order=MUNICIPALITY&Order=x",
             vec!["Order"],
         ),
+        (
+            "/export/observations.csv?municipality=352063&per=NONE",
+            vec!["municipality", "per"],
+        ),
+        (
+            "/export/observations.xlsx?metric=promotion_officers&metric=promotion_officers",
+            vec!["metric"],
+        ),
     ] {
         let (status, body) = refusal(&app, path).await;
         assert_eq!(status, 400, "{path}: {body}");
@@ -127,7 +135,7 @@ async fn regions_and_metrics_are_found_by_their_printed_names(b: Backend) {
 }
 
 /// Imports a copy of Hofu (whose promotion officers are counted) as another city.
-async fn import_copy_of_hofu(app: &TestApp, code: &str, slug: &str) {
+pub(crate) async fn import_copy_of_hofu(app: &TestApp, code: &str, slug: &str) {
     let text = std::fs::read_to_string(format!(
         "{}/data/municipalities/hofu.yaml",
         env!("CARGO_MANIFEST_DIR")
@@ -326,7 +334,7 @@ async fn the_chart_fits_a_slide_for_none_one_two_and_five_cities(b: Backend) {
 }
 
 /// The file at `path`: its name from Content-Disposition and its bytes.
-async fn download(app: &TestApp, path: &str) -> (String, Vec<u8>) {
+pub(crate) async fn download(app: &TestApp, path: &str) -> (String, Vec<u8>) {
     let response = app
         .client
         .get(format!("{}{path}", app.address))
@@ -347,7 +355,7 @@ async fn download(app: &TestApp, path: &str) -> (String, Vec<u8>) {
     (name, response.bytes().await.expect("body").to_vec())
 }
 
-fn csv_table(bytes: &[u8]) -> Vec<Vec<String>> {
+pub(crate) fn csv_table(bytes: &[u8]) -> Vec<Vec<String>> {
     let body = bytes.strip_prefix("\u{feff}".as_bytes()).expect("BOM");
     csv::ReaderBuilder::new()
         .has_headers(false)
@@ -482,7 +490,7 @@ async fn the_indicators_csv_separates_baselines_targets_and_observations(b: Back
 }
 
 /// The sheets of a workbook, read back with calamine.
-fn sheets(bytes: Vec<u8>) -> Vec<(String, Vec<Vec<calamine::Data>>)> {
+pub(crate) fn sheets(bytes: Vec<u8>) -> Vec<(String, Vec<Vec<calamine::Data>>)> {
     use calamine::Reader as _;
     let mut book =
         calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("an xlsx calamine reads");
@@ -641,3 +649,62 @@ db_tests!(
     regions_and_metrics_are_found_by_their_printed_names,
     the_chart_fits_a_slide_for_none_one_two_and_five_cities,
 );
+
+async fn the_observations_export_narrows_by_metric_name_and_years(b: Backend) {
+    // Arrange
+    let app = TestApp::spawn(&b).await;
+
+    // Act: the metric by the name the files print, the years in any form.
+    let (name, bytes) = download(
+        &app,
+        "/export/observations.csv?municipalities=352063&metric=%E5%8D%94%E5%83%8D%E6%8E%A8%E9%80%B2%E5%93%A1%E6%95%B0&from=H29&to=2019",
+    )
+    .await;
+
+    // Assert: the rows are those GraphQL gives for that metric and those years.
+    assert_eq!(name, "observations_352063_promotion_officers_2017-2019.csv");
+    let table = csv_table(&bytes);
+    let data = app
+        .data(
+            "{ municipality(code: \"352063\") { observations(metric: \"promotion_officers\") { fiscalYear value } } }",
+            serde_json::json!({}),
+        )
+        .await;
+    let expected: Vec<(String, String)> = data["municipality"]["observations"]
+        .as_array()
+        .expect("observations")
+        .iter()
+        .filter(|o| (2017..=2019).contains(&o["fiscalYear"].as_i64().unwrap_or(0)))
+        .map(|o| {
+            (
+                o["fiscalYear"].to_string(),
+                o["value"].as_f64().unwrap_or(f64::NAN).to_string(),
+            )
+        })
+        .collect();
+    assert!(!expected.is_empty());
+    let (year, value) = (
+        column(&table[0], "年度 / fiscal_year"),
+        column(&table[0], "値 / value"),
+    );
+    let got: Vec<(String, String)> = table
+        .iter()
+        .skip(1)
+        .map(|r| (r[year].clone(), r[value].clone()))
+        .collect();
+    assert_eq!(got, expected);
+
+    // A range backwards and an unknown metric are refused by name.
+    let (status, body) = refusal(&app, "/export/observations.csv?from=2020&to=2019").await;
+    assert_eq!(
+        (status, body["error"]["parameter"].as_str()),
+        (400, Some("from"))
+    );
+    let (status, body) = refusal(&app, "/export/observations.xlsx?metric=colour").await;
+    assert_eq!(
+        (status, body["error"]["parameter"].as_str()),
+        (400, Some("metric"))
+    );
+}
+
+db_tests!(the_observations_export_narrows_by_metric_name_and_years);

@@ -1,7 +1,7 @@
 //! Mutations of a municipality's values of the shared metric catalogue: one value at a time,
-//! or a whole CSV file in one transaction.
+//! or a whole file (CSV or xlsx) in one transaction, tried first with `dryRun`.
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, MaybeUndefined, Object, SimpleObject, Upload};
 use entity::observations;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -13,6 +13,8 @@ use super::{
 use crate::error::{AppError, AppResult};
 use crate::graphql::scalars::FiscalYear;
 use crate::graphql::types::indicator::Observation;
+use crate::graphql::types::municipality::Municipality;
+use crate::write::observations::{ImportSummary, RowKind};
 use crate::write::records;
 use crate::write::validate::{self as v, MAX_LABEL, MAX_TEXT};
 use crate::write::{self, Writer};
@@ -51,23 +53,113 @@ pub struct UpdateObservationInput {
     pub source: MaybeUndefined<String>,
 }
 
-/// What `importObservations` did.
+/// What `importObservations` did, or with `dryRun` would do.
 #[derive(SimpleObject)]
 pub struct ObservationImport {
     pub created: i32,
     pub updated: i32,
     /// Rows equal to what the hub holds already; they leave no change behind.
     pub unchanged: i32,
+    /// Nothing was written: the rows say what the import would do.
+    pub dry_run: bool,
+    /// How the file was read: `CSV, UTF-8`, `CSV, UTF-8 with BOM`, `CSV, CP932 (Shift_JIS)` or
+    /// `xlsx`.
+    pub read_as: String,
+    /// Every row of the file, in its order.
+    pub rows: Vec<ObservationImportRow>,
 }
 
-impl From<crate::write::observations::ImportSummary> for ObservationImport {
-    fn from(s: crate::write::observations::ImportSummary) -> Self {
+/// 取込結果 What an import does with one row.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ImportRowKind {
+    /// A value the hub did not hold.
+    Created,
+    /// A value the row changes.
+    Updated,
+    /// The row says what the hub holds already.
+    Unchanged,
+}
+
+pub struct ObservationImportRow(crate::write::observations::RowOutcome);
+
+/// 取込行 One row of an imported file: the value before and after, and which fields differ.
+#[Object]
+impl ObservationImportRow {
+    /// The CSV line or spreadsheet row, the header being 1.
+    async fn row(&self) -> i32 {
+        i32::try_from(self.0.row).unwrap_or(i32::MAX)
+    }
+    async fn municipality(&self, ctx: &Context<'_>) -> AppResult<Municipality> {
+        crate::graphql::loaders::one(
+            &crate::graphql::loaders(ctx).municipality,
+            self.0.municipality.clone(),
+        )
+        .await?
+        .map(Municipality)
+        .ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!(
+                "municipality {} vanished",
+                self.0.municipality
+            ))
+        })
+    }
+    async fn municipality_code(&self) -> &str {
+        &self.0.municipality
+    }
+    /// The metric's catalogue code.
+    async fn metric(&self) -> &str {
+        &self.0.metric
+    }
+    async fn fiscal_year(&self) -> FiscalYear {
+        FiscalYear(self.0.fiscal_year)
+    }
+    /// The value the hub holds; null for a new one.
+    async fn before(&self) -> Option<f64> {
+        self.0.before
+    }
+    /// The value in the file.
+    async fn after(&self) -> f64 {
+        self.0.after
+    }
+    async fn kind(&self) -> ImportRowKind {
+        match self.0.kind {
+            RowKind::Created => ImportRowKind::Created,
+            RowKind::Updated => ImportRowKind::Updated,
+            RowKind::Unchanged => ImportRowKind::Unchanged,
+        }
+    }
+    /// The fields the row changes, as `Observation` names them (`value`, `approximate`,
+    /// `labelJa`, `note`, `source`); empty for a new or an unchanged value.
+    async fn changed(&self) -> Vec<&'static str> {
+        self.0.changed.clone()
+    }
+}
+
+impl ObservationImport {
+    fn of(s: ImportSummary, dry_run: bool) -> Self {
         ObservationImport {
             created: s.created,
             updated: s.updated,
             unchanged: s.unchanged,
+            dry_run,
+            read_as: s.format.label().to_owned(),
+            rows: s.rows.into_iter().map(ObservationImportRow).collect(),
         }
     }
+}
+
+/// The bytes of an uploaded file.
+fn uploaded(ctx: &Context<'_>, file: &Upload) -> AppResult<Vec<u8>> {
+    use std::io::Read as _;
+    let mut value = file
+        .value(ctx)
+        .map_err(|e| AppError::BadInput(format!("file: the upload cannot be read: {e}")))?;
+    let mut bytes = Vec::new();
+    value
+        .content
+        .read_to_end(&mut bytes)
+        .map_err(|e| AppError::BadInput(format!("file: the upload cannot be read: {e}")))?;
+    Ok(bytes)
 }
 
 async fn upsert_observation(
@@ -162,17 +254,39 @@ impl ObservationMutation {
         delete_record::<observations::Entity>(ctx, &id, version).await
     }
 
-    /// Creates or replaces many observations from CSV, all or nothing. The header names the
-    /// columns: `municipality,metric,fiscal_year,value` and optionally `approximate`,
-    /// `label_ja`, `note`, `source`. A bad row rejects the whole file, naming the row.
+    /// Creates or replaces many observations, all or nothing, from the file
+    /// `/export/observations.csv` or `.xlsx` gives (edited), given as `csv` text or uploaded
+    /// as `file` (GraphQL multipart request: CSV in UTF-8, with or without BOM, or CP932 as
+    /// Japanese Excel saves it; or an .xlsx workbook, its first sheet). The header names the
+    /// columns in Japanese, English or both (`自治体コード / municipality`): `municipality`
+    /// (code or slug; a code whose leading zero a spreadsheet dropped is restored), `metric`,
+    /// `fiscal_year`, `value`, and optionally `approximate`, `label_ja`, `note`, `source`
+    /// (a source key); `municipality_name`, `metric_name` and `unit` are for people and
+    /// ignored. A bad row rejects the whole file, naming each bad row's number. With
+    /// `dryRun: true` nothing is written and the rows say what would change.
     async fn import_observations(
         &self,
         ctx: &Context<'_>,
-        csv: String,
+        csv: Option<String>,
+        file: Option<Upload>,
+        #[graphql(default)] dry_run: bool,
     ) -> AppResult<ObservationImport> {
+        let bytes = match (csv, &file) {
+            (Some(text), None) => text.into_bytes(),
+            (None, Some(upload)) => uploaded(ctx, upload)?,
+            _ => {
+                return Err(AppError::BadInput(
+                    "importObservations: give either csv (the text) or file (an upload), not both or neither".into(),
+                ));
+            }
+        };
         let mut w = begin(ctx).await?;
-        let summary = crate::write::observations::import(&mut w, &csv).await?;
-        w.commit().await?;
-        Ok(summary.into())
+        let summary = crate::write::observations::import_file(&mut w, &bytes).await?;
+        if dry_run {
+            w.rollback().await?;
+        } else {
+            w.commit().await?;
+        }
+        Ok(ObservationImport::of(summary, dry_run))
     }
 }

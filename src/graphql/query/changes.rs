@@ -36,6 +36,10 @@ impl Change {
     }
     /// The record's global id (usable with `node` while the record exists).
     async fn record_id(&self) -> ID {
+        if self.0.entity == "Municipality" {
+            // A municipality's key is its six-digit code, kept in an integer column.
+            return ids::encode("Municipality", format!("{:06}", self.0.record_id));
+        }
         ids::encode(&self.0.entity, self.0.record_id)
     }
     /// The label of the token that made the change.
@@ -63,18 +67,145 @@ impl Change {
     async fn municipality_code(&self) -> &str {
         &self.0.municipality_code
     }
-    /// The record before the change; null for a creation.
+    /// The record before the change; null for a creation. Its fields are named as the
+    /// record's GraphQL type names them (`fiscalYear`, `labelJa`), and the records it points
+    /// to are given by global ID (`id`, `municipality`, `source`, `program` …).
     async fn before(&self) -> Option<Json<serde_json::Value>> {
-        parse(self.0.before.as_deref())
+        parse(&self.0.entity, self.0.before.as_deref())
     }
-    /// The record after the change; null for a deletion.
+    /// The record after the change; null for a deletion. Named as `before` is.
     async fn after(&self) -> Option<Json<serde_json::Value>> {
-        parse(self.0.after.as_deref())
+        parse(&self.0.entity, self.0.after.as_deref())
     }
 }
 
-fn parse(text: Option<&str>) -> Option<Json<serde_json::Value>> {
-    text.and_then(|t| serde_json::from_str(t).ok()).map(Json)
+fn parse(entity: &str, text: Option<&str>) -> Option<Json<serde_json::Value>> {
+    text.and_then(|t| serde_json::from_str(t).ok())
+        .map(|v| Json(in_api_terms(entity, v)))
+}
+
+/// 参照列 The columns that point at another record: the field the API gives the record under,
+/// and the type of its global ID.
+const REFERENCES: [(&str, &str, &str); 12] = [
+    ("municipality_code", "municipality", "Municipality"),
+    ("source_id", "source", "Source"),
+    ("program_id", "program", "Program"),
+    ("indicator_id", "indicator", "Indicator"),
+    ("body_id", "body", "Body"),
+    ("parent_id", "parent", "Body"),
+    ("item_id", "item", "PlanItem"),
+    ("plan_id", "plan", "Plan"),
+    ("policy_id", "policy", "Policy"),
+    ("measure_id", "measure", "Measure"),
+    ("meeting_id", "meeting", "Meeting"),
+    ("repost_of_id", "repostOf", "PlanItem"),
+];
+
+/// Columns that hold a JSON list as text; the API serves them as lists.
+const LISTS: [&str; 6] = [
+    "speakers",
+    "duties",
+    "tags",
+    "departments",
+    "implementers",
+    "items",
+];
+
+/// An audit image as the API speaks: the trail keeps each record as its table row was
+/// (column names, row ids), which no client should have to know. Rows written before this
+/// conversion existed and after it read the same; the conversion leaves names and IDs that are
+/// already the API's alone, so it is safe on any image.
+fn in_api_terms(entity: &str, image: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    let Value::Object(fields) = image else {
+        return image;
+    };
+    let mut out = serde_json::Map::new();
+    for (name, value) in fields {
+        if name == "id" {
+            let value = match value.as_i64() {
+                Some(id) => Value::String(ids::encode(entity, id).0),
+                None => value,
+            };
+            out.insert(name, value);
+            continue;
+        }
+        if let Some((_, field, type_name)) = REFERENCES.iter().find(|(c, _, _)| *c == name) {
+            let id = match &value {
+                Value::Number(n) => n.as_i64().map(|k| ids::encode(type_name, k).0),
+                Value::String(code) => Some(ids::encode(type_name, code).0),
+                _ => None,
+            };
+            out.insert((*field).to_owned(), id.map_or(Value::Null, Value::String));
+            continue;
+        }
+        if name == "metric_code" {
+            // Metrics are known by their catalogue code; the API has no other id for them.
+            out.insert("metric".to_owned(), value);
+            continue;
+        }
+        let value = match value {
+            Value::String(text) if LISTS.contains(&name.as_str()) => {
+                serde_json::from_str::<Vec<Value>>(&text)
+                    .map(Value::Array)
+                    .unwrap_or(Value::String(text))
+            }
+            other => other,
+        };
+        out.insert(camel_case(&name), value);
+    }
+    Value::Object(out)
+}
+
+/// `fiscal_year` → `fiscalYear`; a name without `_` stays as it is.
+fn camel_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = false;
+    for c in name.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.extend(c.to_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::{ids, in_api_terms};
+
+    #[test]
+    fn a_stored_row_reads_in_graphql_names_and_global_ids() {
+        let stored = json!({
+            "id": 7, "municipality_code": "352063", "metric_code": "promotion_officers",
+            "fiscal_year": 2023, "label_ja": null, "source_id": 3, "version": 2,
+            "updated_at": "2026-11-30T00:00:00Z"
+        });
+        let api = in_api_terms("Observation", stored);
+        assert_eq!(
+            api,
+            json!({
+                "id": ids::encode("Observation", 7).0,
+                "municipality": ids::encode("Municipality", "352063").0,
+                "metric": "promotion_officers", "fiscalYear": 2023, "labelJa": null,
+                "source": ids::encode("Source", 3).0, "version": 2,
+                "updatedAt": "2026-11-30T00:00:00Z"
+            })
+        );
+        // Read again, it stays as it is.
+        assert_eq!(in_api_terms("Observation", api.clone()), api);
+        let body = in_api_terms(
+            "Body",
+            json!({ "duties": "[\"a\",\"b\"]", "parent_id": null }),
+        );
+        assert_eq!(body, json!({ "duties": ["a", "b"], "parent": null }));
+    }
 }
 
 #[Object]

@@ -7,6 +7,7 @@
 
 mod cached;
 pub mod chart;
+mod observations;
 mod params;
 pub mod png;
 mod table;
@@ -26,6 +27,7 @@ use crate::error::{AppError, ErrorCode};
 use crate::http::AppState;
 use crate::read::compare::{self, Comparison};
 use crate::read::stats;
+pub use observations::{observations_csv, observations_xlsx};
 use params::Strict;
 use table::{Cell, Table};
 
@@ -88,6 +90,11 @@ impl IntoResponse for ExportError {
 /// no cell types, and a prefix such as `="012017"` would break every program that reads the
 /// file as data; the `.xlsx` of the same table is the one that keeps them as text in Excel.
 fn csv_bytes(t: &Table) -> Result<Vec<u8>, ExportError> {
+    csv_bytes_with(t, Cell::to_csv)
+}
+
+/// As [`csv_bytes`], each cell written as `text` says.
+fn csv_bytes_with(t: &Table, text: fn(&Cell) -> String) -> Result<Vec<u8>, ExportError> {
     let mut out = Vec::from("\u{feff}".as_bytes());
     {
         let mut w = csv::WriterBuilder::new()
@@ -96,8 +103,7 @@ fn csv_bytes(t: &Table) -> Result<Vec<u8>, ExportError> {
         let internal = |e: csv::Error| ExportError::from(AppError::internal(e.into()));
         w.write_record(&t.header).map_err(internal)?;
         for row in &t.rows {
-            w.write_record(row.iter().map(Cell::to_csv))
-                .map_err(internal)?;
+            w.write_record(row.iter().map(text)).map_err(internal)?;
         }
         w.flush()
             .map_err(|e| ExportError::from(AppError::internal(e.into())))?;

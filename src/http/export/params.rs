@@ -17,6 +17,9 @@ use crate::read::stats::ProgressOrder;
 /// The parameters of `/export/compare.*` and `/charts/compare.svg`.
 pub const COMPARE: [&str; 6] = ["metric", "municipalities", "region", "from", "to", "per"];
 
+/// The parameters of `/export/observations.*`.
+pub const OBSERVATIONS: [&str; 5] = ["municipalities", "region", "metric", "from", "to"];
+
 /// The parameters of `/export/indicators.*`.
 pub const INDICATORS: [&str; 3] = ["municipalities", "region", "order"];
 
@@ -81,7 +84,7 @@ impl Strict {
 
     /// A parameter's value, `None` when absent or blank; NUL is refused here because no
     /// database can search for it (PostgreSQL's text cannot hold it at all).
-    fn get(&self, name: &'static str) -> Result<Option<&str>, ExportError> {
+    pub(super) fn get(&self, name: &'static str) -> Result<Option<&str>, ExportError> {
         match self.values.get(name).map(|v| v.trim()) {
             None | Some("") => Ok(None),
             Some(v) if v.contains('\0') => Err(ExportError::bad(
@@ -94,7 +97,7 @@ impl Strict {
         }
     }
 
-    fn year(&self, name: &'static str) -> Result<Option<i32>, ExportError> {
+    pub(super) fn year(&self, name: &'static str) -> Result<Option<i32>, ExportError> {
         match self.get(name)? {
             None => Ok(None),
             Some(v) => fiscal_year::parse(v)

@@ -7,6 +7,7 @@ mod concurrency;
 mod csv;
 mod observations;
 mod records;
+mod roundtrip;
 mod tokens;
 
 use serde_json::{Value, json};

@@ -576,8 +576,8 @@ async fn every_mutation_path_writes_and_audits(b: Backend) {
             .iter()
             .all(|c| c["actor"] == "Hub operators" && c["actorRole"] == "ADMIN")
     );
-    assert_eq!(schedule[1]["before"]["label_ja"], "検討");
-    assert_eq!(schedule[1]["after"]["label_ja"], "実施");
+    assert_eq!(schedule[1]["before"]["labelJa"], "検討");
+    assert_eq!(schedule[1]["after"]["labelJa"], "実施");
 }
 
 async fn invalid_values_are_refused_with_the_field_named(b: Backend) {
