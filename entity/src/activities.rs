@@ -12,7 +12,11 @@ pub struct Model {
     pub title: String,
     /// partial ISO date
     pub date: Option<String>,
+    /// The first fiscal year the activity covers (`fiscalYearFrom`).
     pub fiscal_year: i32,
+    /// The last fiscal year it covers: the same as `fiscal_year` unless the document gives one
+    /// line for a span of years (「H23～27年度 … 計411名」).
+    pub fiscal_year_to: i32,
     pub label_ja: Option<String>,
     pub sessions: Option<i32>,
     pub participants: Option<i32>,

@@ -388,8 +388,17 @@ fn validate_municipality(file: &str, m: &MunicipalityFile) -> Result<(), Dataset
         }
         check_source(at.clone(), &p.source)?;
         for (j, a) in p.activities.iter().enumerate() {
-            fiscal_year::resolve(a.fiscal_year.map(|y| y.0), a.date.as_ref())
+            let from = fiscal_year::resolve(a.fiscal_year.map(|y| y.0), a.date.as_ref())
                 .map_err(|e| err(format!("{at}.activities[{j}]"), "fiscal_year", e))?;
+            if let Some(to) = a.fiscal_year_to
+                && to.0 < from
+            {
+                return Err(err(
+                    format!("{at}.activities[{j}]"),
+                    "fiscal_year_to",
+                    format!("{} is before the span's first fiscal year {from}", to.0),
+                ));
+            }
         }
     }
 

@@ -56,8 +56,11 @@ pub struct CreateActivityInput {
     pub title: String,
     /// `YYYY-MM-DD`, `YYYY-MM` or `YYYY`.
     pub date: Option<String>,
-    /// Needed unless the date gives at least the month.
+    /// Needed unless the date gives at least the month; the first year of a span.
     pub fiscal_year: Option<FiscalYear>,
+    /// The last fiscal year of a span the document counts as one (「H23～27年度」); the same
+    /// as `fiscalYear` when left out.
+    pub fiscal_year_to: Option<FiscalYear>,
     pub label_ja: Option<String>,
     pub sessions: Option<i32>,
     pub participants: Option<i32>,
@@ -78,7 +81,11 @@ pub struct UpdateActivityInput {
     pub version: i32,
     pub title: Option<String>,
     pub date: MaybeUndefined<String>,
+    /// The first year of the span.
     pub fiscal_year: Option<FiscalYear>,
+    /// The last year of the span. Left out, a single-year activity stays single-year when
+    /// `fiscalYear` moves, and a span keeps its last year.
+    pub fiscal_year_to: Option<FiscalYear>,
     pub label_ja: MaybeUndefined<String>,
     pub sessions: MaybeUndefined<i32>,
     pub participants: MaybeUndefined<i32>,
@@ -225,6 +232,11 @@ impl ProgramMutation {
             title: Set(v::required("input.title", &input.title, MAX_TITLE)?),
             date: Set(date.map(|d| d.0)),
             fiscal_year: Set(fiscal_year),
+            fiscal_year_to: Set(v::span_end(
+                "input.fiscalYearTo",
+                fiscal_year,
+                input.fiscal_year_to.map_or(fiscal_year, |y| y.0),
+            )?),
             label_ja: Set(v::optional("input.labelJa", input.label_ja, MAX_LABEL)?),
             sessions: Set(input
                 .sessions
@@ -269,6 +281,16 @@ impl ProgramMutation {
             loaded.model.date.as_deref(),
             loaded.model.fiscal_year,
         )?;
+        let single_year = loaded.model.fiscal_year_to == loaded.model.fiscal_year;
+        let fiscal_year_to = v::span_end(
+            "input.fiscalYearTo",
+            fiscal_year,
+            match input.fiscal_year_to {
+                Some(y) => y.0,
+                None if single_year => fiscal_year,
+                None => loaded.model.fiscal_year_to,
+            },
+        )?;
         let count = |field: &str, n: MaybeUndefined<i32>| -> AppResult<ActiveValue<Option<i32>>> {
             Ok(match n {
                 MaybeUndefined::Undefined => NotSet,
@@ -280,6 +302,7 @@ impl ProgramMutation {
             title: patch_required("input.title", input.title, MAX_TITLE)?,
             date,
             fiscal_year: Set(fiscal_year),
+            fiscal_year_to: Set(fiscal_year_to),
             label_ja: patch_text("input.labelJa", input.label_ja, MAX_LABEL)?,
             sessions: count("input.sessions", input.sessions)?,
             participants: count("input.participants", input.participants)?,
