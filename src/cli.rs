@@ -322,6 +322,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// Rebuilds every municipality's search documents in one transaction, so that searches see
+/// either the old index or the new one, never a half-built one.
+async fn reindex_all(conn: &sea_orm::DatabaseConnection) -> anyhow::Result<usize> {
+    use sea_orm::{EntityTrait, QueryOrder, TransactionTrait};
+    let txn = conn.begin().await?;
+    let codes: Vec<String> = entity::municipalities::Entity::find()
+        .order_by_asc(entity::municipalities::Column::Code)
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|m| m.code)
+        .collect();
+    for code in &codes {
+        crate::read::search::index::reindex_municipality(&txn, code).await?;
+    }
+    txn.commit().await?;
+    Ok(codes.len())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -371,23 +390,4 @@ mod tests {
             "{e}"
         );
     }
-}
-
-/// Rebuilds every municipality's search documents in one transaction, so that searches see
-/// either the old index or the new one, never a half-built one.
-async fn reindex_all(conn: &sea_orm::DatabaseConnection) -> anyhow::Result<usize> {
-    use sea_orm::{EntityTrait, QueryOrder, TransactionTrait};
-    let txn = conn.begin().await?;
-    let codes: Vec<String> = entity::municipalities::Entity::find()
-        .order_by_asc(entity::municipalities::Column::Code)
-        .all(&txn)
-        .await?
-        .into_iter()
-        .map(|m| m.code)
-        .collect();
-    for code in &codes {
-        crate::read::search::index::reindex_municipality(&txn, code).await?;
-    }
-    txn.commit().await?;
-    Ok(codes.len())
 }

@@ -1,7 +1,8 @@
 //! What the documents say that one column could not hold (issue 13): an activity that covers a
 //! span of fiscal years (「H23～27年度 … 計411名」), a schedule cell that names more than one
 //! phase (「検討・実施」), and a meeting date that is a deadline rather than the day it was held
-//! (「令和5年8月10日まで 開催案内送付」). Existing rows, including cities' edits made through the
+//! (「令和5年8月10日まで 開催案内送付」); and a plan's yearly-schedule table, whose columns may
+//! reach beyond the action-plan period its prose states. Existing rows, including cities' edits made through the
 //! API, are carried over: a single year becomes the span from that year to itself, a cell's
 //! stored phase becomes a list of one, and a date written with まで becomes a deadline.
 
@@ -16,8 +17,9 @@ use sea_orm_migration::{prelude::*, schema::*};
 pub struct Migration;
 
 /// Combined cells the documents print, each with the phase the previous importer derived from
-/// it, and the phases it names in the order written (the first becomes the deprecated `phase`). Only rows still holding that derived phase
-/// are widened: a phase a city set by hand through the API is left as its only phase.
+/// it, the first phase (what the deprecated `phase` now holds) and every phase it names in the
+/// order written. Only rows still holding the derived phase are widened: a phase a city set by
+/// hand through the API is left as its only phase.
 const COMBINED: [(&str, &str, &str, &str); 5] = [
     (
         "検討・実施",
@@ -90,10 +92,38 @@ impl MigrationTrait for Migration {
             "UPDATE meetings SET date_kind = 'DEADLINE' WHERE date_note LIKE '%まで%'",
         )
         .await?;
+
+        // Plans are written only by import; a re-import fills these.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Plans::Table)
+                    .add_column(integer_null(Plans::ScheduleStart))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Plans::Table)
+                    .add_column(integer_null(Plans::ScheduleEnd))
+                    .to_owned(),
+            )
+            .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        for column in [Plans::ScheduleEnd, Plans::ScheduleStart] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Plans::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
         manager
             .alter_table(
                 Table::alter()
@@ -139,4 +169,11 @@ enum ScheduleEntries {
 enum Meetings {
     Table,
     DateKind,
+}
+
+#[derive(DeriveIden)]
+enum Plans {
+    Table,
+    ScheduleStart,
+    ScheduleEnd,
 }

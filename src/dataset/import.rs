@@ -627,6 +627,8 @@ async fn write_plan(
         period_end: Set(p.period_end.map(|y| y.0)),
         action_plan_start: Set(p.action_plan_start.map(|y| y.0)),
         action_plan_end: Set(p.action_plan_end.map(|y| y.0)),
+        schedule_start: Set(p.schedule_start.map(|y| y.0)),
+        schedule_end: Set(p.schedule_end.map(|y| y.0)),
         note: Set(p.note.clone()),
         source_id: Set(source_id),
         position: Set(pos(position)),

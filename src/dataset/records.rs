@@ -109,6 +109,9 @@ pub struct PlanRecord {
     pub period_end: Option<Year>,
     pub action_plan_start: Option<Year>,
     pub action_plan_end: Option<Year>,
+    /// The schedule table's extent, where it is wider than the action plan the prose states.
+    pub schedule_start: Option<Year>,
+    pub schedule_end: Option<Year>,
     #[serde(default, deserialize_with = "bounds::opt_text")]
     pub note: Option<String>,
     #[serde(default, deserialize_with = "bounds::opt_key")]

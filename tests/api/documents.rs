@@ -286,7 +286,8 @@ async fn a_schedule_cell_keeps_every_phase(b: Backend) {
 /// 豊中市: 「令和5年8月10日まで 開催案内送付 (書面開催)」 is a deadline for a written meeting;
 /// 山口市's 協働推進会議 of its own 協働推進員 is an internal meeting, 豊能地区市町NPO担当課長
 /// 連絡会議 a liaison between municipalities; 倉敷市's 「平成29年度分の事業募集には…応募」 were
-/// received during FY2016 (the FY2016 report).
+/// received during FY2016 (the FY2016 report); 山口市's action plan runs for the four years its
+/// text states, while its schedule table starts a year earlier.
 async fn dates_kinds_and_years_say_what_the_document_says(b: Backend) {
     let app = TestApp::spawn(&b).await;
     let data = app
@@ -295,7 +296,10 @@ async fn dates_kinds_and_years_say_what_the_document_says(b: Backend) {
                 toyonaka: municipality(slug: "toyonaka") {
                     bodies { kind nameJa meetings { date dateKind dateNote } }
                 }
-                yamaguchi: municipality(slug: "yamaguchi") { bodies { kind nameJa } }
+                yamaguchi: municipality(slug: "yamaguchi") {
+                    bodies { kind nameJa }
+                    plans { actionPlanStart actionPlanEnd scheduleStart scheduleEnd items { schedule { fiscalYear } } }
+                }
                 kurashiki: municipality(slug: "kurashiki") {
                     observations(metric: "proposals_received") { fiscalYear value labelJa }
                 }
@@ -320,6 +324,29 @@ async fn dates_kinds_and_years_say_what_the_document_says(b: Backend) {
     assert_eq!(liaison["kind"], "LIAISON");
     let meeting = find(&data["yamaguchi"]["bodies"], "nameJa", "協働推進会議");
     assert_eq!(meeting["kind"], "INTERNAL_MEETING");
+    // 「実行計画は…平成21年度から平成24年（2013年）度までの4年間」: the period the text states;
+    // the 年次計画 table prints H20–H24, recorded as the schedule's extent, which is exactly
+    // the span of the schedule cells the API serves.
+    let plan = &data["yamaguchi"]["plans"][0];
+    assert_eq!(
+        (&plan["actionPlanStart"], &plan["actionPlanEnd"]),
+        (&json!(2009), &json!(2012))
+    );
+    let years: Vec<i64> = plan["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .flat_map(|i| i["schedule"].as_array().cloned().unwrap_or_default())
+        .map(|e| int(&e["fiscalYear"]))
+        .collect();
+    assert_eq!(
+        (&plan["scheduleStart"], &plan["scheduleEnd"]),
+        (
+            &json!(years.iter().min().copied()),
+            &json!(years.iter().max().copied())
+        )
+    );
+    assert_eq!(plan["scheduleStart"], 2008, "H20");
     let received = find(
         &data["kurashiki"]["observations"],
         "labelJa",

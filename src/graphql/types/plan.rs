@@ -44,6 +44,16 @@ impl Plan {
     async fn action_plan_end(&self) -> Option<FiscalYear> {
         self.0.action_plan_end.map(FiscalYear)
     }
+    /// The first column of the items' yearly-schedule table (年次計画), where the table reaches
+    /// beyond the action-plan period the text states: 山口市's plan states 平成21年度から平成24年度
+    /// までの4年間 (actionPlanStart/End 2009–2012) and prints columns H20–H24 (2008–2012).
+    async fn schedule_start(&self) -> Option<FiscalYear> {
+        self.0.schedule_start.map(FiscalYear)
+    }
+    /// The last column of the yearly-schedule table.
+    async fn schedule_end(&self) -> Option<FiscalYear> {
+        self.0.schedule_end.map(FiscalYear)
+    }
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
     }
