@@ -12,6 +12,9 @@ pub struct Model {
     pub title: String,
     /// partial ISO date
     pub date: Option<String>,
+    /// partial ISO date: the last day (or month) of a period the document gives, e.g.
+    /// 令和5年7月から9月まで; `date` is then its start
+    pub date_end: Option<String>,
     /// The first fiscal year the activity covers (`fiscalYearFrom`).
     pub fiscal_year: i32,
     /// The last fiscal year it covers: the same as `fiscal_year` unless the document gives one

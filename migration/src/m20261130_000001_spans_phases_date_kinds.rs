@@ -58,6 +58,15 @@ impl MigrationTrait for Migration {
             .await?;
         db.execute_unprepared("UPDATE activities SET fiscal_year_to = fiscal_year")
             .await?;
+        // 「令和5年7月から9月まで」: an activity held over a period has an end date too.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Activities::Table)
+                    .add_column(string_null(Activities::DateEnd))
+                    .to_owned(),
+            )
+            .await?;
 
         manager
             .alter_table(
@@ -140,14 +149,17 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(Activities::Table)
-                    .drop_column(Activities::FiscalYearTo)
-                    .to_owned(),
-            )
-            .await
+        for column in [Activities::DateEnd, Activities::FiscalYearTo] {
+            manager
+                .alter_table(
+                    Table::alter()
+                        .table(Activities::Table)
+                        .drop_column(column)
+                        .to_owned(),
+                )
+                .await?;
+        }
+        Ok(())
     }
 }
 
@@ -155,6 +167,7 @@ impl MigrationTrait for Migration {
 enum Activities {
     Table,
     FiscalYearTo,
+    DateEnd,
 }
 
 #[derive(DeriveIden)]

@@ -446,6 +446,7 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
                 program_id: Set(program.id),
                 title: Set(a.title.clone()),
                 date: Set(a.date.as_ref().map(|d| d.0.clone())),
+                date_end: Set(a.date_end.as_ref().map(|d| d.0.clone())),
                 fiscal_year: Set(fiscal_year),
                 fiscal_year_to: Set(a.fiscal_year_to.map_or(fiscal_year, |y| y.0)),
                 label_ja: Set(a.label_ja.clone()),

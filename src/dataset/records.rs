@@ -302,6 +302,8 @@ pub struct ActivityRecord {
     #[serde(deserialize_with = "bounds::title")]
     pub title: String,
     pub date: Option<PartialDate>,
+    /// The end of a period the document gives (「令和5年7月から9月まで」); `date` is its start.
+    pub date_end: Option<PartialDate>,
     pub fiscal_year: Option<Year>,
     /// The last fiscal year of a span the document gives as one line (「H23～27年度」);
     /// `fiscal_year` is then its first year.

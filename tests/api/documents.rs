@@ -300,6 +300,9 @@ async fn dates_kinds_and_years_say_what_the_document_says(b: Backend) {
                     bodies { kind nameJa }
                     plans { actionPlanStart actionPlanEnd scheduleStart scheduleEnd items { schedule { fiscalYear } } }
                 }
+                toyonakaPrograms: municipality(slug: "toyonaka") {
+                    programs(first: 100) { edges { node { activities { title date dateEnd labelJa } } } }
+                }
                 kurashiki: municipality(slug: "kurashiki") {
                     observations(metric: "proposals_received") { fiscalYear value labelJa }
                 }
@@ -316,6 +319,19 @@ async fn dates_kinds_and_years_say_what_the_document_says(b: Backend) {
         "{first}"
     );
     assert_eq!(first["dateKind"], "DEADLINE");
+    // 「令和5年7月から9月まで *動画配信 | 【係長級・技能長昇格前研修】 | 67人」: a period.
+    let held_over: Vec<&Value> = data["toyonakaPrograms"]["programs"]["edges"]
+        .as_array()
+        .expect("programs")
+        .iter()
+        .flat_map(|e| e["node"]["activities"].as_array().into_iter().flatten())
+        .filter(|a| a["title"] == "係長級・技能長昇格前研修")
+        .collect();
+    assert_eq!(held_over.len(), 1);
+    assert_eq!(
+        (&held_over[0]["date"], &held_over[0]["dateEnd"]),
+        (&json!("2023-07"), &json!("2023-09"))
+    );
     let liaison = find(
         &data["toyonaka"]["bodies"],
         "nameJa",
@@ -403,7 +419,27 @@ async fn writes_hold_spans_phases_and_date_kinds(b: Backend) {
         .await;
     assert_eq!(code, "BAD_USER_INPUT", "{message}");
     assert!(message.contains("input.fiscalYearTo"), "{message}");
+    let (code, message) = app
+        .error_as(
+            &hofu,
+            r#"mutation($p: ID!) { createActivity(input: { program: $p, title: "x", date: "2023-09", dateEnd: "2023-07" }) { id } }"#,
+            json!({ "p": program }),
+        )
+        .await;
+    assert_eq!(code, "BAD_USER_INPUT", "{message}");
+    assert!(message.contains("input.dateEnd"), "{message}");
     assert_eq!(app.fingerprint().await, before, "nothing half-written");
+    let period = app
+        .data_as(
+            &hofu,
+            r#"mutation($p: ID!) { createActivity(input: { program: $p, title: "動画研修", date: "2023-07", dateEnd: "2023-09" }) { date dateEnd fiscalYearFrom } }"#,
+            json!({ "p": program }),
+        )
+        .await;
+    assert_eq!(
+        period["createActivity"],
+        json!({ "date": "2023-07", "dateEnd": "2023-09", "fiscalYearFrom": 2023 })
+    );
 
     let body = app
         .data(

@@ -84,6 +84,11 @@ impl Activity {
     async fn date(&self) -> Option<&str> {
         self.0.date.as_deref()
     }
+    /// The end of a period the document gives (「令和5年7月から9月まで」: date 2023-07,
+    /// dateEnd 2023-09); null for a single date.
+    async fn date_end(&self) -> Option<&str> {
+        self.0.date_end.as_deref()
+    }
     /// The first fiscal year the activity covers.
     #[graphql(
         deprecation = "An activity may cover a span of fiscal years: this is its first year only. Use fiscalYearFrom and fiscalYearTo."
