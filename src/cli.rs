@@ -1,4 +1,4 @@
-//! Command-line interface: `serve`, `import`, `schema`, `migrate`, `generate`, `token`. Each
+//! Command-line interface: `serve`, `import`, `schema`, `migrate`, `reindex`, `generate`, `token`. Each
 //! command hands over to the layer that does the work ([`crate::app`] builds and serves the
 //! hub, [`crate::dataset`] reads, imports and generates, [`crate::write::auth`] keeps tokens).
 
@@ -79,6 +79,9 @@ pub enum Command {
     },
     /// Apply pending migrations and exit.
     Migrate,
+    /// Rebuild the search index of every municipality from its records, in one transaction:
+    /// after an upgrade whose index covers more text, for a database loaded by an older hub.
+    Reindex,
 }
 
 #[derive(Debug, Subcommand)]
@@ -271,6 +274,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
+        Command::Reindex => {
+            let (_, cities) = db::with_startup_lock(&cli.database_url, wait, async |db| {
+                db::migrate(&db.conn).await?;
+                reindex_all(&db.conn).await
+            })
+            .await?;
+            println!(
+                "rebuilt the search index of {cities} municipalities in {}",
+                db::redact(&cli.database_url)
+            );
+            Ok(())
+        }
         Command::Import { path } => {
             // Validate before touching the database, so a bad file never opens a transaction.
             let dataset = Dataset::read(&path)?;
@@ -305,6 +320,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Serve { addr, limits } => app::serve(&cli.database_url, wait, addr, limits).await,
     }
+}
+
+/// Rebuilds every municipality's search documents in one transaction, so that searches see
+/// either the old index or the new one, never a half-built one.
+async fn reindex_all(conn: &sea_orm::DatabaseConnection) -> anyhow::Result<usize> {
+    use sea_orm::{EntityTrait, QueryOrder, TransactionTrait};
+    let txn = conn.begin().await?;
+    let codes: Vec<String> = entity::municipalities::Entity::find()
+        .order_by_asc(entity::municipalities::Column::Code)
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|m| m.code)
+        .collect();
+    for code in &codes {
+        crate::read::search::index::reindex_municipality(&txn, code).await?;
+    }
+    txn.commit().await?;
+    Ok(codes.len())
 }
 
 #[cfg(test)]

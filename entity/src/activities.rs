@@ -12,7 +12,14 @@ pub struct Model {
     pub title: String,
     /// partial ISO date
     pub date: Option<String>,
+    /// partial ISO date: the last day (or month) of a period the document gives, e.g.
+    /// 令和5年7月から9月まで; `date` is then its start
+    pub date_end: Option<String>,
+    /// The first fiscal year the activity covers (`fiscalYearFrom`).
     pub fiscal_year: i32,
+    /// The last fiscal year it covers: the same as `fiscal_year` unless the document gives one
+    /// line for a span of years (「H23～27年度 … 計411名」).
+    pub fiscal_year_to: i32,
     pub label_ja: Option<String>,
     pub sessions: Option<i32>,
     pub participants: Option<i32>,

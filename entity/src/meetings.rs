@@ -14,6 +14,8 @@ pub struct Model {
     /// partial ISO date
     pub date: Option<String>,
     pub fiscal_year: i32,
+    /// What `date` is: the day it was held, or a deadline (…まで).
+    pub date_kind: String,
     #[sea_orm(column_type = "Text")]
     pub date_note: Option<String>,
     pub format: String,

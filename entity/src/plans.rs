@@ -16,6 +16,11 @@ pub struct Model {
     pub period_end: Option<i32>,
     pub action_plan_start: Option<i32>,
     pub action_plan_end: Option<i32>,
+    /// The yearly-schedule table's first and last column, which may reach beyond the action
+    /// plan's period as its prose states it (山口市: 平成21年度から平成24年度までの4年間, columns
+    /// H20–H24).
+    pub schedule_start: Option<i32>,
+    pub schedule_end: Option<i32>,
     #[sea_orm(column_type = "Text")]
     pub note: Option<String>,
     pub source_id: Option<i32>,

@@ -9,7 +9,11 @@ pub struct Model {
     pub id: i32,
     pub item_id: i32,
     pub fiscal_year: i32,
+    /// The first of `phases` (kept for the deprecated `ScheduleEntry.phase`).
     pub phase: String,
+    /// JSON array of every phase the cell names, in the order written (「検討・実施」: two).
+    #[sea_orm(column_type = "Text")]
+    pub phases: String,
     pub label_ja: String,
     pub position: i32,
     /// Optimistic concurrency: raised by one on every update through the API.

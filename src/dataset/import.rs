@@ -20,7 +20,7 @@ use crate::dataset::records::{self, MunicipalityFile};
 use crate::domain::codes;
 use crate::domain::fiscal_year;
 use crate::domain::json_list;
-use crate::domain::{IndicatorValueKind, ManagementModel, ProposalStage, SchedulePhase};
+use crate::domain::{DateKind, IndicatorValueKind, ManagementModel, ProposalStage, SchedulePhase};
 use entity::*;
 
 /// What an import wrote, for the command's summary line.
@@ -446,7 +446,9 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
                 program_id: Set(program.id),
                 title: Set(a.title.clone()),
                 date: Set(a.date.as_ref().map(|d| d.0.clone())),
+                date_end: Set(a.date_end.as_ref().map(|d| d.0.clone())),
                 fiscal_year: Set(fiscal_year),
+                fiscal_year_to: Set(a.fiscal_year_to.map_or(fiscal_year, |y| y.0)),
                 label_ja: Set(a.label_ja.clone()),
                 sessions: Set(a.sessions.map(|c| c.0)),
                 participants: Set(a.participants.map(|c| c.0)),
@@ -534,6 +536,11 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
                 number: Set(mt.number.map(|c| c.0)),
                 date: Set(mt.date.as_ref().map(|d| d.0.clone())),
                 fiscal_year: Set(fiscal_year),
+                date_kind: Set(mt
+                    .date_kind
+                    .unwrap_or_else(|| DateKind::from_wording(mt.date_note.as_deref()))
+                    .as_str()
+                    .to_owned()),
                 date_note: Set(mt.date_note.clone()),
                 format: Set(mt.format.as_str().to_owned()),
                 note: Set(mt.note.clone()),
@@ -621,6 +628,8 @@ async fn write_plan(
         period_end: Set(p.period_end.map(|y| y.0)),
         action_plan_start: Set(p.action_plan_start.map(|y| y.0)),
         action_plan_end: Set(p.action_plan_end.map(|y| y.0)),
+        schedule_start: Set(p.schedule_start.map(|y| y.0)),
+        schedule_end: Set(p.schedule_end.map(|y| y.0)),
         note: Set(p.note.clone()),
         source_id: Set(source_id),
         position: Set(pos(position)),
@@ -718,6 +727,9 @@ async fn write_plan(
                         item_id: Set(item_row.id),
                         fiscal_year: Set(s.fiscal_year.0),
                         phase: Set(SchedulePhase::from_label(&s.label_ja).as_str().to_owned()),
+                        phases: Set(json_list::encode(&SchedulePhase::list_from_label(
+                            &s.label_ja,
+                        ))),
                         label_ja: Set(s.label_ja.clone()),
                         position: Set(pos(si)),
                         version: Set(1),

@@ -6,8 +6,8 @@ use serde::Deserialize;
 use super::fields::{Count, Number, Year, bounds};
 use crate::domain::date::PartialDate;
 use crate::domain::{
-    ActorType, BodyKind, ManagementModel, MeetingFormat, ProgramKind, ProposalStage, ProposalTrack,
-    RegionKind, SectionKind, Unit,
+    ActorType, BodyKind, DateKind, ManagementModel, MeetingFormat, ProgramKind, ProposalStage,
+    ProposalTrack, RegionKind, SectionKind, Unit,
 };
 
 #[derive(Debug, Deserialize)]
@@ -109,6 +109,9 @@ pub struct PlanRecord {
     pub period_end: Option<Year>,
     pub action_plan_start: Option<Year>,
     pub action_plan_end: Option<Year>,
+    /// The schedule table's extent, where it is wider than the action plan the prose states.
+    pub schedule_start: Option<Year>,
+    pub schedule_end: Option<Year>,
     #[serde(default, deserialize_with = "bounds::opt_text")]
     pub note: Option<String>,
     #[serde(default, deserialize_with = "bounds::opt_key")]
@@ -299,7 +302,12 @@ pub struct ActivityRecord {
     #[serde(deserialize_with = "bounds::title")]
     pub title: String,
     pub date: Option<PartialDate>,
+    /// The end of a period the document gives (「令和5年7月から9月まで」); `date` is its start.
+    pub date_end: Option<PartialDate>,
     pub fiscal_year: Option<Year>,
+    /// The last fiscal year of a span the document gives as one line (「H23～27年度」);
+    /// `fiscal_year` is then its first year.
+    pub fiscal_year_to: Option<Year>,
     #[serde(default, deserialize_with = "bounds::opt_label")]
     pub label_ja: Option<String>,
     pub sessions: Option<Count>,
@@ -378,6 +386,8 @@ pub struct MeetingRecord {
     pub fiscal_year: Option<Year>,
     #[serde(default, deserialize_with = "bounds::opt_text")]
     pub date_note: Option<String>,
+    /// Read from `date_note` when left out: …まで is a deadline.
+    pub date_kind: Option<DateKind>,
     pub format: MeetingFormat,
     #[serde(default, deserialize_with = "bounds::texts")]
     pub agenda: Vec<String>,

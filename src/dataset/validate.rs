@@ -388,8 +388,34 @@ fn validate_municipality(file: &str, m: &MunicipalityFile) -> Result<(), Dataset
         }
         check_source(at.clone(), &p.source)?;
         for (j, a) in p.activities.iter().enumerate() {
-            fiscal_year::resolve(a.fiscal_year.map(|y| y.0), a.date.as_ref())
+            let from = fiscal_year::resolve(a.fiscal_year.map(|y| y.0), a.date.as_ref())
                 .map_err(|e| err(format!("{at}.activities[{j}]"), "fiscal_year", e))?;
+            match (&a.date, &a.date_end) {
+                (None, Some(_)) => {
+                    return Err(err(
+                        format!("{at}.activities[{j}]"),
+                        "date_end",
+                        "a period needs its start in `date`".into(),
+                    ));
+                }
+                (Some(start), Some(end)) if end.0 < start.0 => {
+                    return Err(err(
+                        format!("{at}.activities[{j}]"),
+                        "date_end",
+                        format!("{} is before the date {}", end.0, start.0),
+                    ));
+                }
+                _ => {}
+            }
+            if let Some(to) = a.fiscal_year_to
+                && to.0 < from
+            {
+                return Err(err(
+                    format!("{at}.activities[{j}]"),
+                    "fiscal_year_to",
+                    format!("{} is before the span's first fiscal year {from}", to.0),
+                ));
+            }
         }
     }
 

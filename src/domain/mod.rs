@@ -124,6 +124,9 @@ vocabulary!(
         StaffNetwork => "STAFF_NETWORK",
         /// 連絡会議 between municipalities
         Liaison => "LIAISON",
+        /// 庁内会議: a meeting within one city's own administration (協働推進会議 of its
+        /// 協働推進員, 経営会議), not between municipalities
+        InternalMeeting => "INTERNAL_MEETING",
         Other => "OTHER",
     }
 );
@@ -224,9 +227,31 @@ vocabulary!(
         Completion => "COMPLETION",
         /// → : the previous year's work continues
         Continued => "CONTINUED",
+        /// 周知: making the item known (「検討・周知」)
+        Publicity => "PUBLICITY",
         Other => "OTHER",
     }
 );
+
+vocabulary!(
+    /// 日付の種類: what a record's date is.
+    DateKind {
+        /// 開催日: the day (or month) it took place
+        Held => "HELD",
+        /// …まで: a deadline, e.g. 「令和5年8月10日まで 開催案内送付」 for a written meeting
+        Deadline => "DEADLINE",
+    }
+);
+
+impl DateKind {
+    /// Reads the kind from the document's date wording: まで (by, until) marks a deadline.
+    pub fn from_wording(wording: Option<&str>) -> DateKind {
+        match wording {
+            Some(w) if w.contains("まで") => DateKind::Deadline,
+            _ => DateKind::Held,
+        }
+    }
+}
 
 vocabulary!(
     /// Which value of an indicator.
@@ -241,25 +266,46 @@ vocabulary!(
 );
 
 impl SchedulePhase {
-    /// Reads the phase from a schedule cell as printed. Order matters: `検討・実施` is study
-    /// first, `見直し・実施` is a review, and `実施・完了予定` completes.
-    pub fn from_label(label: &str) -> SchedulePhase {
+    /// Every phase a schedule cell names, in the order written: 「検討・実施」 is a study and an
+    /// implementation, 「実施・完了予定」 an implementation that completes. Never empty.
+    pub fn list_from_label(label: &str) -> Vec<SchedulePhase> {
         let label = label.trim();
         if label == "→" || label == "⇒" || label == "->" {
-            SchedulePhase::Continued
-        } else if label.contains("完了") {
-            SchedulePhase::Completion
-        } else if label.starts_with("検討") {
-            SchedulePhase::Study
-        } else if label.starts_with("見直し") {
-            SchedulePhase::Review
-        } else if label.contains("一部実施") {
-            SchedulePhase::Partial
-        } else if label.contains("実施") {
-            SchedulePhase::Implementation
-        } else {
-            SchedulePhase::Other
+            return vec![SchedulePhase::Continued];
         }
+        let mut phases = Vec::new();
+        for part in label.split('・').map(str::trim).filter(|p| !p.is_empty()) {
+            let phase = if part.starts_with("検討") {
+                SchedulePhase::Study
+            } else if part.starts_with("見直し") {
+                SchedulePhase::Review
+            } else if part.contains("完了") {
+                SchedulePhase::Completion
+            } else if part.contains("一部実施") {
+                SchedulePhase::Partial
+            } else if part.contains("実施") {
+                SchedulePhase::Implementation
+            } else if part.contains("周知") {
+                SchedulePhase::Publicity
+            } else {
+                SchedulePhase::Other
+            };
+            if !phases.contains(&phase) {
+                phases.push(phase);
+            }
+        }
+        if phases.is_empty() {
+            phases.push(SchedulePhase::Other);
+        }
+        phases
+    }
+
+    /// The first phase a cell names: what the deprecated single `phase` holds.
+    pub fn from_label(label: &str) -> SchedulePhase {
+        Self::list_from_label(label)
+            .first()
+            .copied()
+            .unwrap_or(SchedulePhase::Other)
     }
 }
 
@@ -278,11 +324,37 @@ mod tests {
             ("検討・実施", SchedulePhase::Study),
             ("検討・一部実施", SchedulePhase::Study),
             ("検討・周知", SchedulePhase::Study),
-            ("実施・完了予定", SchedulePhase::Completion),
+            ("実施・完了予定", SchedulePhase::Implementation),
             ("未定", SchedulePhase::Other),
         ] {
             assert_eq!(SchedulePhase::from_label(label), phase, "{label}");
         }
+    }
+
+    #[test]
+    fn a_combined_cell_keeps_every_phase_in_order() {
+        use SchedulePhase::*;
+        for (label, phases) in [
+            ("検討・実施", vec![Study, Implementation]),
+            ("検討・一部実施", vec![Study, Partial]),
+            ("見直し・実施", vec![Review, Implementation]),
+            ("実施・完了予定", vec![Implementation, Completion]),
+            ("検討・周知", vec![Study, Publicity]),
+            ("→", vec![Continued]),
+            ("", vec![Other]),
+        ] {
+            assert_eq!(SchedulePhase::list_from_label(label), phases, "{label}");
+        }
+    }
+
+    #[test]
+    fn a_date_worded_until_is_a_deadline() {
+        assert_eq!(
+            DateKind::from_wording(Some("令和5年8月10日まで 開催案内送付 (書面開催)")),
+            DateKind::Deadline
+        );
+        assert_eq!(DateKind::from_wording(Some("H29.9.28")), DateKind::Held);
+        assert_eq!(DateKind::from_wording(None), DateKind::Held);
     }
 
     #[test]

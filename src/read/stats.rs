@@ -25,7 +25,11 @@ pub enum StatGroup {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ActivityTotals {
     pub municipality_code: Option<String>,
-    pub fiscal_year: Option<i32>,
+    /// With FISCAL_YEAR: the first and last fiscal year of the group. A single year has both
+    /// the same; an activity the document counts over a span (「H23～27年度 計411名」) makes a
+    /// row of its own for that span instead of crediting its first year.
+    pub fiscal_year_from: Option<i32>,
+    pub fiscal_year_to: Option<i32>,
     pub program_kind: Option<ProgramKind>,
     /// Sum of the sessions the documents count (activities without a count add nothing).
     pub sessions: i64,
@@ -33,6 +37,8 @@ pub struct ActivityTotals {
     pub participants: i64,
     /// Activities in the group, counted or not.
     pub activities: i64,
+    /// Activities whose participant count is in the sum and is approximate (約).
+    pub approximate_parts: i64,
 }
 
 pub async fn activity_stats(
@@ -57,17 +63,27 @@ pub async fn activity_stats(
 
     let a = activities::Entity;
     let p = programs::Entity;
-    let column = |g: StatGroup| -> Expr {
+    // A fiscal-year group is the pair (first year, last year), so a span is a group of its own.
+    let columns = |g: StatGroup| -> Vec<(Expr, &'static str)> {
         match g {
-            StatGroup::Municipality => Expr::col((p, programs::Column::MunicipalityCode)),
-            StatGroup::FiscalYear => Expr::col((a, activities::Column::FiscalYear)),
-            StatGroup::ProgramKind => Expr::col((p, programs::Column::Kind)),
+            StatGroup::Municipality => vec![(
+                Expr::col((p, programs::Column::MunicipalityCode)),
+                "municipality_code",
+            )],
+            StatGroup::FiscalYear => vec![
+                (
+                    Expr::col((a, activities::Column::FiscalYear)),
+                    "fiscal_year_from",
+                ),
+                (
+                    Expr::col((a, activities::Column::FiscalYearTo)),
+                    "fiscal_year_to",
+                ),
+            ],
+            StatGroup::ProgramKind => {
+                vec![(Expr::col((p, programs::Column::Kind)), "program_kind")]
+            }
         }
-    };
-    let alias = |g: StatGroup| match g {
-        StatGroup::Municipality => "municipality_code",
-        StatGroup::FiscalYear => "fiscal_year",
-        StatGroup::ProgramKind => "program_kind",
     };
     let mut stmt = Query::select();
     stmt.from(a).inner_join(
@@ -75,9 +91,11 @@ pub async fn activity_stats(
         Expr::col((p, programs::Column::Id)).equals((a, activities::Column::ProgramId)),
     );
     for g in &groups {
-        stmt.expr_as(column(*g), Alias::new(alias(*g)));
-        stmt.add_group_by([column(*g)]);
-        stmt.order_by_expr(column(*g), Order::Asc);
+        for (column, alias) in columns(*g) {
+            stmt.expr_as(column.clone(), Alias::new(alias));
+            stmt.add_group_by([column.clone()]);
+            stmt.order_by_expr(column, Order::Asc);
+        }
     }
     // SUM of an integer column is BIGINT on PostgreSQL and INTEGER on SQLite; both read as i64.
     let sum = |col: activities::Column| -> Expr {
@@ -93,12 +111,27 @@ pub async fn activity_stats(
         Func::count(Expr::col((a, activities::Column::Id))),
         Alias::new("activities"),
     );
+    // 約 marks the participant count, so only a counted approximate participant figure makes
+    // the participant sum approximate.
+    let approximate_part: Expr = Expr::case(
+        Expr::col((a, activities::Column::Approximate))
+            .eq(true)
+            .and(Expr::col((a, activities::Column::Participants)).is_not_null()),
+        1,
+    )
+    .finally(0)
+    .into();
+    stmt.expr_as(
+        Func::coalesce([Expr::from(Func::sum(approximate_part)), Expr::val(0)]),
+        Alias::new("approximate_parts"),
+    );
     stmt.and_where(
         Expr::col((p, programs::Column::MunicipalityCode))
             .is_in(cities.iter().map(|m| m.code.clone())),
     );
+    // A span matches when it overlaps the range asked for.
     if let Some(from) = from {
-        stmt.and_where(Expr::col((a, activities::Column::FiscalYear)).gte(from));
+        stmt.and_where(Expr::col((a, activities::Column::FiscalYearTo)).gte(from));
     }
     if let Some(to) = to {
         stmt.and_where(Expr::col((a, activities::Column::FiscalYear)).lte(to));
@@ -118,8 +151,13 @@ pub async fn activity_stats(
             } else {
                 None
             },
-            fiscal_year: if groups.contains(&StatGroup::FiscalYear) {
-                Some(row.try_get::<i32>("", "fiscal_year")?)
+            fiscal_year_from: if groups.contains(&StatGroup::FiscalYear) {
+                Some(row.try_get::<i32>("", "fiscal_year_from")?)
+            } else {
+                None
+            },
+            fiscal_year_to: if groups.contains(&StatGroup::FiscalYear) {
+                Some(row.try_get::<i32>("", "fiscal_year_to")?)
             } else {
                 None
             },
@@ -135,6 +173,7 @@ pub async fn activity_stats(
             sessions: get_i64("sessions")?,
             participants: get_i64("participants")?,
             activities: get_i64("activities")?,
+            approximate_parts: get_i64("approximate_parts")?,
         });
     }
     Ok(out)

@@ -141,6 +141,17 @@ pub fn fiscal_year_of(
     fiscal_year::resolve(given, date).map_err(|m| bad(field, m))
 }
 
+/// The last fiscal year of a span that starts in `from`: not before it.
+pub fn span_end(field: &str, from: i32, to: i32) -> AppResult<i32> {
+    if to < from {
+        return Err(bad(
+            field,
+            format!("{to} is before the span's first fiscal year {from}"),
+        ));
+    }
+    fiscal_year::check_year(i64::from(to)).map_err(|m| bad(field, m))
+}
+
 /// Text a database can hold and a reader can see: no NUL (PostgreSQL cannot store it, and
 /// SQLite's full-text index stops at it) and no other control character but tab and line
 /// breaks.

@@ -186,7 +186,7 @@ async fn yamaguchi_plan_hierarchy_is_complete(b: Backend) {
             r#"{ municipality(slug: "yamaguchi") { plans {
                 title periodStart periodEnd actionPlanStart actionPlanEnd source { title published }
                 policies { label title measures { label items { label title isRepost repostOf { label }
-                    departments implementers targets schedule { fiscalYear phase labelJa } } } }
+                    departments implementers targets schedule { fiscalYear phases labelJa } } } }
                 items { label }
                 indicators { name unit baseline { fiscalYear value } targets { fiscalYear value } progress }
             } } }"#,
@@ -240,8 +240,8 @@ async fn yamaguchi_plan_hierarchy_is_complete(b: Backend) {
     assert_eq!(
         first["schedule"],
         json!([
-            { "fiscalYear": 2008, "phase": "STUDY", "labelJa": "検討" },
-            { "fiscalYear": 2009, "phase": "COMPLETION", "labelJa": "実施・完了予定" }
+            { "fiscalYear": 2008, "phases": ["STUDY"], "labelJa": "検討" },
+            { "fiscalYear": 2009, "phases": ["IMPLEMENTATION", "COMPLETION"], "labelJa": "実施・完了予定" }
         ])
     );
     // I-(1)-②: 検討 → 一部実施 実施 →

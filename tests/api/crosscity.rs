@@ -342,17 +342,26 @@ async fn activity_stats_are_summed_by_the_database(b: Backend) {
     // By fiscal year within a region and range.
     let data = app
         .data(
-            r#"{ activityStats(region: "yamaguchi-prefecture", from: "H27", to: "H28", groupBy: [FISCAL_YEAR]) { fiscalYear municipality { code } sessions participants } }"#,
+            r#"{ activityStats(region: "yamaguchi-prefecture", from: "H27", to: "H28", groupBy: [FISCAL_YEAR]) { fiscalYearFrom fiscalYearTo municipality { code } sessions participants } }"#,
             json!({}),
         )
         .await;
-    let years: Vec<i64> = data["activityStats"]
+    let years: Vec<(i64, i64)> = data["activityStats"]
         .as_array()
         .expect("stats")
         .iter()
-        .filter_map(|s| s["fiscalYear"].as_i64())
+        .map(|s| {
+            (
+                s["fiscalYearFrom"].as_i64().unwrap_or(0),
+                s["fiscalYearTo"].as_i64().unwrap_or(0),
+            )
+        })
         .collect();
-    assert_eq!(years, [2015, 2016]);
+    // Single years 2015 and 2016, and Hofu's spans that overlap them (H23～27年度, H25～H27).
+    assert_eq!(
+        years,
+        [(2011, 2015), (2013, 2015), (2015, 2015), (2016, 2016)]
+    );
     assert!(data["activityStats"][0]["municipality"].is_null());
     let total = app
         .data(

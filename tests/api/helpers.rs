@@ -112,6 +112,18 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// The same database under a second name that does not remove it: for a second hub on a
+    /// database the first one (which still owns it) prepared.
+    pub fn alias(&self) -> TestDb {
+        TestDb {
+            url: self.url.clone(),
+            _dir: None,
+            drop_pg: None,
+        }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         // Dropping runs outside async context; a short-lived runtime on its own thread removes

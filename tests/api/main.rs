@@ -8,6 +8,7 @@ mod support;
 mod cache;
 mod cities;
 mod crosscity;
+mod documents;
 mod errors;
 mod examples;
 mod exports;

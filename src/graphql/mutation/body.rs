@@ -9,7 +9,7 @@ use super::{
     Deleted, begin, dated, delete_record, json_list, municipality_code, optional_source, patch,
     patch_required, patch_source, patch_text, position, record_id,
 };
-use crate::domain::{BodyKind, MeetingFormat};
+use crate::domain::{BodyKind, DateKind, MeetingFormat};
 use crate::error::{AppError, AppResult};
 use crate::graphql::scalars::FiscalYear;
 use crate::graphql::types::body::{Body, Meeting};
@@ -58,6 +58,8 @@ pub struct CreateMeetingInput {
     pub date: Option<String>,
     pub fiscal_year: Option<FiscalYear>,
     pub date_note: Option<String>,
+    /// What the date is; read from `dateNote` when left out (…まで is a deadline).
+    pub date_kind: Option<DateKind>,
     pub format: MeetingFormat,
     pub note: Option<String>,
     /// 案件, in order.
@@ -73,6 +75,8 @@ pub struct UpdateMeetingInput {
     pub date: MaybeUndefined<String>,
     pub fiscal_year: Option<FiscalYear>,
     pub date_note: MaybeUndefined<String>,
+    /// What the date is; a new `dateNote` without it re-reads it from the note.
+    pub date_kind: Option<DateKind>,
     pub format: Option<MeetingFormat>,
     pub note: MaybeUndefined<String>,
     /// Replaces the whole agenda when given.
@@ -223,6 +227,11 @@ impl BodyMutation {
                 .transpose()?),
             date: Set(date.map(|d| d.0)),
             fiscal_year: Set(fiscal_year),
+            date_kind: Set(input
+                .date_kind
+                .unwrap_or_else(|| DateKind::from_wording(input.date_note.as_deref()))
+                .as_str()
+                .to_owned()),
             date_note: Set(v::optional("input.dateNote", input.date_note, MAX_TEXT)?),
             format: Set(input.format.as_str().to_owned()),
             note: Set(v::optional("input.note", input.note, MAX_TEXT)?),
@@ -255,7 +264,13 @@ impl BodyMutation {
             loaded.model.date.as_deref(),
             loaded.model.fiscal_year,
         )?;
+        let date_kind = input.date_kind.or(match &input.date_note {
+            MaybeUndefined::Value(note) => Some(DateKind::from_wording(Some(note))),
+            MaybeUndefined::Null => Some(DateKind::Held),
+            MaybeUndefined::Undefined => None,
+        });
         let am = meetings::ActiveModel {
+            date_kind: patch(date_kind.map(|k| k.as_str().to_owned())),
             number: match input.number {
                 MaybeUndefined::Undefined => NotSet,
                 MaybeUndefined::Null => Set(None),

@@ -10,7 +10,7 @@ use super::{
     patch_nullable, patch_required, patch_source, patch_text, position, record_id,
 };
 use crate::domain::{ProgramKind, ProposalStage, ProposalTrack};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::graphql::scalars::FiscalYear;
 use crate::graphql::types::program::{Activity, Program, Proposal};
 use crate::write;
@@ -56,8 +56,13 @@ pub struct CreateActivityInput {
     pub title: String,
     /// `YYYY-MM-DD`, `YYYY-MM` or `YYYY`.
     pub date: Option<String>,
-    /// Needed unless the date gives at least the month.
+    /// The end of a period that starts at `date`, in the same form.
+    pub date_end: Option<String>,
+    /// Needed unless the date gives at least the month; the first year of a span.
     pub fiscal_year: Option<FiscalYear>,
+    /// The last fiscal year of a span the document counts as one (「H23～27年度」); the same
+    /// as `fiscalYear` when left out.
+    pub fiscal_year_to: Option<FiscalYear>,
     pub label_ja: Option<String>,
     pub sessions: Option<i32>,
     pub participants: Option<i32>,
@@ -78,7 +83,13 @@ pub struct UpdateActivityInput {
     pub version: i32,
     pub title: Option<String>,
     pub date: MaybeUndefined<String>,
+    /// The end of a period that starts at `date`; null for a single date.
+    pub date_end: MaybeUndefined<String>,
+    /// The first year of the span.
     pub fiscal_year: Option<FiscalYear>,
+    /// The last year of the span. Left out, a single-year activity stays single-year when
+    /// `fiscalYear` moves, and a span keeps its last year.
+    pub fiscal_year_to: Option<FiscalYear>,
     pub label_ja: MaybeUndefined<String>,
     pub sessions: MaybeUndefined<i32>,
     pub participants: MaybeUndefined<i32>,
@@ -216,6 +227,10 @@ impl ProgramMutation {
             input.fiscal_year.map(|y| y.0),
             date.as_ref(),
         )?;
+        let date_end = period_end(
+            date.as_ref().map(|d| d.0.as_str()),
+            input.date_end.as_deref(),
+        )?;
         let siblings = activities::Entity::find()
             .filter(activities::Column::ProgramId.eq(program_id))
             .count(w.txn())
@@ -224,7 +239,13 @@ impl ProgramMutation {
             program_id: Set(program_id),
             title: Set(v::required("input.title", &input.title, MAX_TITLE)?),
             date: Set(date.map(|d| d.0)),
+            date_end: Set(date_end),
             fiscal_year: Set(fiscal_year),
+            fiscal_year_to: Set(v::span_end(
+                "input.fiscalYearTo",
+                fiscal_year,
+                input.fiscal_year_to.map_or(fiscal_year, |y| y.0),
+            )?),
             label_ja: Set(v::optional("input.labelJa", input.label_ja, MAX_LABEL)?),
             sessions: Set(input
                 .sessions
@@ -269,6 +290,32 @@ impl ProgramMutation {
             loaded.model.date.as_deref(),
             loaded.model.fiscal_year,
         )?;
+        // The period's end, checked against the start as it is after the update.
+        let start = match &input.date {
+            MaybeUndefined::Undefined => loaded.model.date.clone(),
+            MaybeUndefined::Null => None,
+            MaybeUndefined::Value(d) => Some(v::partial_date("input.date", d)?.0),
+        };
+        let date_end = match &input.date_end {
+            MaybeUndefined::Undefined => match (&start, &loaded.model.date_end) {
+                // A period whose start goes away, or moves past its end, must be restated.
+                (None, Some(_)) => Set(None),
+                (Some(_), Some(end)) => Set(period_end(start.as_deref(), Some(end))?),
+                _ => NotSet,
+            },
+            MaybeUndefined::Null => Set(None),
+            MaybeUndefined::Value(end) => Set(period_end(start.as_deref(), Some(end))?),
+        };
+        let single_year = loaded.model.fiscal_year_to == loaded.model.fiscal_year;
+        let fiscal_year_to = v::span_end(
+            "input.fiscalYearTo",
+            fiscal_year,
+            match input.fiscal_year_to {
+                Some(y) => y.0,
+                None if single_year => fiscal_year,
+                None => loaded.model.fiscal_year_to,
+            },
+        )?;
         let count = |field: &str, n: MaybeUndefined<i32>| -> AppResult<ActiveValue<Option<i32>>> {
             Ok(match n {
                 MaybeUndefined::Undefined => NotSet,
@@ -279,7 +326,9 @@ impl ProgramMutation {
         let am = activities::ActiveModel {
             title: patch_required("input.title", input.title, MAX_TITLE)?,
             date,
+            date_end,
             fiscal_year: Set(fiscal_year),
+            fiscal_year_to: Set(fiscal_year_to),
             label_ja: patch_text("input.labelJa", input.label_ja, MAX_LABEL)?,
             sessions: count("input.sessions", input.sessions)?,
             participants: count("input.participants", input.participants)?,
@@ -374,5 +423,22 @@ impl ProgramMutation {
         version: Option<i32>,
     ) -> AppResult<Deleted> {
         delete_record::<proposals::Entity>(ctx, &id, version).await
+    }
+}
+
+/// The end of an activity's period: a partial date not before the start, which it needs.
+fn period_end(start: Option<&str>, end: Option<&str>) -> AppResult<Option<String>> {
+    let Some(end) = end else {
+        return Ok(None);
+    };
+    let end = v::partial_date("input.dateEnd", end)?.0;
+    match start {
+        None => Err(AppError::BadInput(
+            "input.dateEnd: a period needs its start in input.date".into(),
+        )),
+        Some(start) if end.as_str() < start => Err(AppError::BadInput(format!(
+            "input.dateEnd: {end} is before the date {start}"
+        ))),
+        Some(_) => Ok(Some(end)),
     }
 }

@@ -6,7 +6,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 
 use super::{Deleted, begin, delete_record, patch, position, record_id};
-use crate::domain::SchedulePhase;
+use crate::domain::{SchedulePhase, json_list};
 use crate::error::{AppError, AppResult};
 use crate::graphql::scalars::FiscalYear;
 use crate::graphql::types::plan::ScheduleEntry;
@@ -25,7 +25,10 @@ pub struct CreateScheduleEntryInput {
     /// The cell as printed, e.g. 検討, 実施, →.
     pub label_ja: String,
     /// Read from the label when left out.
+    #[graphql(deprecation = "Use phases.")]
     pub phase: Option<SchedulePhase>,
+    /// Every phase the cell names, in order; read from the label when left out.
+    pub phases: Option<Vec<SchedulePhase>>,
 }
 
 #[derive(InputObject)]
@@ -34,7 +37,37 @@ pub struct UpdateScheduleEntryInput {
     pub version: i32,
     pub fiscal_year: Option<FiscalYear>,
     pub label_ja: Option<String>,
+    #[graphql(deprecation = "Use phases.")]
     pub phase: Option<SchedulePhase>,
+    /// Every phase the cell names; a new label without it (or `phase`) re-reads it.
+    pub phases: Option<Vec<SchedulePhase>>,
+}
+
+/// The phases to write: those given, else the one `phase` given, else none.
+fn given_phases(
+    phases: Option<Vec<SchedulePhase>>,
+    phase: Option<SchedulePhase>,
+) -> AppResult<Option<Vec<SchedulePhase>>> {
+    match (phases, phase) {
+        (Some(list), _) if list.is_empty() => Err(AppError::BadInput(
+            "input.phases: give at least one phase, or leave it out to read it from labelJa".into(),
+        )),
+        (Some(list), _) => {
+            let mut unique: Vec<SchedulePhase> = Vec::with_capacity(list.len());
+            for p in list {
+                if unique.contains(&p) {
+                    return Err(AppError::BadInput(format!(
+                        "input.phases: {} is listed twice",
+                        p.as_str()
+                    )));
+                }
+                unique.push(p);
+            }
+            Ok(Some(unique))
+        }
+        (None, Some(p)) => Ok(Some(vec![p])),
+        (None, None) => Ok(None),
+    }
 }
 
 #[Object]
@@ -57,9 +90,9 @@ impl ScheduleMutation {
         let owner = records::item_owner(w.txn(), item_id).await?;
         w.authorize(&owner)?;
         let label = v::required("input.labelJa", &input.label_ja, MAX_LABEL)?;
-        let phase = input
-            .phase
-            .unwrap_or_else(|| SchedulePhase::from_label(&label));
+        let phases = given_phases(input.phases, input.phase)?
+            .unwrap_or_else(|| SchedulePhase::list_from_label(&label));
+        let phase = phases.first().copied().unwrap_or(SchedulePhase::Other);
         let siblings = schedule_entries::Entity::find()
             .filter(schedule_entries::Column::ItemId.eq(item_id))
             .count(w.txn())
@@ -68,6 +101,7 @@ impl ScheduleMutation {
             item_id: Set(item_id),
             fiscal_year: Set(input.fiscal_year.0),
             phase: Set(phase.as_str().to_owned()),
+            phases: Set(json_list::encode(&phases)),
             label_ja: Set(label),
             position: Set(position(siblings)),
             created_at: Set(w.now()),
@@ -92,14 +126,15 @@ impl ScheduleMutation {
             .label_ja
             .map(|l| v::required("input.labelJa", &l, MAX_LABEL))
             .transpose()?;
-        // A new label without a phase re-reads the phase from it.
-        let phase = input
-            .phase
-            .or_else(|| label.as_deref().map(SchedulePhase::from_label));
+        // A new label without phases re-reads them from it.
+        let phases = given_phases(input.phases, input.phase)?
+            .or_else(|| label.as_deref().map(SchedulePhase::list_from_label));
+        let phase = phases.as_ref().and_then(|p| p.first().copied());
         let am = schedule_entries::ActiveModel {
             fiscal_year: patch(input.fiscal_year.map(|y| y.0)),
             label_ja: patch(label),
             phase: patch(phase.map(|p| p.as_str().to_owned())),
+            phases: patch(phases.map(|p| json_list::encode(&p))),
             ..Default::default()
         };
         let m = write::update::<schedule_entries::Entity>(

@@ -86,7 +86,10 @@ impl CrossCityQuery {
     }
 
     /// Sessions and participants of programme activities, summed by the database over the
-    /// chosen groups (none: one grand total).
+    /// chosen groups (none: one grand total). `from`/`to` keep activities whose fiscal years
+    /// overlap the range: a span such as FY2011–FY2015 is counted whole in any range that
+    /// touches it, and by FISCAL_YEAR it is a row of its own. A total that includes an
+    /// approximate (約) participant count says so (`approximate`, `approximateParts`).
     async fn activity_stats(
         &self,
         ctx: &Context<'_>,
@@ -244,8 +247,23 @@ impl ActivityStat {
             None => Ok(None),
         }
     }
+    /// The group's first fiscal year.
+    #[graphql(
+        deprecation = "A group may be a span of fiscal years (an activity the document counts over several years): this is its first year only. Use fiscalYearFrom and fiscalYearTo."
+    )]
     async fn fiscal_year(&self) -> Option<FiscalYear> {
-        self.0.fiscal_year.map(FiscalYear)
+        self.0.fiscal_year_from.map(FiscalYear)
+    }
+    /// With FISCAL_YEAR: the group's first fiscal year. Activities the document counts over a
+    /// span of years (「H23～27年度 計411名」) form a row of their own, from its first to its
+    /// last year, rather than being credited to one year.
+    async fn fiscal_year_from(&self) -> Option<FiscalYear> {
+        self.0.fiscal_year_from.map(FiscalYear)
+    }
+    /// With FISCAL_YEAR: the group's last fiscal year (the same as `fiscalYearFrom` for a
+    /// single year).
+    async fn fiscal_year_to(&self) -> Option<FiscalYear> {
+        self.0.fiscal_year_to.map(FiscalYear)
     }
     async fn program_kind(&self) -> Option<ProgramKind> {
         self.0.program_kind
@@ -264,6 +282,16 @@ impl ActivityStat {
     async fn activities(&self) -> AppResult<i32> {
         i32::try_from(self.0.activities)
             .map_err(|_| AppError::internal(anyhow::anyhow!("activities overflow")))
+    }
+    /// True when `participants` includes an approximate (約) count: the total is then
+    /// approximate too.
+    async fn approximate(&self) -> bool {
+        self.0.approximate_parts > 0
+    }
+    /// How many of the activities summed into `participants` are approximate (約).
+    async fn approximate_parts(&self) -> AppResult<i32> {
+        i32::try_from(self.0.approximate_parts)
+            .map_err(|_| AppError::internal(anyhow::anyhow!("approximate parts overflow")))
     }
 }
 

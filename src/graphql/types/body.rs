@@ -6,7 +6,7 @@ use entity::*;
 use super::municipality::Municipality;
 use super::source::Source;
 use super::{list, municipality_of, source_of, vocab};
-use crate::domain::{BodyKind, MeetingFormat};
+use crate::domain::{BodyKind, DateKind, MeetingFormat};
 use crate::error::{AppError, AppResult};
 use crate::graphql::loaders::{children_as, one};
 use crate::graphql::scalars::FiscalYear;
@@ -117,6 +117,14 @@ impl Meeting {
     }
     async fn fiscal_year(&self) -> FiscalYear {
         FiscalYear(self.0.fiscal_year)
+    }
+    /// What `date` is: the day it was held, or a deadline (「令和5年8月10日まで 開催案内送付」 is
+    /// the deadline of a written meeting, not a sitting). Null without a date.
+    async fn date_kind(&self) -> AppResult<Option<DateKind>> {
+        if self.0.date.is_none() {
+            return Ok(None);
+        }
+        vocab(&self.0.date_kind).map(Some)
     }
     /// The document's date wording, e.g. 令和5年8月10日まで 開催案内送付
     async fn date_note(&self) -> Option<&str> {

@@ -44,6 +44,16 @@ impl Plan {
     async fn action_plan_end(&self) -> Option<FiscalYear> {
         self.0.action_plan_end.map(FiscalYear)
     }
+    /// The first column of the items' yearly-schedule table (年次計画), where the table reaches
+    /// beyond the action-plan period the text states: 山口市's plan states 平成21年度から平成24年度
+    /// までの4年間 (actionPlanStart/End 2009–2012) and prints columns H20–H24 (2008–2012).
+    async fn schedule_start(&self) -> Option<FiscalYear> {
+        self.0.schedule_start.map(FiscalYear)
+    }
+    /// The last column of the yearly-schedule table.
+    async fn schedule_end(&self) -> Option<FiscalYear> {
+        self.0.schedule_end.map(FiscalYear)
+    }
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
     }
@@ -252,8 +262,24 @@ impl PlanItem {
         self.0.completion_criterion.as_deref()
     }
     /// 年次計画
-    async fn schedule(&self, ctx: &Context<'_>) -> AppResult<Vec<ScheduleEntry>> {
-        children_as(&loaders(ctx).schedule_of_item, self.0.id, ScheduleEntry).await
+    /// The yearly schedule; with `phase`, only the years whose cell names that phase among
+    /// its phases (a 「検討・実施」 year matches both STUDY and IMPLEMENTATION).
+    async fn schedule(
+        &self,
+        ctx: &Context<'_>,
+        phase: Option<SchedulePhase>,
+    ) -> AppResult<Vec<ScheduleEntry>> {
+        let entries = children_as(&loaders(ctx).schedule_of_item, self.0.id, ScheduleEntry).await?;
+        let Some(phase) = phase else {
+            return Ok(entries);
+        };
+        let mut kept = Vec::with_capacity(entries.len());
+        for e in entries {
+            if list::<SchedulePhase>(&e.0.phases)?.contains(&phase) {
+                kept.push(e);
+            }
+        }
+        Ok(kept)
     }
     async fn note(&self) -> Option<&str> {
         self.0.note.as_deref()
@@ -283,8 +309,16 @@ impl ScheduleEntry {
     async fn fiscal_year(&self) -> FiscalYear {
         FiscalYear(self.0.fiscal_year)
     }
+    /// The first phase the cell names.
+    #[graphql(
+        deprecation = "A cell may name more than one phase (検討・実施): this is the first only. Use phases."
+    )]
     async fn phase(&self) -> AppResult<SchedulePhase> {
         vocab(&self.0.phase)
+    }
+    /// Every phase the cell names, in the order written: 「検討・実施」 is [STUDY, IMPLEMENTATION].
+    async fn phases(&self) -> AppResult<Vec<SchedulePhase>> {
+        list(&self.0.phases)
     }
     /// The cell as printed, e.g. 検討, 実施, →
     async fn label_ja(&self) -> &str {

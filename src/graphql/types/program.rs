@@ -84,10 +84,28 @@ impl Activity {
     async fn date(&self) -> Option<&str> {
         self.0.date.as_deref()
     }
+    /// The end of a period the document gives (「令和5年7月から9月まで」: date 2023-07,
+    /// dateEnd 2023-09); null for a single date.
+    async fn date_end(&self) -> Option<&str> {
+        self.0.date_end.as_deref()
+    }
+    /// The first fiscal year the activity covers.
+    #[graphql(
+        deprecation = "An activity may cover a span of fiscal years: this is its first year only. Use fiscalYearFrom and fiscalYearTo."
+    )]
     async fn fiscal_year(&self) -> FiscalYear {
         FiscalYear(self.0.fiscal_year)
     }
-    /// The document's date wording.
+    /// The first fiscal year the activity covers.
+    async fn fiscal_year_from(&self) -> FiscalYear {
+        FiscalYear(self.0.fiscal_year)
+    }
+    /// The last fiscal year it covers: the same as `fiscalYearFrom` unless the document gives
+    /// one line, and one count, for several years (「H23～27年度 … 計411名」).
+    async fn fiscal_year_to(&self) -> FiscalYear {
+        FiscalYear(self.0.fiscal_year_to)
+    }
+    /// The document's date wording (for a span, its wording of the years, e.g. H25～H27).
     async fn label_ja(&self) -> Option<&str> {
         self.0.label_ja.as_deref()
     }
