@@ -377,7 +377,7 @@ async fn check_page(browser: &Client, hub: &str, name: &str, facts: &[String], a
     .await;
     let printed = browser
         .execute(
-            "const shown = s => { const e = document.querySelector(s); return e && getComputedStyle(e).display !== 'none'; };
+            "const shown = s => { const e = document.querySelector(s); return !!e && getComputedStyle(e).display !== 'none'; };
              return { nav: shown('nav.site'), operation: shown('details.operation'), form: shown('form.query'), main: shown('main') };",
             vec![],
         )

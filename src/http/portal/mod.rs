@@ -40,6 +40,7 @@ pub fn routes() -> Router<AppState> {
         .route("/indicators", get(indicators))
         .route("/search", get(search))
         .route(text::STYLESHEET_PATH, get(stylesheet))
+        .route("/favicon.ico", get(favicon))
 }
 
 /// Programmes fetched per page of the operation; a city page shows them all.
@@ -716,6 +717,19 @@ async fn stylesheet() -> Response {
             (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
         ],
         text::STYLESHEET,
+    )
+        .into_response()
+}
+
+/// The hub's icon, for the tab; browsers ask for `/favicon.ico` on every page, GraphiQL's too,
+/// and a 404 there is an error in the console.
+async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("favicon.svg"),
     )
         .into_response()
 }
