@@ -351,16 +351,33 @@ async fn check_page(browser: &Client, hub: &str, name: &str, facts: &[String], a
         json!({ "width": 375, "height": 812, "deviceScaleFactor": 1, "mobile": true }),
     )
     .await;
-    let overflow = wait_for(
-        browser,
-        "return window.innerWidth === 375 ? [document.documentElement.scrollWidth, window.innerWidth] : null",
-        Duration::from_secs(5),
-    )
-    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let overflow = browser
+        .execute(
+            "return [document.documentElement.scrollWidth, document.documentElement.clientWidth, window.innerWidth]",
+            vec![],
+        )
+        .await
+        .expect("widths");
     assert!(
-        overflow[0].as_i64() <= overflow[1].as_i64(),
-        "{name}: scrolls sideways at 375 px: {overflow}"
+        overflow[1].as_i64().is_some_and(|w| w <= 375),
+        "{name}: the page is not 375 px wide: {overflow}"
     );
+    if overflow[0].as_i64() > overflow[1].as_i64() {
+        // Name what sticks out, for whoever fixes it.
+        let wide = browser
+            .execute(
+                "return Array.from(document.querySelectorAll('body *'))
+                   .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth
+                                && !e.closest('.scroll'))
+                   .slice(0, 8)
+                   .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))",
+                vec![],
+            )
+            .await
+            .expect("wide elements");
+        panic!("{name}: scrolls sideways at 375 px: {overflow}; too wide: {wide}");
+    }
     std::fs::write(
         screenshots().join(format!("portal-{name}-375.png")),
         browser.screenshot().await.expect("screenshot"),
