@@ -290,6 +290,34 @@ async fn graphql(hub: &str, query: &str, variables: Value) -> Value {
     body["data"].clone()
 }
 
+/// The whole page, not only the window (up to 6,000 px tall), as `target/screenshots/{file}`.
+async fn full_screenshot(browser: &Client, file: &str) {
+    let size = browser
+        .execute(
+            "return [document.documentElement.clientWidth, document.documentElement.scrollHeight]",
+            vec![],
+        )
+        .await
+        .expect("page size");
+    let width = size[0].as_f64().unwrap_or(1280.0);
+    let height = size[1].as_f64().unwrap_or(800.0).min(6000.0);
+    let shot = cdp(
+        browser,
+        "Page.captureScreenshot",
+        json!({
+            "format": "png",
+            "captureBeyondViewport": true,
+            "clip": { "x": 0, "y": 0, "width": width, "height": height, "scale": 1 },
+        }),
+    )
+    .await;
+    use base64::Engine as _;
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(shot["data"].as_str().expect("PNG data"))
+        .expect("base64");
+    std::fs::write(screenshots().join(file), png).expect("write screenshot");
+}
+
 fn axe_source() -> Option<String> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("examples/tooling/node_modules/axe-core/axe.min.js");
@@ -338,11 +366,7 @@ async fn check_page(browser: &Client, hub: &str, name: &str, facts: &[String], a
     );
     let errors = console_errors(browser).await;
     assert!(errors.is_empty(), "{name}: console errors: {errors:?}");
-    std::fs::write(
-        screenshots().join(format!("portal-{name}.png")),
-        browser.screenshot().await.expect("screenshot"),
-    )
-    .expect("write screenshot");
+    full_screenshot(browser, &format!("portal-{name}.png")).await;
 
     // A phone: 375 CSS pixels wide, and nothing scrolls sideways but the tables' own boxes.
     cdp(
@@ -378,11 +402,7 @@ async fn check_page(browser: &Client, hub: &str, name: &str, facts: &[String], a
             .expect("wide elements");
         panic!("{name}: scrolls sideways at 375 px: {overflow}; too wide: {wide}");
     }
-    std::fs::write(
-        screenshots().join(format!("portal-{name}-375.png")),
-        browser.screenshot().await.expect("screenshot"),
-    )
-    .expect("write screenshot");
+    full_screenshot(browser, &format!("portal-{name}-375.png")).await;
     cdp(browser, "Emulation.clearDeviceMetricsOverride", json!({})).await;
 
     // Print media: navigation, forms and the operation block go; the content stays.
@@ -405,11 +425,7 @@ async fn check_page(browser: &Client, hub: &str, name: &str, facts: &[String], a
         json!({ "nav": false, "operation": false, "form": false, "main": true }),
         "{name}: the print stylesheet"
     );
-    std::fs::write(
-        screenshots().join(format!("portal-{name}-print.png")),
-        browser.screenshot().await.expect("screenshot"),
-    )
-    .expect("write screenshot");
+    full_screenshot(browser, &format!("portal-{name}-print.png")).await;
     cdp(
         browser,
         "Emulation.setEmulatedMedia",
