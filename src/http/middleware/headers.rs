@@ -70,12 +70,17 @@ pub(in crate::http) async fn conditional_get(
             .headers
             .insert(header::CACHE_CONTROL, HeaderValue::from_static(PUBLIC));
     }
+    // A URL that names its content (`?v=` + hash) never changes: no validator to compute.
+    let immutable = parts
+        .headers
+        .get(header::CACHE_CONTROL)
+        .is_some_and(|v| v.as_bytes().ends_with(b"immutable"));
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_HASHED_BYTES) {
+    if immutable || declared.is_some_and(|n| n > MAX_HASHED_BYTES) {
         return Response::from_parts(parts, body);
     }
     let bytes = match axum::body::to_bytes(body, MAX_HASHED_BYTES).await {
