@@ -1,12 +1,15 @@
-//! The HTTP surface: `POST /graphql`, GraphiQL on `GET /graphql` (its files under
-//! `/graphiql/`), `/healthz` (the process is up), `/readyz` (the database answers), and the
-//! liaison-meeting exports (CSV, SVG).
+//! The HTTP surface: the portal at `/` ([`portal`]), `POST /graphql`, GraphiQL at
+//! `GET /graphiql` (and on `GET /graphql` without a query; its files under `/graphiql/`),
+//! `/healthz` (the process is up), `/readyz` (the database answers), and the liaison-meeting
+//! exports (CSV, SVG). Every answer passes [`middleware::headers`]: validators and lifetimes
+//! for caches, security headers.
 
 pub mod export;
 pub mod graphiql;
 mod graphql;
 mod middleware;
 mod ops;
+pub mod portal;
 pub mod server;
 mod upload;
 
@@ -72,6 +75,7 @@ pub fn router(state: AppState) -> Router {
                     middleware::csrf::refuse_simple_posts,
                 )),
         )
+        .route("/graphiql", get(graphiql::page))
         .route("/graphiql/{file}", get(graphiql::asset))
         .route("/schema.graphql", get(graphql::schema_sdl))
         .route("/healthz", get(ops::healthz))
@@ -82,6 +86,11 @@ pub fn router(state: AppState) -> Router {
         .route("/upload", get(upload::page))
         .route("/upload/upload.js", get(upload::script))
         .route("/upload/upload.css", get(upload::style))
+        .merge(portal::routes())
+        .layer(axum::middleware::from_fn(
+            middleware::headers::conditional_get,
+        ))
+        .layer(axum::middleware::from_fn(middleware::headers::security))
         // Bodies over the limit are refused with 413 before they are read into memory.
         .layer(tower_http::limit::RequestBodyLimitLayer::new(body_limit))
         // A body sent a byte at a time would hold its connection for ever; reading it and
@@ -140,7 +149,18 @@ fn cors(origins: &[crate::config::CorsOrigin]) -> tower_http::cors::CorsLayer {
         .allow_headers([
             header::CONTENT_TYPE,
             header::AUTHORIZATION,
+            header::IF_NONE_MATCH,
             HeaderName::from_static("apollo-require-preflight"),
+        ])
+        // What a portal's script may read of an answer: when to retry, the validator to send
+        // back, a download's file name, how long to keep it, and whether the hub's cache
+        // answered.
+        .expose_headers([
+            header::RETRY_AFTER,
+            header::ETAG,
+            header::CONTENT_DISPOSITION,
+            header::CACHE_CONTROL,
+            HeaderName::from_static("x-kyodo-cache"),
         ])
         .max_age(Duration::from_secs(3600))
 }

@@ -22,6 +22,7 @@ mod limits;
 mod loaders;
 mod migrations;
 mod outage;
+mod portal;
 mod scaleout;
 mod schema;
 mod search_coverage;
