@@ -112,6 +112,23 @@ async fn every_city_page_shows_what_the_api_gives(b: Backend) {
         if let Some(population) = m["population"].as_f64().and_then(grouped) {
             assert_shows(&body, &path, "the population", &population);
         }
+        // A city with values links its own round-trip file, and the link answers.
+        if body.contains("id=\"observations\"") {
+            let code = m["code"].as_str().expect("code");
+            let href = format!("/export/observations.csv?municipalities={code}");
+            assert_shows(&body, &path, "the observations download", &href);
+            let csv = app
+                .client
+                .get(format!("{}{href}", app.address))
+                .send()
+                .await
+                .expect("observations csv");
+            assert_eq!(csv.status(), 200, "{path}: {href}");
+            assert!(
+                csv.text().await.expect("csv").contains(code),
+                "{path}: {href} names the city"
+            );
+        }
         let texts = |list: &Value, field: &str| -> Vec<String> {
             list.as_array()
                 .into_iter()
@@ -338,6 +355,7 @@ async fn home_compare_indicator_and_search_pages_show_what_the_api_gives(b: Back
             "/export/compare.csv?",
             "/export/compare.xlsx?",
             "/charts/compare.svg?",
+            "/charts/compare.png?",
         ]
         .iter()
         .map(|prefix| {

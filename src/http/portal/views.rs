@@ -196,6 +196,8 @@ pub struct BodyYear {
 pub struct Meeting {
     pub number: Option<i32>,
     pub date: Option<String>,
+    /// 日付の種類: `HELD`, or `DEADLINE` for a written meeting's reply-by date.
+    pub date_kind: Option<String>,
     pub fiscal_year: i32,
     pub date_note: Option<String>,
     pub format: String,
