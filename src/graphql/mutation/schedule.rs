@@ -24,8 +24,8 @@ pub struct CreateScheduleEntryInput {
     pub fiscal_year: FiscalYear,
     /// The cell as printed, e.g. 検討, 実施, →.
     pub label_ja: String,
-    /// Read from the label when left out.
-    #[graphql(deprecation = "Use phases.")]
+    /// One phase; `phases` supersedes it. Not marked deprecated, because tools that introspect
+    /// with the standard query would then not see it at all. Read from the label when left out.
     pub phase: Option<SchedulePhase>,
     /// Every phase the cell names, in order; read from the label when left out.
     pub phases: Option<Vec<SchedulePhase>>,
@@ -37,7 +37,7 @@ pub struct UpdateScheduleEntryInput {
     pub version: i32,
     pub fiscal_year: Option<FiscalYear>,
     pub label_ja: Option<String>,
-    #[graphql(deprecation = "Use phases.")]
+    /// One phase; `phases` supersedes it (see `CreateScheduleEntryInput.phase`).
     pub phase: Option<SchedulePhase>,
     /// Every phase the cell names; a new label without it (or `phase`) re-reads it.
     pub phases: Option<Vec<SchedulePhase>>,

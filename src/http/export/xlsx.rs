@@ -23,6 +23,7 @@ fn width(text: &str) -> f64 {
 fn data_sheet(sheet: &mut Worksheet, t: &Table) -> Result<(), XlsxError> {
     let bold = Format::new().set_bold().set_text_wrap();
     let text = Format::new().set_num_format("@");
+    let decimal = Format::new().set_num_format("#,##0.00");
     sheet.set_name("データ Data")?;
     let mut widths: Vec<f64> = t.header.iter().map(|h| width(h).min(24.0)).collect();
     for (col, h) in t.header.iter().enumerate() {
@@ -44,6 +45,11 @@ fn data_sheet(sheet: &mut Worksheet, t: &Table) -> Result<(), XlsxError> {
                     #[allow(clippy::cast_precision_loss)]
                     sheet.write_number(r, c, *i as f64)?;
                 }
+                // A rate per 100,000 is shown to two places, as in the CSV; the cell keeps
+                // every digit, so sums and a file sent back stay exact.
+                Cell::Number(v) if v.fract() != 0.0 => {
+                    sheet.write_number_with_format(r, c, *v, &decimal)?;
+                }
                 Cell::Number(v) => {
                     sheet.write_number(r, c, *v)?;
                 }
@@ -59,6 +65,11 @@ fn data_sheet(sheet: &mut Worksheet, t: &Table) -> Result<(), XlsxError> {
     }
     sheet.set_row_height(0, 45)?;
     sheet.set_freeze_panes(1, 0)?;
+    // Printed as a meeting handout: the table's width on one landscape page (as many pages
+    // down as it needs), the header row on each.
+    sheet.set_landscape();
+    sheet.set_print_fit_to_pages(1, 0);
+    sheet.set_repeat_rows(0, 0)?;
     Ok(())
 }
 
