@@ -17,108 +17,17 @@
 //!
 //! Screenshots go to `target/screenshots/`, for a reviewer to look at.
 
+#[path = "support/chromium.rs"]
+mod chromium;
 #[path = "support/mod.rs"]
 mod support;
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use chromium::{Driver, screenshots, wait_for};
+use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
-
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
-
-/// chromedriver on a port of its own, killed when dropped.
-struct Driver {
-    child: Child,
-    url: String,
-}
-
-impl Driver {
-    fn start() -> Driver {
-        let port = support::free_port();
-        let child = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver (apt-get install chromium-driver)");
-        Driver {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-        }
-    }
-
-    /// A headless Chromium session that can reach 127.0.0.1 and nothing else.
-    async fn session(&self) -> Client {
-        let capabilities = json!({
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                "args": [
-                    "--headless=new",
-                    "--no-sandbox",
-                    "--disable-gpu",
-                    "--disable-dev-shm-usage",
-                    "--window-size=1280,800",
-                    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-                ],
-            },
-            // The console's messages, read back through chromedriver's log endpoint.
-            "goog:loggingPrefs": { "browser": "ALL" },
-        });
-        let Value::Object(capabilities) = capabilities else {
-            unreachable!("a JSON object")
-        };
-        let started = Instant::now();
-        loop {
-            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-            match ClientBuilder::new(connector)
-                .capabilities(capabilities.clone())
-                .connect(&self.url)
-                .await
-            {
-                Ok(client) => return client,
-                // chromedriver takes a moment to listen.
-                Err(e) if started.elapsed() < Duration::from_secs(20) => {
-                    let _ = e;
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
-                Err(e) => panic!("no WebDriver session from {}: {e}", self.url),
-            }
-        }
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn screenshots() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
-    std::fs::create_dir_all(&dir).expect("target/screenshots");
-    dir
-}
-
-/// Evaluates `script` until it returns a truthy value, or panics after `within`.
-async fn wait_for(browser: &Client, script: &str, within: Duration) -> Value {
-    let started = Instant::now();
-    loop {
-        let value = browser.execute(script, vec![]).await.expect("script");
-        if !value.is_null() && value != json!(false) && value != json!("") {
-            return value;
-        }
-        assert!(
-            started.elapsed() < within,
-            "not within {within:?}: {script}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-}
 
 #[tokio::test]
 #[ignore = "needs chromium and chromium-driver; .ci/run installs them and runs it"]
