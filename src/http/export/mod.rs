@@ -198,9 +198,18 @@ pub async fn indicators_csv(
 
 const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-fn xlsx_bytes(t: &Table, about: &xlsx::About) -> Result<Vec<u8>, ExportError> {
-    xlsx::workbook(t, about)
-        .map_err(|e| ExportError::from(AppError::internal(anyhow::anyhow!("xlsx: {e}"))))
+/// `t` as a workbook download named after its stem, the About sheet ending with
+/// [`made_by`] the request at `path`.
+fn workbook_download(
+    t: &Table,
+    mut about: xlsx::About,
+    path: &str,
+    q: Option<&str>,
+) -> Result<Response, ExportError> {
+    about.extend(made_by(path, q));
+    let body = xlsx::workbook(t, &about)
+        .map_err(|e| ExportError::from(AppError::internal(anyhow::anyhow!("xlsx: {e}"))))?;
+    Ok(download(XLSX, &format!("{}.xlsx", t.stem), body))
 }
 
 /// What every workbook's 説明 / About sheet ends with: when, by which hub, for which request.
@@ -237,7 +246,7 @@ pub async fn compare_xlsx(
         .iter()
         .filter_map(|r| r.municipality.population_year.map(|y| y.to_string()))
         .collect();
-    let mut about: xlsx::About = vec![
+    let about: xlsx::About = vec![
         (
             "指標 / Metric",
             format!("{} / {} ({})", c.metric.name_ja, c.metric.name_en, c.metric.code),
@@ -260,9 +269,7 @@ pub async fn compare_xlsx(
         ),
         ("範囲 / Scope", scope),
     ];
-    about.extend(made_by("/export/compare.xlsx", q.as_deref()));
-    let body = xlsx_bytes(&t, &about)?;
-    Ok(download(XLSX, &format!("{}.xlsx", t.stem), body))
+    workbook_download(&t, about, "/export/compare.xlsx", q.as_deref())
 }
 
 /// `GET /export/indicators.xlsx?…`: the table of `indicators.csv` as a workbook.
@@ -271,7 +278,7 @@ pub async fn indicators_xlsx(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ExportError> {
     let t = indicators(&state, q.as_deref()).await?;
-    let mut about: xlsx::About = vec![
+    let about: xlsx::About = vec![
         (
             "内容 / Contents",
             "各自治体の計画指標: 基準値・目標値・実績値 / each city's plan indicators: baseline, target and observed values".to_owned(),
@@ -282,9 +289,7 @@ pub async fn indicators_xlsx(
         ),
         ("範囲 / Scope", t.stem.trim_start_matches("indicators_").to_owned()),
     ];
-    about.extend(made_by("/export/indicators.xlsx", q.as_deref()));
-    let body = xlsx_bytes(&t, &about)?;
-    Ok(download(XLSX, &format!("{}.xlsx", t.stem), body))
+    workbook_download(&t, about, "/export/indicators.xlsx", q.as_deref())
 }
 
 /// `GET /charts/compare.svg?…`: the latest value of each municipality as a bar, highest first,

@@ -12,7 +12,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::params::{self, Strict};
 use super::table::{self, Cell, Table};
-use super::{ExportError, XLSX, csv_bytes_with, download, made_by, xlsx_bytes};
+use super::{ExportError, csv_bytes_with, download, workbook_download};
 use crate::error::AppError;
 use crate::http::AppState;
 use crate::read::compare;
@@ -167,7 +167,7 @@ pub async fn observations_xlsx(
     RawQuery(q): RawQuery,
 ) -> Result<Response, ExportError> {
     let t = observations_table(&state, q.as_deref()).await?;
-    let mut about: super::xlsx::About = vec![
+    let about: super::xlsx::About = vec![
         (
             "内容 / Contents",
             "各自治体の共通指標の実績値（年度別） / each city's values of the shared metrics, by fiscal year".to_owned(),
@@ -178,7 +178,5 @@ pub async fn observations_xlsx(
         ),
         ("範囲 / Scope", t.stem.trim_start_matches("observations_").to_owned()),
     ];
-    about.extend(made_by("/export/observations.xlsx", q.as_deref()));
-    let body = xlsx_bytes(&t, &about)?;
-    Ok(download(XLSX, &format!("{}.xlsx", t.stem), body))
+    workbook_download(&t, about, "/export/observations.xlsx", q.as_deref())
 }
