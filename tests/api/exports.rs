@@ -9,12 +9,7 @@ use crate::helpers::{Backend, TestApp};
 
 /// GETs `path` and returns the status and the JSON error body.
 async fn refusal(app: &TestApp, path: &str) -> (u16, Value) {
-    let response = app
-        .client
-        .get(format!("{}{path}", app.address))
-        .send()
-        .await
-        .expect("request");
+    let response = app.get(path).await;
     let status = response.status().as_u16();
     let content_type = response.headers()["content-type"]
         .to_str()
@@ -335,12 +330,7 @@ async fn the_chart_fits_a_slide_for_none_one_two_and_five_cities(b: Backend) {
 
 /// The file at `path`: its name from Content-Disposition and its bytes.
 pub(crate) async fn download(app: &TestApp, path: &str) -> (String, Vec<u8>) {
-    let response = app
-        .client
-        .get(format!("{}{path}", app.address))
-        .send()
-        .await
-        .expect("request");
+    let response = app.get(path).await;
     assert_eq!(response.status(), 200, "{path}");
     let disposition = response.headers()["content-disposition"]
         .to_str()

@@ -18,12 +18,7 @@ const BASELINE: usize = 540;
 
 /// GETs `path`: status, headers, body.
 async fn get(app: &TestApp, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
-    let response = app
-        .client
-        .get(format!("{}{path}", app.address))
-        .send()
-        .await
-        .expect("request");
+    let response = app.get(path).await;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let body = response.bytes().await.expect("body").to_vec();

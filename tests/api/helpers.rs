@@ -230,6 +230,15 @@ impl TestApp {
     }
 
     /// The `data` of an operation that must succeed.
+    /// GETs `path` (with its query string) from the hub, as a browser or spreadsheet would.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
     pub async fn data(&self, query: &str, variables: Value) -> Value {
         let body = self.post(query, variables).await;
         assert!(

@@ -32,12 +32,7 @@ fn grouped(value: f64) -> Option<String> {
 }
 
 async fn page(app: &TestApp, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
-    let response = app
-        .client
-        .get(format!("{}{path}", app.address))
-        .send()
-        .await
-        .expect("request");
+    let response = app.get(path).await;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     (status, headers, response.text().await.expect("body"))
