@@ -22,6 +22,20 @@ fn cursor(offset: usize) -> String {
     ids::encode("cursor", offset).0
 }
 
+/// The `after` that makes a page start at `offset` (none for the first page), for a client
+/// inside the hub that addresses pages by number, as the portal's search does: its URLs say
+/// `page=3`, which is shareable and survives a change of cursor format, while the API keeps
+/// its cursors opaque. `None` also where no cursor reaches that far.
+pub fn after_for_offset(offset: usize) -> Option<String> {
+    let last = offset.checked_sub(1)?;
+    u32::try_from(last).ok().map(|n| cursor(n as usize))
+}
+
+/// Where the page after `cursor` starts, if it is a cursor of a list of the hub.
+pub fn offset_after(cursor: &str) -> Option<usize> {
+    ids::key_of::<u32>(cursor, "cursor").map(|n| n as usize + 1)
+}
+
 /// The offset and size of the page `first`/`after` ask for; cursors are opaque offsets.
 pub fn page_window(first: Option<i32>, after: Option<String>) -> AppResult<(usize, usize)> {
     let first = first.unwrap_or(DEFAULT_PAGE);
@@ -34,11 +48,9 @@ pub fn page_window(first: Option<i32>, after: Option<String>) -> AppResult<(usiz
         None => 0,
         // No list of the hub is near 2³² long, and a bound there keeps `n + 1` and the SQL
         // OFFSET in range whatever number a client writes into a cursor.
-        Some(c) => ids::key_of::<u32>(&c, "cursor")
-            .map(|n| n as usize + 1)
-            .ok_or_else(|| {
-                AppError::BadInput(format!("after: {c:?} is not a cursor of this list"))
-            })?,
+        Some(c) => offset_after(&c).ok_or_else(|| {
+            AppError::BadInput(format!("after: {c:?} is not a cursor of this list"))
+        })?,
     };
     Ok((start, usize::try_from(first).unwrap_or(1)))
 }

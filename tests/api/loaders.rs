@@ -127,3 +127,21 @@ async fn benchmarked_operations_cost_a_fixed_number_of_statements(b: Backend) {
 }
 
 db_tests!(benchmarked_operations_cost_a_fixed_number_of_statements);
+
+/// The public change feed: the count, the page, and one statement for the municipalities of
+/// all its entries (five imports, one per city, among them), however many entries it shows.
+async fn the_change_feed_costs_a_fixed_number_of_statements(b: Backend) {
+    let app = TestApp::spawn(&b).await;
+    let query = "{ recentChanges(first: 100) { totalCount nodes { at entity record label municipality { slug nameJa } } } }";
+    let before = app.statements.get();
+    let feed = app.data(query, json!({})).await;
+    let cost = app.statements.get() - before;
+    let entries = feed["recentChanges"]["nodes"]
+        .as_array()
+        .map_or(0, Vec::len);
+    eprintln!("statements: {cost} for a feed of {entries} entries");
+    assert!(entries >= 5, "one entry per imported city: {feed}");
+    assert!(cost <= 3, "{cost} statements for {entries} entries");
+}
+
+db_tests!(the_change_feed_costs_a_fixed_number_of_statements);

@@ -23,6 +23,7 @@ mod loaders;
 mod migrations;
 mod outage;
 mod portal;
+mod recent_changes;
 mod scaleout;
 mod schema;
 mod search_coverage;

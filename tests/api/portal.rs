@@ -635,9 +635,206 @@ async fn cors_exposes_the_hubs_headers(b: Backend) {
     }
 }
 
+/// The href of the link marked `rel`, read back from the page.
+fn link_of(body: &str, rel: &str) -> Option<String> {
+    let marker = format!("rel=\"{rel}\"");
+    body.contains(&marker).then_some(())?;
+    body.split(&marker)
+        .next()
+        .and_then(|before| before.rsplit("href=\"").next())
+        .and_then(|href| href.split('"').next())
+        .map(unescape)
+}
+
+/// The titles of a search page's results, in order.
+fn result_titles(body: &str) -> Vec<String> {
+    let Some(start) = body.find("<ol start=") else {
+        return Vec::new();
+    };
+    let list = &body[start..];
+    let list = &list[..list.find("</ol>").unwrap_or(list.len())];
+    list.split("<strong>")
+        .skip(1)
+        .filter_map(|s| s.split("</strong>").next())
+        .map(str::to_owned)
+        .collect()
+}
+
+async fn search_pages_forward_and_back_show_the_hits_the_api_gives(b: Backend) {
+    // Arrange: the API's first three pages of 協働, ten hits each.
+    let app = TestApp::spawn(&b).await;
+    let query = "query($after: String) { search(text: \"協働\", first: 10, after: $after) { totalCount pageInfo { hasNextPage endCursor } edges { node { title } } } }";
+    let mut api_pages: Vec<Vec<String>> = Vec::new();
+    let mut after = Value::Null;
+    for _ in 0..3 {
+        let page = app.data(query, json!({ "after": after })).await["search"].clone();
+        api_pages.push(
+            page["edges"]
+                .as_array()
+                .expect("edges")
+                .iter()
+                .map(|e| html(e["node"]["title"].as_str().expect("title")))
+                .collect(),
+        );
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    assert!(
+        api_pages.iter().all(|p| p.len() == 10),
+        "three full pages of 協働: {api_pages:?}"
+    );
+    assert_ne!(api_pages[0], api_pages[1]);
+
+    // Act and assert: 1 → 2 → 3 → 2 → 1 by the page's own links.
+    let first = ok_page(&app, "/search?q=%E5%8D%94%E5%83%8D").await;
+    assert_eq!(result_titles(&first), api_pages[0], "page 1");
+    assert!(
+        link_of(&first, "prev").is_none(),
+        "no page before the first"
+    );
+    assert!(
+        first.contains("<nav class=\"pager\" aria-label=\"検索結果のページ\">"),
+        "the pager is a labelled navigation"
+    );
+    let next = link_of(&first, "next").expect("a next link");
+    assert!(next.contains("page=2"), "{next} names its page");
+    let second = ok_page(&app, &next).await;
+    assert_eq!(result_titles(&second), api_pages[1], "page 2 at {next}");
+    assert!(second.contains("<ol start=\"11\""), "{next} starts at 11");
+    let third_href = link_of(&second, "next").expect("a next link on page 2");
+    let third = ok_page(&app, &third_href).await;
+    assert_eq!(
+        result_titles(&third),
+        api_pages[2],
+        "page 3 at {third_href}"
+    );
+    let back = link_of(&third, "prev").expect("a previous link on page 3");
+    let second_again = ok_page(&app, &back).await;
+    assert_eq!(
+        result_titles(&second_again),
+        api_pages[1],
+        "back to page 2 at {back}"
+    );
+    let back = link_of(&second_again, "prev").expect("a previous link on page 2");
+    assert!(
+        !back.contains("page="),
+        "page 1 is the plain search URL: {back}"
+    );
+    let first_again = ok_page(&app, &back).await;
+    assert_eq!(
+        result_titles(&first_again),
+        api_pages[0],
+        "back to page 1 at {back}"
+    );
+
+    // In English the links keep the language.
+    let english = ok_page(&app, "/search?q=%E5%8D%94%E5%83%8D&page=2&lang=en").await;
+    assert_eq!(result_titles(&english), api_pages[1]);
+    for rel in ["prev", "next"] {
+        let href = link_of(&english, rel).expect("a link");
+        assert!(href.contains("lang=en"), "{rel}: {href}");
+    }
+
+    // A link an earlier version of the page wrote (`after=` a cursor) still lands on its page.
+    let cursor = app.data(query, json!({})).await["search"]["pageInfo"]["endCursor"].clone();
+    let legacy = format!(
+        "/search?q=%E5%8D%94%E5%83%8D&after={}",
+        cursor.as_str().expect("cursor")
+    );
+    assert_eq!(result_titles(&ok_page(&app, &legacy).await), api_pages[1]);
+
+    // Past the last page: nothing found, and a way back.
+    let beyond = ok_page(&app, "/search?q=%E5%8D%94%E5%83%8D&page=100000").await;
+    assert!(result_titles(&beyond).is_empty());
+    assert!(link_of(&beyond, "prev").is_some());
+
+    // A page that is no page number is refused by name.
+    for bad in ["0", "-1", "abc", "1.5", "99999999999999999999", "%00"] {
+        let path = format!("/search?q=%E5%8D%94%E5%83%8D&page={bad}");
+        let (status, _, body) = page(&app, &path).await;
+        assert_eq!(status, 400, "{path}: {body}");
+        assert!(body.contains("page:"), "{path} names the parameter: {body}");
+    }
+}
+
+async fn home_shows_the_latest_changes_from_the_public_feed(b: Backend) {
+    // Arrange: a change through the API on top of the import.
+    let app = TestApp::spawn(&b).await;
+    let token = app.token(Some("352063"), "EDITOR", "home-test").await;
+    app.data_as(
+        &token,
+        "mutation($v: CreateProgramInput!) { createProgram(input: $v) { id } }",
+        json!({ "v": { "municipality": "352063", "key": "home-feed", "kind": "FORUM", "title": "ホームに出るフォーラム" } }),
+    )
+    .await;
+    let feed = app
+        .data(
+            "{ recentChanges(first: 10) { totalCount nodes { at operation entity label municipality { slug nameJa nameEn } } } }",
+            json!({}),
+        )
+        .await["recentChanges"]
+        .clone();
+    let entries = feed["nodes"].as_array().expect("nodes").clone();
+
+    // Act
+    let home = ok_page(&app, "/").await;
+    let english = ok_page(&app, "/?lang=en").await;
+
+    // Assert: each entry is a row with its time in JST, its city linked, what it was.
+    assert!(home.contains("最近の更新"), "the heading");
+    assert!(english.contains("Latest changes"), "the English heading");
+    let jst = chrono::FixedOffset::east_opt(9 * 3600).expect("JST");
+    for e in &entries {
+        let at = chrono::DateTime::parse_from_rfc3339(e["at"].as_str().expect("at"))
+            .expect("RFC 3339")
+            .with_timezone(&jst);
+        let when = at.format("%Y年%-m月%-d日 %H:%M").to_string();
+        let row = row_with(
+            &home,
+            &format!("datetime=\"{}\"", html(e["at"].as_str().expect("at"))),
+        );
+        assert!(row.contains(&when), "{when} in {row}");
+        let slug = e["municipality"]["slug"].as_str().expect("slug");
+        assert!(
+            row.contains(&format!("href=\"/cities/{slug}\"")),
+            "{slug} linked in {row}"
+        );
+        assert!(row.contains(&html(e["municipality"]["nameJa"].as_str().expect("name"))));
+        if let Some(label) = e["label"].as_str() {
+            assert!(row.contains(&html(label)), "{label} in {row}");
+        }
+        let row = row_with(
+            &english,
+            &format!("datetime=\"{}\"", html(e["at"].as_str().expect("at"))),
+        );
+        assert!(
+            row.contains(&at.format("%-d %b %Y, %H:%M JST").to_string()),
+            "{row}"
+        );
+        assert!(
+            row.contains(&format!("href=\"/cities/{slug}?lang=en\"")),
+            "{row}"
+        );
+    }
+    assert_eq!(entries[0]["label"], "ホームに出るフォーラム");
+    assert_eq!(entries[0]["operation"], "CREATE");
+    assert!(
+        home.contains("事業を追加"),
+        "the newest entry says what happened"
+    );
+    // Who made it is not on the page.
+    assert!(
+        !home.contains("home-test"),
+        "the token's label is not shown"
+    );
+    // The operation behind the page names the feed.
+    assert!(home.contains("recentChanges"));
+}
+
 db_tests!(
     every_city_page_shows_what_the_api_gives,
     home_compare_indicator_and_search_pages_show_what_the_api_gives,
     get_answers_carry_validators_lifetimes_and_security_headers,
     cors_exposes_the_hubs_headers,
+    search_pages_forward_and_back_show_the_hits_the_api_gives,
+    home_shows_the_latest_changes_from_the_public_feed,
 );

@@ -36,11 +36,7 @@ impl Change {
     }
     /// The record's global id (usable with `node` while the record exists).
     async fn record_id(&self) -> ID {
-        if self.0.entity == "Municipality" {
-            // A municipality's key is its six-digit code, kept in an integer column.
-            return ids::encode("Municipality", format!("{:06}", self.0.record_id));
-        }
-        ids::encode(&self.0.entity, self.0.record_id)
+        record_global_id(&self.0.entity, self.0.record_id)
     }
     /// The label of the token that made the change.
     async fn actor(&self) -> &str {
@@ -77,6 +73,15 @@ impl Change {
     async fn after(&self) -> Option<Json<serde_json::Value>> {
         parse(&self.0.entity, self.0.after.as_deref())
     }
+}
+
+/// The global ID of a record the trail names by type and row id.
+pub(crate) fn record_global_id(entity: &str, record_id: i32) -> ID {
+    if entity == "Municipality" {
+        // A municipality's key is its six-digit code, kept in an integer column.
+        return ids::encode("Municipality", format!("{record_id:06}"));
+    }
+    ids::encode(entity, record_id)
 }
 
 fn parse(entity: &str, text: Option<&str>) -> Option<Json<serde_json::Value>> {

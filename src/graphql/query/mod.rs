@@ -6,6 +6,7 @@ pub mod changes;
 pub mod city;
 pub mod crosscity;
 pub mod federation;
+pub mod recent;
 
 use async_graphql::MergedObject;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -20,6 +21,7 @@ pub struct Query(
     city::CityQuery,
     crosscity::CrossCityQuery,
     changes::ChangesQuery,
+    recent::RecentChangesQuery,
     federation::FederationQuery,
 );
 // The parts keep the order their fields had, which the SDL shows; federation composes on the

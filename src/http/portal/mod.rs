@@ -227,6 +227,22 @@ fn failed(shell: Shell, failure: ops::Failed) -> Response {
     response
 }
 
+/// The answer to a path that is no page (the hub's fallback): a page that says which path,
+/// in the reader's language, with a way to the cities, instead of an empty 404.
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    let query = Query::parse(uri.query());
+    let lang = query.lang();
+    let path = uri.path();
+    let shown: String = path.chars().take(200).collect();
+    let shell = Shell::new(lang, String::new(), "/", &Query::default());
+    failed(
+        shell,
+        ops::Failed::of(&crate::error::AppError::NotFound(format!(
+            "path: the hub has no page at {shown:?}"
+        ))),
+    )
+}
+
 // ---- home
 
 #[derive(Template)]
@@ -639,6 +655,9 @@ struct SearchPageView {
     results: Option<SearchPage>,
     /// Where this page starts (0 for the first), for the "results m–n" line.
     offset: i64,
+    /// The page's number, from 1.
+    page_number: usize,
+    prev_href: Option<String>,
     next_href: Option<String>,
     first_href: Option<String>,
 }
@@ -646,6 +665,38 @@ struct SearchPageView {
 impl SearchPageView {
     fn snippet(&self, hit: &SearchHit) -> String {
         text::safe_snippet(&hit.snippet)
+    }
+}
+
+/// The last page number a search URL may name: the page must start at an offset an API
+/// cursor can hold.
+const MAX_SEARCH_PAGE: usize = (u32::MAX as usize) / (SEARCH_PAGE as usize);
+
+/// The page a search URL asks for, as the offset it starts at. `page=N` is what the page's
+/// own links write; `after=` (a cursor, as earlier links wrote) is still read.
+fn search_offset(query: &Query) -> Result<(usize, Option<String>), ops::Failed> {
+    let per = SEARCH_PAGE as usize;
+    if let Some(page) = query.get("page") {
+        let n = page
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_SEARCH_PAGE).contains(n))
+            .ok_or_else(|| {
+                let shown: String = page.chars().take(40).collect();
+                ops::Failed::of(&crate::error::AppError::BadInput(format!(
+                    "page: {shown:?} is not a page number (a whole number from 1 to {MAX_SEARCH_PAGE})"
+                )))
+            })?;
+        let offset = (n - 1) * per;
+        return Ok((offset, crate::graphql::pagination::after_for_offset(offset)));
+    }
+    match query.get("after") {
+        // A cursor the API does not know is passed on, and the API's error names it.
+        Some(after) => Ok((
+            crate::graphql::pagination::offset_after(after).unwrap_or(0),
+            Some(after.to_owned()),
+        )),
+        None => Ok((0, None)),
     }
 }
 
@@ -659,17 +710,19 @@ async fn search(State(state): State<AppState>, parts: Parts, RawQuery(raw): RawQ
         &query,
     );
     let text = query.get("q").unwrap_or("").to_owned();
-    let after = query.get("after").map(str::to_owned);
-    let offset: i64 = query
-        .get("start")
-        .and_then(|s| s.parse().ok())
-        .filter(|n| *n >= 0)
-        .unwrap_or(0);
+    let (offset, after) = match search_offset(&query) {
+        Ok(found) => found,
+        Err(e) => return failed(shell, e),
+    };
+    let per = SEARCH_PAGE as usize;
+    let page = offset / per + 1;
     let mut view = SearchPageView {
         shell,
         text: text.clone(),
         results: None,
-        offset,
+        offset: i64::try_from(offset).unwrap_or(i64::MAX),
+        page_number: page,
+        prev_href: None,
         next_href: None,
         first_href: None,
     };
@@ -683,27 +736,28 @@ async fn search(State(state): State<AppState>, parts: Parts, RawQuery(raw): RawQ
         Ok(data) => data,
         Err(e) => return failed(view.shell, e),
     };
-    let page = data.search;
-    let link = |after: Option<&str>, start: i64| {
+    let results = data.search;
+    let link = |page: usize| {
         let mut out = url::form_urlencoded::Serializer::new(String::new());
         out.append_pair("q", &text);
-        if let Some(after) = after {
-            out.append_pair("after", after);
-            out.append_pair("start", &start.to_string());
+        if page > 1 {
+            out.append_pair("page", &page.to_string());
         }
         if lang == Lang::En {
             out.append_pair("lang", "en");
         }
         format!("/search?{}", out.finish())
     };
-    view.next_href = page
-        .page_info
-        .end_cursor
-        .as_deref()
-        .filter(|_| page.page_info.has_next_page)
-        .map(|c| link(Some(c), offset + SEARCH_PAGE));
-    view.first_href = after.is_some().then(|| link(None, 0));
-    view.results = Some(page);
+    // The page before is the one that holds the hit just before this page's first: the
+    // previous page number for the pages the links make, and for an `after=` that started
+    // mid-page, the page it fell in.
+    if offset > 0 {
+        let prev = offset.div_ceil(per).max(1);
+        view.prev_href = Some(link(prev));
+        view.first_href = (prev > 1).then(|| link(1));
+    }
+    view.next_href = results.page_info.has_next_page.then(|| link(page + 1));
+    view.results = Some(results);
     html(StatusCode::OK, &view)
 }
 

@@ -270,10 +270,43 @@ impl Lang {
             "Article" => ("条文", "article"),
             "Indicator" => ("成果指標", "indicator"),
             "Municipality" => ("市", "city"),
+            "IndicatorValue" => ("成果指標の値", "indicator value"),
+            "ScheduleEntry" => ("工程表の記載", "schedule entry"),
             "Source" => ("資料", "document"),
             _ => ("その他", "other"),
         };
         self.t(ja, en)
+    }
+
+    /// What a change did, as the change feed lists it.
+    pub fn operation(self, operation: &str) -> &'static str {
+        let (ja, en) = match operation {
+            "CREATE" => ("追加", "added"),
+            "UPDATE" => ("更新", "updated"),
+            "DELETE" => ("削除", "deleted"),
+            "IMPORT" => ("一括取込", "imported"),
+            _ => ("変更", "changed"),
+        };
+        self.t(ja, en)
+    }
+
+    /// An instant the API gives in UTC (RFC 3339), as people in Japan read it: in JST, which
+    /// has no daylight saving, so a fixed nine hours ahead is exact. Text that is no instant is
+    /// shown as it came.
+    pub fn jst(self, at: &str) -> String {
+        let Some(jst) = chrono::FixedOffset::east_opt(9 * 3600) else {
+            return at.to_owned();
+        };
+        match chrono::DateTime::parse_from_rfc3339(at) {
+            Ok(t) => {
+                let t = t.with_timezone(&jst);
+                match self {
+                    Lang::Ja => t.format("%Y年%-m月%-d日 %H:%M").to_string(),
+                    Lang::En => t.format("%-d %b %Y, %H:%M JST").to_string(),
+                }
+            }
+            Err(_) => at.to_owned(),
+        }
     }
 
     /// A source named for a reader: title and publisher.
@@ -378,6 +411,19 @@ mod tests {
         assert_eq!(format_number(12.345), "12.35");
         assert_eq!(format_number(-1234.5), "-1,234.5");
         assert_eq!(format_number(0.0), "0");
+    }
+
+    #[test]
+    fn instants_are_shown_in_japan_time() {
+        assert_eq!(
+            Lang::Ja.jst("2026-11-30T15:30:00.123Z"),
+            "2026年12月1日 00:30"
+        );
+        assert_eq!(
+            Lang::En.jst("2026-11-30T15:30:00+00:00"),
+            "1 Dec 2026, 00:30 JST"
+        );
+        assert_eq!(Lang::Ja.jst("not a time"), "not a time");
     }
 
     #[test]

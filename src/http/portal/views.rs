@@ -51,6 +51,27 @@ pub struct HomeData {
     pub regions: Vec<RegionRef>,
     pub municipalities: Vec<HomeCity>,
     pub metrics: Vec<Metric>,
+    pub recent_changes: RecentChanges,
+}
+
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct RecentChanges {
+    pub total_count: i64,
+    pub nodes: Vec<RecentChange>,
+}
+
+/// 更新 One entry of the public change feed.
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "camelCase")]
+pub struct RecentChange {
+    /// RFC 3339, in UTC.
+    pub at: String,
+    pub operation: String,
+    pub entity: String,
+    pub label: Option<String>,
+    pub municipality_code: String,
+    pub municipality: Option<CityRef>,
 }
 
 #[derive(Deserialize, Debug)]
