@@ -14,6 +14,7 @@ pub mod introspection;
 mod nesting;
 pub mod ratelimit;
 mod values;
+pub use values::argument_at;
 
 use async_graphql::extensions::apollo_persisted_queries::{CacheStorage, LruCacheStorage};
 use async_graphql::parser::types::{ExecutableDocument, OperationType};

@@ -185,6 +185,43 @@ pub(super) fn check_document_values(doc: &ExecutableDocument) -> Result<(), Serv
     Ok(())
 }
 
+/// The argument whose value stands at `at` in `query`, as a client named it: the variable
+/// (`from` for `$from`) where the value is one, else the argument. A value that does not
+/// parse as its type is reported at its position only, which says nothing to a person who
+/// filled in a form; this finds the name to say.
+pub fn argument_at(query: &str, at: async_graphql::Pos) -> Option<String> {
+    let doc = async_graphql::parser::parse_query(query).ok()?;
+    let mut sets = Vec::new();
+    for (_, op) in doc.operations.iter() {
+        sets.push(&op.node.selection_set.node);
+    }
+    for fragment in doc.fragments.values() {
+        sets.push(&fragment.node.selection_set.node);
+    }
+    while let Some(set) = sets.pop() {
+        for selection in &set.items {
+            match &selection.node {
+                Selection::Field(field) => {
+                    for (name, value) in &field.node.arguments {
+                        if value.pos == at {
+                            return Some(match &value.node {
+                                ArgumentValue::Variable(variable) => variable.to_string(),
+                                _ => name.node.to_string(),
+                            });
+                        }
+                    }
+                    sets.push(&field.node.selection_set.node);
+                }
+                Selection::InlineFragment(fragment) => {
+                    sets.push(&fragment.node.selection_set.node);
+                }
+                Selection::FragmentSpread(_) => {}
+            }
+        }
+    }
+    None
+}
+
 fn check_directives(
     directives: &[Positioned<async_graphql::parser::types::Directive>],
 ) -> Result<(), ServerError> {

@@ -99,7 +99,12 @@ pub async fn asset(State(state): State<AppState>, Path(file): Path<String>) -> R
         return off_in_production();
     }
     let Some(asset) = ASSETS.iter().find(|a| a.name == file) else {
-        return (StatusCode::NOT_FOUND, "no such GraphiQL file").into_response();
+        let shown: String = file.chars().take(100).collect();
+        return (
+            StatusCode::NOT_FOUND,
+            format!("file: GraphiQL has no file {shown:?}"),
+        )
+            .into_response();
     };
     let mut response = asset.bytes.into_response();
     let headers = response.headers_mut();

@@ -87,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .route("/upload/upload.js", get(upload::script))
         .route("/upload/upload.css", get(upload::style))
         .merge(portal::routes())
+        .fallback(portal::not_found)
         .layer(axum::middleware::from_fn(
             middleware::headers::conditional_get,
         ))

@@ -8,6 +8,10 @@
 //! selections, fragments and types, fragment cycles and chains, aliases, directives, several
 //! operations, damaged syntax — and their variables. Each case goes over POST (anonymous or
 //! with an admin token), GET, as an automatic persisted query, or to the export endpoints.
+//! One case in five is a browser's GET of a page instead: the portal's pages with hostile,
+//! repeated, huge and badly percent-encoded parameters and odd city slugs, GraphiQL, the
+//! schema, the upload page and paths that are no page. A page may refuse (4xx), and then its
+//! message names the parameter at fault; it never fails (5xx, but 503).
 //!
 //! `HOSTILE_CASES` sets the number of cases per database (default 1,200); `HOSTILE_SEED`
 //! repeats a run (each run prints its seed).
@@ -133,6 +137,12 @@ enum Case {
     RawPost { body: String },
     /// An export or chart URL path with its query string.
     Export { path_and_query: String },
+    /// A page or file a browser GETs (the portal, GraphiQL, the schema, the upload page):
+    /// its path and query, and the names an answer of 4xx may give as the one at fault.
+    Page {
+        path_and_query: String,
+        names: Vec<String>,
+    },
 }
 
 impl Case {
@@ -185,7 +195,7 @@ async fn send(hub: &Hub, case: &Case) -> Result<Vec<Answer>, String> {
                 .map_err(|e| format!("no answer: {}", e.without_url()))?;
             answers.push(collect(r).await?);
         }
-        Case::Export { path_and_query } => {
+        Case::Export { path_and_query } | Case::Page { path_and_query, .. } => {
             let r = hub
                 .client
                 .get(format!("{}{path_and_query}", hub.url))
@@ -303,6 +313,9 @@ async fn send(hub: &Hub, case: &Case) -> Result<Vec<Answer>, String> {
 
 /// Why an answer breaks the rule, if it does.
 fn judge(case: &Case, answer: &Answer) -> Option<String> {
+    if let Case::Page { names, .. } = case {
+        return judge_page(names, answer);
+    }
     if answer.status >= 500 {
         return Some(format!("HTTP {}", answer.status));
     }
@@ -345,6 +358,52 @@ fn judge(case: &Case, answer: &Answer) -> Option<String> {
         }
     }
     None
+}
+
+/// A page's answer: never a failure of the hub (503, the database away or the hub busy, is
+/// an answer), and a refusal (4xx) says which of the request's parameters it refuses.
+fn judge_page(names: &[String], answer: &Answer) -> Option<String> {
+    let text = match &answer.body {
+        Ok(json) => json.to_string(),
+        Err(text) => text.clone(),
+    };
+    let head: String = text.chars().take(300).collect();
+    match answer.status {
+        503 => None,
+        500.. => Some(format!("HTTP {}: {head}", answer.status)),
+        // Refusals by size or rate are fine in any shape.
+        413 | 414 | 429 | 431 => None,
+        400..=499 => {
+            // A page says what is wrong in its alert; the page around it (the operation's
+            // variables among it) does not count.
+            let message = match text.split_once("<p role=\"alert\">") {
+                Some((_, rest)) => rest.split("</p>").next().unwrap_or(""),
+                None if text.starts_with("<!doctype") => {
+                    return Some(format!(
+                        "HTTP {}: a page without its alert: {head}",
+                        answer.status
+                    ));
+                }
+                // JSON or plain text: the whole answer is the message.
+                None => text.as_str(),
+            };
+            let named = names.iter().any(|n| {
+                let text = message;
+                text.contains(&format!("{n}:"))
+                    || text.contains(&format!("\"{n}\""))
+                    || text.contains(&format!("&quot;{n}&quot;"))
+                    || text.contains(&format!("&#34;{n}&#34;"))
+                    || text.contains(&format!("${n}"))
+                    || text.contains(&format!("`{n}`"))
+                    || text.contains(&format!("{n} "))
+            });
+            (!named).then(|| {
+                let shown: String = message.chars().take(400).collect();
+                format!("HTTP {} names none of {names:?}: {shown}", answer.status)
+            })
+        }
+        _ => None,
+    }
 }
 
 /// Sends `case` and checks the answers and that the process lives on.
@@ -1161,7 +1220,13 @@ impl<'a> Builder<'a> {
             "/export/compare.csv",
             "/export/indicators.csv",
             "/charts/compare.svg",
-        ][self.pick(3)];
+            "/export/compare.xlsx",
+            "/export/indicators.xlsx",
+            "/export/observations.csv",
+            "/export/observations.xlsx",
+            "/charts/compare.png",
+            "/export/dataset.zip",
+        ][self.pick(9)];
         let names = [
             "metric",
             "municipalities",
@@ -1229,7 +1294,213 @@ impl<'a> Builder<'a> {
         Case::Export { path_and_query }
     }
 
+    /// A hostile value for a page's parameter `name`: the hostile scalars, a number, a value
+    /// the page takes, or a huge one.
+    fn page_value(&mut self, name: &str, gentle: bool) -> String {
+        // A gentle case is mostly values the page takes, so that one hostile value at a time
+        // reaches the page's rendering as well as its checks.
+        let choice = if gentle && !self.one_in(6) {
+            3
+        } else {
+            self.pick(5)
+        };
+        match choice {
+            0 => self.string(),
+            1 => self.number(),
+            2 => "防".repeat(1 + self.pick(12_000)),
+            _ => match name {
+                "metric" => "promotion_officers",
+                "region" => ["yamaguchi-prefecture", "toyono", "nats"][self.pick(3)],
+                "municipalities" => ["352063", "hofu", "352063,332020", "000000"][self.pick(4)],
+                "per" => "PER_100K_POPULATION",
+                "from" => ["2019", "H28", "令和元年度", "0"][self.pick(4)],
+                "to" => ["R5", "2023", "9999"][self.pick(3)],
+                "lang" => ["en", "ja", "EN"][self.pick(3)],
+                "q" => ["協働", "防災", "*", "\"NEAR("][self.pick(4)],
+                "page" => ["1", "2", "0", "-1", "4294967296", "429496729"][self.pick(6)],
+                // `cursor:9` and a cursor of another type.
+                "after" => ["Y3Vyc29yOjk", "TXVuaWNpcGFsaXR5OjM1MjA2Mw"][self.pick(2)],
+                "start" => "10",
+                _ => "1",
+            }
+            .to_owned(),
+        }
+    }
+
+    /// A city page's path with an odd slug: real ones, percent-encoded hostile text, and raw
+    /// forms that are no UTF-8, climb out of the path or end early.
+    fn city_path(&mut self) -> String {
+        match self.pick(4) {
+            0 => format!(
+                "/cities/{}",
+                ["hofu", "352063", "HOFU", "ube"][self.pick(4)]
+            ),
+            1 => {
+                let raw = [
+                    "%ff",
+                    "%",
+                    "%00",
+                    "..",
+                    "%2e%2e%2f%2e%2e",
+                    "hofu%2Fplans",
+                    "%E3%81",
+                    "hofu%20",
+                    "hofu;x",
+                    "%C0%AF",
+                    "hofu/",
+                    "hofu/extra",
+                    "",
+                ];
+                format!("/cities/{}", raw[self.pick(raw.len())])
+            }
+            _ => {
+                let slug = self.string();
+                let slug: String = slug.chars().take(2_000).collect();
+                let mut url = reqwest::Url::parse("http://h/cities").expect("url");
+                if let Ok(mut segments) = url.path_segments_mut() {
+                    segments.push(&slug);
+                }
+                url.path().to_owned()
+            }
+        }
+    }
+
+    /// A GET of a page with hostile parameters: the portal's pages, GraphiQL, the schema, the
+    /// upload page, and paths that are no page.
+    fn page(&mut self) -> Case {
+        let (path, params): (String, &[&str]) = match self.pick(10) {
+            0 => ("/".into(), &["lang"]),
+            1 | 2 => (
+                "/compare".into(),
+                &[
+                    "metric",
+                    "region",
+                    "municipalities",
+                    "per",
+                    "from",
+                    "to",
+                    "lang",
+                ],
+            ),
+            3 | 4 => ("/search".into(), &["q", "page", "after", "start", "lang"]),
+            5 => ("/indicators".into(), &["region", "lang"]),
+            6 | 7 => (self.city_path(), &["lang"]),
+            _ => {
+                let paths = [
+                    "/upload",
+                    "/schema.graphql",
+                    "/graphiql",
+                    "/graphiql/graphiql.min.js",
+                    "/graphiql/..%2f..%2fCargo.toml",
+                    "/graphiql/%00",
+                    "/portal.css",
+                    "/favicon.ico",
+                    "/cities",
+                    "/nowhere",
+                    "/%ff",
+                    "/export",
+                ];
+                (
+                    paths[self.pick(paths.len())].to_owned(),
+                    &["lang", "v", "q"],
+                )
+            }
+        };
+        let gentle = self.one_in(2);
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for name in params {
+            match self.pick(4) {
+                0 => {}
+                1 => {
+                    // Repeated: a form's checkboxes, or a hand-edited URL.
+                    let a = self.page_value(name, gentle);
+                    let b = self.page_value(name, gentle);
+                    pairs.push(((*name).to_owned(), a));
+                    pairs.push(((*name).to_owned(), b));
+                }
+                _ => {
+                    let v = self.page_value(name, gentle);
+                    pairs.push(((*name).to_owned(), v));
+                }
+            }
+        }
+        if self.one_in(6) {
+            let name = self.string();
+            let value = self.string();
+            pairs.push((name, value));
+        }
+        // A URI holds at most 65,534 bytes; percent-encoding triples a byte at worst (and a
+        // kanji takes nine).
+        let room = 60_000usize.saturating_sub(path.len()) / 9 / (pairs.len() + 1);
+        let pairs: Vec<(String, String)> = pairs
+            .into_iter()
+            .map(|(k, v)| {
+                let k: String = k.chars().take(room).collect();
+                let v: String = v.chars().take(room).collect();
+                (k, v)
+            })
+            .collect();
+        let mut names: Vec<String> = pairs.iter().map(|(k, _)| k.clone()).collect();
+        if names.iter().any(|n| n == "q") {
+            // The page's `q` is the API's `text`.
+            names.push("text".into());
+        }
+        let known = [
+            "/",
+            "/compare",
+            "/search",
+            "/indicators",
+            "/upload",
+            "/schema.graphql",
+            "/graphiql",
+            "/portal.css",
+            "/favicon.ico",
+        ];
+        if path.starts_with("/cities/") {
+            names.push("slug".into());
+        }
+        if !known.contains(&path.as_str()) {
+            // A path that is no page: the answer names the path.
+            names.push("path".into());
+            names.push("file".into());
+        }
+        let mut query = url::form_urlencoded::Serializer::new(String::new());
+        query.extend_pairs(pairs);
+        let mut query = query.finish();
+        if self.one_in(6) {
+            // Percent-encoding that is not UTF-8, or broken.
+            let raw = [
+                "q=%ff%fe",
+                "page=%",
+                "%00=1",
+                "lang=%E3%81",
+                "metric=%ZZ",
+                "region=%C0%AF",
+            ][self.pick(6)];
+            if !query.is_empty() {
+                query.push('&');
+            }
+            query.push_str(raw);
+            if let Some((name, _)) = raw.split_once('=') {
+                names.push(name.to_owned());
+            }
+        }
+        let path_and_query = if query.is_empty() {
+            path
+        } else {
+            format!("{path}?{query}")
+        };
+        Case::Page {
+            path_and_query,
+            names,
+        }
+    }
+
     fn build(mut self) -> Case {
+        // One case in five is a browser's GET of a page.
+        if self.one_in(5) {
+            return self.page();
+        }
         let transport = match self.ing.transport % 16 {
             0..=4 => Transport::Post,
             5..=7 => Transport::PostWithToken,
@@ -1594,6 +1865,36 @@ async fn regressions(hub: &mut Hub) {
         let body: Value = r.json().await.expect("JSON");
         assert_eq!(body["error"]["parameter"], parameter, "{query}: {body}");
     }
+
+    // Pages the generator found answering without naming what was wrong: a fiscal year that
+    // does not parse ("Failed to parse \"FiscalYear\"", with no name), a slug that is no UTF-8
+    // (plain text from the router), a path that is no page (an empty 404).
+    for (path_and_query, status, named) in [
+        (
+            "/compare?metric=promotion_officers&from=%E9%98%B2",
+            400,
+            "from",
+        ),
+        ("/compare?metric=promotion_officers&to=R99", 400, "to"),
+        ("/cities/%ff", 400, "slug"),
+        ("/cities/no-such-city", 404, "slug"),
+        ("/nowhere?lang=en", 404, "path"),
+        ("/search?q=%E5%8D%94&page=0", 400, "page"),
+    ] {
+        let case = Case::Page {
+            path_and_query: path_and_query.to_owned(),
+            names: vec![named.to_owned()],
+        };
+        let answers = exchange(hub, &case)
+            .await
+            .unwrap_or_else(|e| panic!("{path_and_query}: {e}"));
+        assert_eq!(answers[0].status, status, "{path_and_query}");
+        let page = answers[0].body.as_ref().err().expect("an HTML page");
+        assert!(
+            page.contains("<p role=\"alert\">"),
+            "{path_and_query}: {page}"
+        );
+    }
 }
 
 async fn hostile_input_leaves_the_hub_alive_and_answering(backend: Backend) {
@@ -1622,6 +1923,8 @@ async fn hostile_input_leaves_the_hub_alive_and_answering(backend: Backend) {
     let mut slowest: Vec<(Duration, String)> = Vec::new();
     let mut coded: HashMap<String, usize> = HashMap::new();
     let mut statuses: HashMap<u16, usize> = HashMap::new();
+    // The page cases' answers by route and status, to see that every route was reached.
+    let mut pages: HashMap<(String, u16), usize> = HashMap::new();
     for i in 0..cases {
         let ing = strategy
             .new_tree(&mut runner)
@@ -1661,6 +1964,17 @@ async fn hostile_input_leaves_the_hub_alive_and_answering(backend: Backend) {
                             .collect::<String>()
                     );
                 }
+                if let Case::Page { path_and_query, .. } = &case {
+                    let path = path_and_query.split('?').next().unwrap_or("");
+                    let route = if path.starts_with("/cities/") {
+                        "/cities/…".to_owned()
+                    } else {
+                        path.to_owned()
+                    };
+                    for a in &answers {
+                        *pages.entry((route.clone(), a.status)).or_default() += 1;
+                    }
+                }
                 for a in answers {
                     *statuses.entry(a.status).or_default() += 1;
                     let code = a.body.ok().and_then(|b| {
@@ -1699,6 +2013,9 @@ async fn hostile_input_leaves_the_hub_alive_and_answering(backend: Backend) {
         "hostile input on {backend:?}: {cases} cases in {:.1} s; answers by code {coded:?}; by HTTP status {statuses:?}",
         started.elapsed().as_secs_f64()
     );
+    let mut pages: Vec<_> = pages.into_iter().collect();
+    pages.sort();
+    eprintln!("page cases by route and status: {pages:?}");
     for (took, case) in slowest {
         eprintln!("  slow: {:.0} ms: {case}", took.as_secs_f64() * 1000.0);
     }

@@ -365,12 +365,27 @@ impl PlanView {
 
 async fn city(
     State(state): State<AppState>,
-    Path(slug): Path<String>,
+    slug: Result<Path<String>, axum::extract::rejection::PathRejection>,
     parts: Parts,
     RawQuery(raw): RawQuery,
 ) -> Response {
     let query = Query::parse(raw.as_deref());
     let lang = query.lang();
+    // A slug whose percent-encoding is not UTF-8 is the reader's mistake: the portal's own
+    // page says so, as for any other bad parameter.
+    let slug = match slug {
+        Ok(Path(slug)) => slug,
+        Err(rejection) => {
+            let shell = Shell::new(lang, String::new(), "/", &query);
+            return failed(
+                shell,
+                ops::Failed::of(&crate::error::AppError::BadInput(format!(
+                    "slug: {}",
+                    rejection.body_text()
+                ))),
+            );
+        }
+    };
     let path = format!("/cities/{}", text::path_segment(&slug));
     let mut shell = Shell::new(lang, slug.clone(), &path, &query);
     let client = client_of(&state, &parts);

@@ -113,7 +113,18 @@ pub async fn run<T: DeserializeOwned>(
         .collect();
     state.metrics.observe(started.elapsed(), &codes);
     if let Some(e) = crate::gate::refusals(&response).next() {
-        return Err(Failed::of(e));
+        let mut failed = Failed::of(e);
+        // A value that does not parse as its type (a fiscal year, a date) is reported at its
+        // place in the operation; the page's reader needs the parameter's name.
+        if let Some(name) = response.errors.first().and_then(|e| {
+            e.locations
+                .first()
+                .and_then(|at| crate::gate::argument_at(op.text, *at))
+        }) && !failed.message.starts_with(&format!("{name}:"))
+        {
+            failed.message = format!("{name}: {}", failed.message);
+        }
+        return Err(failed);
     }
     if let Some(e) = response.errors.first() {
         return Err(Failed::internal(e.message.clone()));
