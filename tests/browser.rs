@@ -403,6 +403,21 @@ async fn every_portal_page_works_offline_in_chromium() {
             home_facts.push(item["nameJa"].as_str().expect("name").to_owned());
         }
     }
+    // The latest changes: each entry's name, from the public feed.
+    let feed = graphql(
+        &hub.url,
+        "{ recentChanges(first: 10) { nodes { label } } }",
+        json!({}),
+    )
+    .await;
+    home_facts.push("最近の更新".to_owned());
+    home_facts.extend(
+        feed["recentChanges"]["nodes"]
+            .as_array()
+            .expect("nodes")
+            .iter()
+            .filter_map(|n| n["label"].as_str().map(str::to_owned)),
+    );
     browser
         .goto(&format!("{}/", hub.url))
         .await
@@ -573,6 +588,52 @@ async fn every_portal_page_works_offline_in_chromium() {
         .expect("marks");
     assert!(marks.as_i64().unwrap_or(0) > 0, "highlighted matches");
     check_page(&browser, &hub.url, "search", &titles, axe.as_deref()).await;
+
+    // Forward to the second page and back, by the pager's links, as a reader would.
+    let cursor = graphql(
+        &hub.url,
+        "{ search(text: \"防災\", first: 10) { pageInfo { endCursor } } }",
+        json!({}),
+    )
+    .await["search"]["pageInfo"]["endCursor"]
+        .clone();
+    let second = graphql(
+        &hub.url,
+        "query($after: String) { search(text: \"防災\", first: 10, after: $after) { edges { node { title } } } }",
+        json!({ "after": cursor }),
+    )
+    .await;
+    let second: Vec<String> = second["search"]["edges"]
+        .as_array()
+        .expect("edges")
+        .iter()
+        .map(|e| e["node"]["title"].as_str().expect("title").to_owned())
+        .collect();
+    browser
+        .find(Locator::Css("nav.pager a[rel=next]"))
+        .await
+        .expect("a next link")
+        .click()
+        .await
+        .expect("follow it");
+    check_page(&browser, &hub.url, "search-2", &second, axe.as_deref()).await;
+    browser
+        .find(Locator::Css("nav.pager a[rel=prev]"))
+        .await
+        .expect("a previous link")
+        .click()
+        .await
+        .expect("follow it");
+    let url = browser.current_url().await.expect("url");
+    assert!(!url.as_str().contains("page="), "back on page 1: {url}");
+    check_page(
+        &browser,
+        &hub.url,
+        "search-1-again",
+        &titles,
+        axe.as_deref(),
+    )
+    .await;
 
     browser
         .goto(&format!("{}/cities/atlantis", hub.url))
