@@ -1889,7 +1889,7 @@ async fn regressions(hub: &mut Hub) {
             .await
             .unwrap_or_else(|e| panic!("{path_and_query}: {e}"));
         assert_eq!(answers[0].status, status, "{path_and_query}");
-        let page = answers[0].body.as_ref().err().expect("an HTML page");
+        let page = answers[0].body.as_ref().expect_err("an HTML page");
         assert!(
             page.contains("<p role=\"alert\">"),
             "{path_and_query}: {page}"
