@@ -50,6 +50,10 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         .acquire_timeout(ACQUIRE_TIMEOUT)
         .connect_timeout(ACQUIRE_TIMEOUT);
     if url.starts_with("sqlite:") {
+        // A file in this process cannot drop a connection, and sqlx's ping before every
+        // checkout is a round trip to the connection's worker thread: as many thread hand-offs
+        // as the statement itself (seen in a perf profile of the plan tree).
+        opts.test_before_acquire(false);
         // An in-memory database exists per connection, so the pool must hold exactly one.
         let in_memory = url.contains(":memory:") || url.contains("mode=memory");
         opts.max_connections(if in_memory { 1 } else { 8 });
@@ -62,6 +66,11 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
         });
     } else {
         opts.max_connections(16);
+        // Ping only a connection idle long enough to have been dropped (by a restart, a proxy
+        // or a firewall), not every checkout: the default ping was one more network round
+        // trip per statement. A connection that breaks while busy fails its statement, which
+        // is answered `UNAVAILABLE` like any outage (tests/faults.rs).
+        opts.test_before_acquire_if_idle_for(Duration::from_secs(1));
         // No statement may hold a connection longer than a request may last.
         opts.map_sqlx_postgres_opts(|o| o.options([("statement_timeout", "10s")]));
     }
