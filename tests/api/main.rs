@@ -26,4 +26,5 @@ mod portal;
 mod scaleout;
 mod schema;
 mod search_coverage;
+mod search_index;
 mod writes;
