@@ -144,7 +144,7 @@ impl Writer {
     }
 
     /// Rebuilds the search documents of the records written, then commits.
-    pub async fn commit(self) -> AppResult<()> {
+    pub async fn commit(mut self) -> AppResult<()> {
         for (code, records) in &self.reindex {
             crate::read::search::index::reindex_records(&self.txn, code, records).await?;
         }
@@ -153,10 +153,12 @@ impl Writer {
         if let Some(cache) = &self.cache {
             cache.clear();
         }
+        // The next writer may start while this one's search index catches up.
+        self._turn = None;
         // The write is done whatever happens here: a refresh that fails is tried again by the
         // next search or the index's poll.
         if let Some((db, search)) = &self.search
-            && let Err(e) = search.refresh(db, u64::MAX).await
+            && let Err(e) = search.catch_up(db).await
         {
             tracing::warn!(error = ?e, "cannot refresh the search index after a write");
         }

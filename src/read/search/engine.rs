@@ -175,7 +175,9 @@ pub struct Matches {
 }
 
 struct Writer {
-    writer: IndexWriter,
+    /// Lent to a blocking thread while a refresh changes the index; `None` only if that
+    /// thread panicked.
+    writer: Option<IndexWriter>,
     /// The revision of each city whose documents the index holds.
     held: HashMap<String, i64>,
 }
@@ -221,6 +223,22 @@ async fn read_revisions(db: &impl ConnectionTrait) -> AppResult<HashMap<String, 
     Ok(out)
 }
 
+fn add(f: Fields, writer: &IndexWriter, row: &search_documents::Model) -> AppResult<()> {
+    let mut doc = TantivyDocument::default();
+    doc.add_u64(f.id, u64::try_from(row.id).unwrap_or(0));
+    doc.add_u64(
+        f.order,
+        order_key(&row.kind, &row.municipality_code, row.record_id),
+    );
+    doc.add_text(f.municipality, &row.municipality_code);
+    doc.add_text(f.title2, &row.title);
+    doc.add_text(f.body2, &row.body);
+    doc.add_text(f.title1, &row.title);
+    doc.add_text(f.body1, &row.body);
+    writer.add_document(doc).map_err(engine_error)?;
+    Ok(())
+}
+
 impl SearchIndex {
     /// Builds the index from every search document in the database.
     pub async fn open(db: &DatabaseConnection) -> AppResult<Arc<SearchIndex>> {
@@ -247,12 +265,18 @@ impl SearchIndex {
         let search = SearchIndex {
             fields,
             reader,
-            writer: tokio::sync::Mutex::new(Writer { writer, held }),
+            writer: tokio::sync::Mutex::new(Writer {
+                writer: Some(writer),
+                held,
+            }),
             generation: AtomicU64::new(generation),
         };
         let mut documents = 0;
         {
             let mut w = search.writer.lock().await;
+            let Some(writer) = w.writer.as_mut() else {
+                return Err(engine_error("no writer"));
+            };
             let mut after = 0;
             loop {
                 let rows = search_documents::Entity::find()
@@ -265,10 +289,10 @@ impl SearchIndex {
                 after = last.id;
                 documents += rows.len();
                 for row in &rows {
-                    search.add(&w.writer, row)?;
+                    add(fields, writer, row)?;
                 }
             }
-            w.writer.commit().map_err(engine_error)?;
+            writer.commit().map_err(engine_error)?;
         }
         search.reader.reload().map_err(engine_error)?;
         tracing::info!(
@@ -277,23 +301,6 @@ impl SearchIndex {
             "built the search index"
         );
         Ok(Arc::new(search))
-    }
-
-    fn add(&self, writer: &IndexWriter, row: &search_documents::Model) -> AppResult<()> {
-        let f = self.fields;
-        let mut doc = TantivyDocument::default();
-        doc.add_u64(f.id, u64::try_from(row.id).unwrap_or(0));
-        doc.add_u64(
-            f.order,
-            order_key(&row.kind, &row.municipality_code, row.record_id),
-        );
-        doc.add_text(f.municipality, &row.municipality_code);
-        doc.add_text(f.title2, &row.title);
-        doc.add_text(f.body2, &row.body);
-        doc.add_text(f.title1, &row.title);
-        doc.add_text(f.body1, &row.body);
-        writer.add_document(doc).map_err(engine_error)?;
-        Ok(())
     }
 
     /// The data generation the index is at least as new as.
@@ -325,15 +332,26 @@ impl SearchIndex {
                         .await?,
                 );
             }
-            for code in &changed {
-                w.writer
-                    .delete_term(Term::from_field_text(self.fields.municipality, code));
-            }
-            for row in &rows {
-                self.add(&w.writer, row)?;
-            }
-            w.writer.commit().map_err(engine_error)?;
-            self.reader.reload().map_err(engine_error)?;
+            let Some(writer) = w.writer.take() else {
+                return Err(engine_error("the index writer was lost"));
+            };
+            let (fields, reader, codes) = (self.fields, self.reader.clone(), changed.clone());
+            // Indexing and committing are CPU work: off the async threads, which keep serving.
+            let writer = tokio::task::spawn_blocking(move || -> AppResult<IndexWriter> {
+                let mut writer = writer;
+                for code in &codes {
+                    writer.delete_term(Term::from_field_text(fields.municipality, code));
+                }
+                for row in &rows {
+                    add(fields, &writer, row)?;
+                }
+                writer.commit().map_err(engine_error)?;
+                reader.reload().map_err(engine_error)?;
+                Ok(writer)
+            })
+            .await
+            .map_err(engine_error)??;
+            w.writer = Some(writer);
             for code in changed {
                 if let Some(rev) = revisions.get(&code) {
                     w.held.insert(code, *rev);
@@ -341,6 +359,17 @@ impl SearchIndex {
             }
         }
         self.generation.fetch_max(now, Ordering::AcqRel);
+        Ok(())
+    }
+
+    /// Refreshes if the database's generation moved past the index's: after a write, and on
+    /// each tick of [`SearchIndex::watch`]. Reading the generation is not counted as a
+    /// statement of the request (see [`crate::db::GENERATION_QUERY`]).
+    pub async fn catch_up(&self, db: &DatabaseConnection) -> AppResult<()> {
+        let generation = read_generation(db).await?;
+        if generation > self.generation() {
+            self.refresh(db, generation).await?;
+        }
         Ok(())
     }
 
@@ -356,12 +385,7 @@ impl SearchIndex {
                 let Some(search) = search.upgrade() else {
                     return;
                 };
-                let result = match read_generation(&db).await {
-                    Ok(g) if g > search.generation() => search.refresh(&db, g).await,
-                    Ok(_) => Ok(()),
-                    Err(e) => Err(e),
-                };
-                if let Err(e) = result {
+                if let Err(e) = search.catch_up(&db).await {
                     tracing::warn!(error = ?e, "cannot refresh the search index; trying again");
                 }
             }

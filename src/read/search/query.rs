@@ -234,7 +234,7 @@ async fn page_rows(
     let mut out = HashMap::with_capacity(rows.len());
     for row in rows {
         generation = row.try_get("", "generation")?;
-        if row.try_get::<Option<i64>>("", "id")?.is_none() {
+        if row.try_get::<Option<i32>>("", "id")?.is_none() {
             continue;
         }
         let document = search_documents::Model::from_query_result(&row, "")?;
