@@ -66,14 +66,19 @@ pub async fn prepare_waiting(
         Duration::from_millis(limits.cache.response_cache_poll_ms.max(10)),
     );
     let schema = graphql::build_schema(db.conn.clone(), &limits, cache.clone(), search.clone())?;
-    let introspection =
-        graphql::build_introspection_schema(db.conn.clone(), &limits, cache.clone(), search)?;
+    let introspection = graphql::build_introspection_schema(
+        db.conn.clone(),
+        &limits,
+        cache.clone(),
+        search.clone(),
+    )?;
     let metrics = Arc::new(Metrics::new(db.statements.clone(), db.conn.clone()));
     Ok(http::AppState {
         gate: Arc::new(Gate::new(&limits, &schema.sdl())?),
         schema,
         introspection,
         cache,
+        search,
         db: db.conn,
         statements: db.statements,
         auth_failures: FailureBudget::per_minute(limits.rate.auth_failures_per_minute),

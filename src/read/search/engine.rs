@@ -303,6 +303,14 @@ impl SearchIndex {
         Ok(Arc::new(search))
     }
 
+    /// How many documents the index holds, and the bytes it takes (postings, positions,
+    /// fast fields and norms, deleted documents not yet merged away included).
+    pub fn size(&self) -> (u64, u64) {
+        let searcher = self.reader.searcher();
+        let bytes = searcher.space_usage().map_or(0, |u| u.total().get_bytes());
+        (searcher.num_docs(), bytes)
+    }
+
     /// The data generation the index is at least as new as.
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
