@@ -119,7 +119,15 @@ async fn bench_database(
     drop(dataset);
 
     let started = Instant::now();
-    let state = kyodo_hub::app::prepare(url).await?;
+    // The response cache off: repeated requests would otherwise measure its hits.
+    let uncached = kyodo_hub::config::ServeConfig {
+        cache: kyodo_hub::config::CacheConfig {
+            response_cache_entries: 0,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let state = kyodo_hub::app::prepare_with(url, uncached).await?;
     let (documents, bytes) = state.search.size();
     println!(
         "{label}: hub ready in {:.1} s (search index: {documents} documents, {:.0} MiB, built at start)",
