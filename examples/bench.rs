@@ -73,6 +73,10 @@ fn operations() -> Vec<(&'static str, String)> {
             "{ activityStats(groupBy: [MUNICIPALITY, PROGRAM_KIND]) { municipality { code } programKind sessions participants } }".into(),
         ),
         (
+            "plan-tree: one city (examples/queries/plan-tree.graphql)",
+            include_str!("queries/plan-tree.graphql").replace("\"yamaguchi\"", "\"synth-0001\""),
+        ),
+        (
             "search: 防災 (2 chars), first 20",
             r#"{ search(text: "防災", first: 20) { totalCount edges { node { kind title snippet municipality { code } } } } }"#.into(),
         ),
@@ -114,7 +118,22 @@ async fn bench_database(
     );
     drop(dataset);
 
-    let state = kyodo_hub::app::prepare(url).await?;
+    let started = Instant::now();
+    // The response cache off: repeated requests would otherwise measure its hits.
+    let uncached = kyodo_hub::config::ServeConfig {
+        cache: kyodo_hub::config::CacheConfig {
+            response_cache_entries: 0,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let state = kyodo_hub::app::prepare_with(url, uncached).await?;
+    let (documents, bytes) = state.search.size();
+    println!(
+        "{label}: hub ready in {:.1} s (search index: {documents} documents, {:.0} MiB, built at start)",
+        started.elapsed().as_secs_f64(),
+        bytes as f64 / (1024.0 * 1024.0)
+    );
     let statements = state.statements.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = format!("http://{}/graphql", listener.local_addr()?);

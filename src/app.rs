@@ -15,6 +15,7 @@ use crate::gate::Gate;
 use crate::gate::ratelimit::FailureBudget;
 use crate::http::{self, server};
 use crate::metrics::Metrics;
+use crate::read::search::engine::SearchIndex;
 use crate::{db, graphql};
 
 /// Builds the app over a migrated database holding at least the bundled dataset, with the
@@ -56,15 +57,28 @@ pub async fn prepare_waiting(
         db.conn.clone(),
         Duration::from_millis(limits.cache.response_cache_poll_ms.max(10)),
     );
-    let schema = graphql::build_schema(db.conn.clone(), &limits, cache.clone())?;
-    let introspection =
-        graphql::build_introspection_schema(db.conn.clone(), &limits, cache.clone())?;
+    // Built before serving: a search must never answer from a half-built index.
+    let search = SearchIndex::open(&db.conn)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot build the search index: {e:?}"))?;
+    search.watch(
+        db.conn.clone(),
+        Duration::from_millis(limits.cache.response_cache_poll_ms.max(10)),
+    );
+    let schema = graphql::build_schema(db.conn.clone(), &limits, cache.clone(), search.clone())?;
+    let introspection = graphql::build_introspection_schema(
+        db.conn.clone(),
+        &limits,
+        cache.clone(),
+        search.clone(),
+    )?;
     let metrics = Arc::new(Metrics::new(db.statements.clone(), db.conn.clone()));
     Ok(http::AppState {
         gate: Arc::new(Gate::new(&limits, &schema.sdl())?),
         schema,
         introspection,
         cache,
+        search,
         db: db.conn,
         statements: db.statements,
         auth_failures: FailureBudget::per_minute(limits.rate.auth_failures_per_minute),

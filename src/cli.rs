@@ -337,6 +337,8 @@ async fn reindex_all(conn: &sea_orm::DatabaseConnection) -> anyhow::Result<usize
     for code in &codes {
         crate::read::search::index::reindex_municipality(&txn, code).await?;
     }
+    // Serving processes see the generation move and reload the cities whose revision rose.
+    crate::cache::bump_generation(&txn).await?;
     txn.commit().await?;
     Ok(codes.len())
 }

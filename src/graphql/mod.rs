@@ -14,6 +14,7 @@ use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::config::ServeConfig;
+use crate::read::search::engine::SearchIndex;
 
 pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
 
@@ -53,8 +54,9 @@ pub fn build_schema(
     db: DatabaseConnection,
     limits: &ServeConfig,
     cache: Arc<crate::cache::ResponseCache>,
+    search: Arc<SearchIndex>,
 ) -> anyhow::Result<AppSchema> {
-    build_schema_nesting(db, limits, cache, limits.query.max_depth)
+    build_schema_nesting(db, limits, cache, search, limits.query.max_depth)
 }
 
 /// As [`build_schema`], for documents that ask for introspection only: deep enough for the
@@ -64,11 +66,13 @@ pub fn build_introspection_schema(
     db: DatabaseConnection,
     limits: &ServeConfig,
     cache: Arc<crate::cache::ResponseCache>,
+    search: Arc<SearchIndex>,
 ) -> anyhow::Result<AppSchema> {
     build_schema_nesting(
         db,
         limits,
         cache,
+        search,
         crate::gate::introspection::INTROSPECTION_MAX_DEPTH,
     )
 }
@@ -77,10 +81,12 @@ fn build_schema_nesting(
     db: DatabaseConnection,
     limits: &ServeConfig,
     cache: Arc<crate::cache::ResponseCache>,
+    search: Arc<SearchIndex>,
     max_depth: usize,
 ) -> anyhow::Result<AppSchema> {
     let mut builder = schema_builder()
         .data(cache)
+        .data(search)
         .data(loaders::Loaders::new(&db))
         .data(crate::write::WriteLock::for_connection(&db))
         .data(db)

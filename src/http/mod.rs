@@ -44,6 +44,8 @@ pub struct AppState {
     pub metrics: Arc<crate::metrics::Metrics>,
     /// Answers to public queries, until the data changes.
     pub cache: Arc<crate::cache::ResponseCache>,
+    /// The in-memory search index (the schema holds it too), for diagnostics and benchmarks.
+    pub search: Arc<crate::read::search::engine::SearchIndex>,
     /// Tokens whose secret this process has verified already.
     pub verified_tokens: Arc<crate::write::auth::VerifiedTokens>,
     /// What a request passes before it executes.

@@ -23,6 +23,7 @@ use serde_json::Value;
 
 use crate::domain::ChangeOperation;
 use crate::error::{AppError, AppResult};
+use crate::read::search::engine::SearchIndex;
 use crate::write::auth::Principal;
 
 /// SQLite has one writer at a time. Queuing this process's write transactions behind a mutex
@@ -51,6 +52,9 @@ pub struct Writer {
     /// transaction locks municipalities' indexes in the same order.
     reindex: BTreeMap<String, BTreeSet<(String, i32)>>,
     cache: Option<Arc<crate::cache::ResponseCache>>,
+    /// The process's search index, refreshed after the commit so that its next search sees
+    /// this write.
+    search: Option<(DatabaseConnection, Arc<SearchIndex>)>,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
@@ -59,6 +63,7 @@ impl Writer {
         db: &DatabaseConnection,
         lock: &WriteLock,
         cache: Option<Arc<crate::cache::ResponseCache>>,
+        search: Option<Arc<SearchIndex>>,
         principal: Principal,
     ) -> AppResult<Writer> {
         let turn = match &lock.0 {
@@ -71,6 +76,7 @@ impl Writer {
             at: Utc::now(),
             reindex: BTreeMap::new(),
             cache,
+            search: search.map(|s| (db.clone(), s)),
             _turn: turn,
         })
     }
@@ -138,7 +144,7 @@ impl Writer {
     }
 
     /// Rebuilds the search documents of the records written, then commits.
-    pub async fn commit(self) -> AppResult<()> {
+    pub async fn commit(mut self) -> AppResult<()> {
         for (code, records) in &self.reindex {
             crate::read::search::index::reindex_records(&self.txn, code, records).await?;
         }
@@ -146,6 +152,15 @@ impl Writer {
         self.txn.commit().await?;
         if let Some(cache) = &self.cache {
             cache.clear();
+        }
+        // The next writer may start while this one's search index catches up.
+        self._turn = None;
+        // The write is done whatever happens here: a refresh that fails is tried again by the
+        // next search or the index's poll.
+        if let Some((db, search)) = &self.search
+            && let Err(e) = search.catch_up(db).await
+        {
+            tracing::warn!(error = ?e, "cannot refresh the search index after a write");
         }
         Ok(())
     }

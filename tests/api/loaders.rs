@@ -104,9 +104,9 @@ const BENCHMARKED: [(&str, u64); 4] = [
     ("compare", 4),
     // municipalities of the region, indicators, their values, sources.
     ("indicator-progress", 4),
-    // the ranked page, municipalities, and the records behind the hits: one statement per
-    // kind of record on the page (four kinds among the five cities' first ten hits for 防災;
-    // nine at most, whatever the number of cities).
+    // the page's rows (read by id from the in-memory index's ranking), municipalities, and the
+    // records behind the hits: one statement per kind of record on the page (four kinds among
+    // the five cities' first ten hits for 防災; nine at most, whatever the number of cities).
     ("search", 6),
 ];
 

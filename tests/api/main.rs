@@ -27,4 +27,5 @@ mod recent_changes;
 mod scaleout;
 mod schema;
 mod search_coverage;
+mod search_index;
 mod writes;

@@ -130,9 +130,9 @@ async fn a_database_with_api_edits_migrates_into_the_new_model(b: Backend) {
     )
     .await;
 
-    // Back to the previous schema, as a database of the previous release would be: its
-    // importer had filed 「実施・完了予定」 as COMPLETION.
-    Migrator::down(&app.db, Some(1)).await.expect("down one");
+    // Back to the schema before spans and search revisions, as a database of an earlier
+    // release would be: its importer had filed 「実施・完了予定」 as COMPLETION.
+    Migrator::down(&app.db, Some(2)).await.expect("down two");
     assert!(
         app.db
             .execute_unprepared("SELECT phases FROM schedule_entries")
@@ -237,10 +237,20 @@ async fn reindex_rebuilds_the_search_index(b: Backend) {
         before["search"]["totalCount"].as_i64().unwrap_or(0) > 0,
         "the span's wording is indexed: {before}"
     );
-    app.db
-        .execute_unprepared("DELETE FROM search_documents")
-        .await
-        .expect("empty the index");
+    // Documents emptied as a hub would: with each city's revision and the data generation
+    // raised in the same transaction, which is how serving processes learn of it.
+    for sql in [
+        "DELETE FROM search_documents",
+        "INSERT INTO search_revisions (municipality_code, generation) \
+         SELECT code, 1 FROM municipalities WHERE 1 = 1 \
+         ON CONFLICT (municipality_code) DO UPDATE SET generation = search_revisions.generation + 1",
+        "UPDATE data_generation SET generation = generation + 1 WHERE id = 1",
+    ] {
+        app.db
+            .execute_unprepared(sql)
+            .await
+            .expect("empty the index");
+    }
     assert_eq!(app.data(query, json!({})).await["search"]["totalCount"], 0);
     let (ok, stdout, stderr) = crate::helpers::cli(&app, &["reindex"]);
     assert!(ok, "{stderr}");

@@ -49,7 +49,10 @@ async fn begin(ctx: &Context<'_>) -> AppResult<Writer> {
     let cache = ctx
         .data_opt::<std::sync::Arc<crate::cache::ResponseCache>>()
         .cloned();
-    Writer::begin(db(ctx), &lock, cache, principal).await
+    let search = ctx
+        .data_opt::<std::sync::Arc<crate::read::search::engine::SearchIndex>>()
+        .cloned();
+    Writer::begin(db(ctx), &lock, cache, search, principal).await
 }
 
 /// The row id inside a global id of type `type_name`.

@@ -133,7 +133,11 @@ impl CrossCityQuery {
             compare::scope(db(ctx), Some(codes), None).await?;
         }
         let (offset, limit) = page_window(first, after)?;
-        let page = search::query::search(db(ctx), &text, codes.as_deref(), offset, limit).await?;
+        let index = ctx
+            .data::<std::sync::Arc<search::engine::SearchIndex>>()
+            .map_err(|e| AppError::internal(anyhow::anyhow!(e.message)))?;
+        let page =
+            search::query::search(db(ctx), index, &text, codes.as_deref(), offset, limit).await?;
         Ok(connection(page.hits, offset, page.total, SearchResult))
     }
 }

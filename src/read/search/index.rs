@@ -236,6 +236,28 @@ async fn lock_index(db: &impl ConnectionTrait, code: &str) -> Result<(), DbErr> 
     Ok(())
 }
 
+/// Raises `code`'s search revision, so that every hub process reloads the city's documents
+/// into its index (see [`super::engine`]). Called under [`lock_index`], in the transaction
+/// that rewrites them.
+async fn bump_revision(db: &impl ConnectionTrait, code: &str) -> Result<(), DbErr> {
+    let backend = db.get_database_backend();
+    let placeholder = if backend == DatabaseBackend::Postgres {
+        "$1"
+    } else {
+        "?"
+    };
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        backend,
+        format!(
+            "INSERT INTO search_revisions (municipality_code, generation) VALUES ({placeholder}, 1) \
+             ON CONFLICT (municipality_code) DO UPDATE SET generation = search_revisions.generation + 1"
+        ),
+        [code.into()],
+    ))
+    .await?;
+    Ok(())
+}
+
 async fn insert_docs(db: &impl ConnectionTrait, code: &str, docs: &[Doc]) -> Result<(), DbErr> {
     let now = chrono::Utc::now();
     // Stay well under SQLite's limit on bound parameters per statement.
@@ -416,6 +438,7 @@ async fn indicator_docs(db: &impl ConnectionTrait, code: &str) -> Result<Vec<Doc
 /// Rebuilds the search documents of one municipality from its records.
 pub async fn reindex_municipality(db: &impl ConnectionTrait, code: &str) -> Result<(), DbErr> {
     lock_index(db, code).await?;
+    bump_revision(db, code).await?;
     search_documents::Entity::delete_many()
         .filter(search_documents::Column::MunicipalityCode.eq(code))
         .exec(db)
@@ -559,6 +582,7 @@ pub async fn reindex_records(
         ids.entry(kind).or_default().insert(*id);
     }
     lock_index(db, code).await?;
+    bump_revision(db, code).await?;
     let mut of = |kind: &str| ids.remove(kind).unwrap_or_default();
     let (program_ids, activity_ids, support_center_ids, observation_ids) = (
         of("Program"),

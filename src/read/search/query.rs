@@ -1,7 +1,12 @@
-//! Finding documents: matching a query, scoring and paging in the database, and marking the
-//! matches in a snippet.
+//! Finding documents: matching, counting and ranking in the index ([`super::engine`]),
+//! reading the page's rows, and marking the matches in a snippet.
 
-use sea_orm::{ConnectionTrait, DatabaseBackend};
+use std::collections::HashMap;
+
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+
+use super::engine::{Found, SearchIndex};
+use super::normal;
 
 use crate::error::{AppError, AppResult};
 use entity::search_documents;
@@ -41,19 +46,6 @@ pub struct Hit {
     pub snippet: String,
 }
 
-fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('%');
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('%');
-    out
-}
-
 fn escape_html(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -61,7 +53,7 @@ fn escape_html(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Finds `needle` in `haystack` ignoring ASCII case; returns char offsets of each match.
+/// Char offsets in `haystack` where `needle` starts, without overlaps.
 fn matches(haystack: &[char], needle: &[char]) -> Vec<usize> {
     if needle.is_empty() || needle.len() > haystack.len() {
         return Vec::new();
@@ -69,11 +61,7 @@ fn matches(haystack: &[char], needle: &[char]) -> Vec<usize> {
     let mut out = Vec::new();
     let mut i = 0;
     while i + needle.len() <= haystack.len() {
-        if haystack[i..i + needle.len()]
-            .iter()
-            .zip(needle)
-            .all(|(a, b)| a.eq_ignore_ascii_case(b))
-        {
+        if haystack[i..i + needle.len()] == *needle {
             out.push(i);
             i += needle.len();
         } else {
@@ -95,33 +83,43 @@ pub fn snippet(text: &str, query: &str) -> String {
     })
 }
 
-/// The text around the first match with matches marked, or `None` without a match.
+/// The text around the first match with matches marked, or `None` without a match. Matching
+/// is on the folded text (as the index matches), marking on the text as written: ｂｏｓａｉ
+/// found by "bosai" is marked as ｂｏｓａｉ.
 fn marked(text: &str, query: &str) -> Option<String> {
     let chars: Vec<char> = text
         .chars()
         .map(|c| if c == '\n' { ' ' } else { c })
         .collect();
-    let needle: Vec<char> = query.chars().collect();
-    let found = matches(&chars, &needle);
-    let &first = found.first()?;
+    let folded = normal::fold(text);
+    let needle: Vec<char> = normal::folded(query).chars().collect();
+    // Each match as a range of the original characters.
+    let spans: Vec<(usize, usize)> = matches(&folded.chars, &needle)
+        .into_iter()
+        .filter_map(|m| {
+            let first = folded.origin.get(m)?;
+            let last = folded.origin.get(m + needle.len() - 1)?;
+            Some((first.start, last.end))
+        })
+        .collect();
+    let &(first, first_end) = spans.first()?;
     let start = first.saturating_sub(CONTEXT);
-    let end = (first + needle.len() + CONTEXT).min(chars.len());
+    let end = (first_end + CONTEXT).min(chars.len());
     let mut out = String::new();
     if start > 0 {
         out.push('…');
     }
     let mut i = start;
-    for &m in found
-        .iter()
-        .filter(|&&m| m >= start && m + needle.len() <= end)
-    {
-        out.push_str(&escape_html(&chars[i..m].iter().collect::<String>()));
+    for &(from, to) in spans.iter().filter(|&&(_, to)| to <= end) {
+        // Folded matches never overlap, but two may share a cluster of the original.
+        if from < i {
+            continue;
+        }
+        out.push_str(&escape_html(&chars[i..from].iter().collect::<String>()));
         out.push_str("<mark>");
-        out.push_str(&escape_html(
-            &chars[m..m + needle.len()].iter().collect::<String>(),
-        ));
+        out.push_str(&escape_html(&chars[from..to].iter().collect::<String>()));
         out.push_str("</mark>");
-        i = m + needle.len();
+        i = to;
     }
     out.push_str(&escape_html(&chars[i..end].iter().collect::<String>()));
     if end < chars.len() {
@@ -154,158 +152,95 @@ pub struct Page {
     pub total: usize,
 }
 
-/// Builds SQL with the backend's placeholders (`$1, $2 …` on PostgreSQL, `?` on SQLite) and
-/// collects the values in the same order.
-struct Sql {
-    backend: DatabaseBackend,
-    text: String,
-    values: Vec<sea_orm::Value>,
-}
-
-impl Sql {
-    fn bind(&mut self, v: impl Into<sea_orm::Value>) -> String {
-        self.values.push(v.into());
-        match self.backend {
-            DatabaseBackend::Postgres => format!("${}", self.values.len()),
-            _ => "?".to_owned(),
-        }
-    }
-}
-
-/// Whether `q` holds a letter with case. Without one, case-insensitive matching is the same as
-/// exact matching, and PostgreSQL's `LIKE` is much cheaper than its `ILIKE`, which folds the
-/// case of every row's text (most Japanese queries have no cased letter).
-fn has_case(q: &str) -> bool {
-    q.chars().any(|c| c.is_lowercase() || c.is_uppercase())
-}
-
-/// The condition that selects matching documents: the FTS5 trigram index on SQLite for three
-/// characters or more, otherwise a substring match (which pg_trgm's index serves on PostgreSQL
-/// from three characters on).
-fn matching(sql: &mut Sql, q: &str, municipalities: Option<&[String]>) -> String {
-    let mut cond = if sql.backend == DatabaseBackend::Sqlite && q.chars().count() >= 3 {
-        let phrase = format!("\"{}\"", q.replace('"', "\"\""));
-        format!(
-            "id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH {})",
-            sql.bind(phrase)
-        )
-    } else if sql.backend == DatabaseBackend::Postgres {
-        // PostgreSQL escapes LIKE patterns with a backslash by default.
-        let op = if has_case(q) { "ILIKE" } else { "LIKE" };
-        format!("(title || ' ' || body) {op} {}", sql.bind(escape_like(q)))
-    } else {
-        format!(
-            "(title || ' ' || body) LIKE {} ESCAPE '\\'",
-            sql.bind(escape_like(q))
-        )
-    };
-    if let Some(codes) = municipalities {
-        let list: Vec<String> = codes.iter().map(|c| sql.bind(c.clone())).collect();
-        cond.push_str(&format!(" AND municipality_code IN ({})", list.join(", ")));
-    }
-    cond
-}
-
-/// Records whose title or text contains `text`, best first, `limit` of them from `offset`:
-/// matches in the title count three times, then the number of matches, then the kind of
-/// record. Ranking, counting and paging happen in the database, so a common word across all of
-/// Japan costs one page of rows, not every match.
-///
-/// One statement, one round trip: the count is a scalar subquery beside the ranked page. (A
-/// materialised CTE scored once and read twice was slower on PostgreSQL: ~99k scored rows
-/// overflow `work_mem` and go to a temporary file.) The outer `LEFT JOIN` keeps one row even
-/// when the page is past the end, so the total still arrives.
+/// Records whose title or text contains `text` (folded: NFKC and lowercase), best first,
+/// `limit` of them from `offset`, with how many match in all. The in-memory index
+/// ([`SearchIndex`]) matches, counts and ranks (BM25, a match in the title counting three
+/// times, ties by kind, city and record); one statement then reads the page's rows by id,
+/// together with the data generation they were read at. Rows newer than the index (another
+/// process wrote since it last looked) make it refresh and search again, once.
 pub async fn search(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
+    index: &SearchIndex,
     text: &str,
     municipalities: Option<&[String]>,
     offset: usize,
     limit: usize,
 ) -> AppResult<Page> {
     let q = check_query(text)?;
-    let backend = db.get_database_backend();
     if municipalities.is_some_and(<[String]>::is_empty) {
         return Ok(Page {
             hits: Vec::new(),
             total: 0,
         });
     }
-
-    let mut sql = Sql {
-        backend,
-        text: String::new(),
-        values: Vec::new(),
-    };
-    // Occurrences of q in a column: how much shorter the column gets without them. LOWER makes
-    // Latin letters match regardless of case, as LIKE does; a query without such letters
-    // skips it.
-    let cased = has_case(&q);
-    let needle = q.to_lowercase();
-    let occurrences = |sql: &mut Sql, col: &str| {
-        let a = sql.bind(needle.clone());
-        let b = sql.bind(needle.clone());
-        let folded = if cased {
-            format!("LOWER({col})")
-        } else {
-            col.to_owned()
-        };
-        format!(
-            "(LENGTH({col}) - LENGTH(REPLACE({folded}, CAST({a} AS TEXT), ''))) / LENGTH(CAST({b} AS TEXT))"
-        )
-    };
-    let counted = matching(&mut sql, &q, municipalities);
-    let in_title = occurrences(&mut sql, "title");
-    let in_body = occurrences(&mut sql, "body");
-    let kind_rank: Vec<String> = KINDS
-        .iter()
-        .enumerate()
-        .map(|(i, k)| format!("WHEN '{k}' THEN {i}"))
-        .collect();
-    let cond = matching(&mut sql, &q, municipalities);
-    let limit_p = sql.bind(i64::try_from(limit).unwrap_or(i64::MAX));
-    let offset_p = sql.bind(i64::try_from(offset).unwrap_or(i64::MAX));
-    sql.text = format!(
-        "SELECT (SELECT COUNT(*) FROM search_documents WHERE {counted}) AS total, \
-           page.id, page.municipality_code, page.kind, page.record_id, page.title, page.body, \
-           page.created_at, page.updated_at, page.score \
-         FROM (SELECT 1 AS one) AS always \
-         LEFT JOIN ( \
-           SELECT id, municipality_code, kind, record_id, title, body, created_at, updated_at, \
-             CASE kind {kinds} ELSE {other} END AS kind_rank, \
-             CAST(({in_title}) * 3 + ({in_body}) AS BIGINT) AS score \
-           FROM search_documents WHERE {cond} \
-           ORDER BY score DESC, kind_rank, municipality_code, record_id \
-           LIMIT {limit_p} OFFSET {offset_p}) AS page ON 1 = 1 \
-         ORDER BY page.score DESC, page.kind_rank, page.municipality_code, page.record_id",
-        kinds = kind_rank.join(" "),
-        other = KINDS.len()
-    );
-    let rows = db
-        .query_all_raw(sea_orm::Statement::from_sql_and_values(
-            backend, sql.text, sql.values,
-        ))
-        .await?;
-    let mut total = 0i64;
-    let mut hits = Vec::with_capacity(rows.len());
-    for row in rows {
-        use sea_orm::FromQueryResult;
-        total = row.try_get("", "total")?;
-        let Some(score) = row.try_get::<Option<i64>>("", "score")? else {
+    let needle = normal::folded(&q);
+    let mut refreshed = false;
+    loop {
+        let found = index.find(&needle, municipalities, offset, limit)?;
+        let (generation, mut rows) = page_rows(db, &found.page).await?;
+        if generation > index.generation() && !refreshed {
+            index.refresh(db, generation).await?;
+            refreshed = true;
             continue;
-        };
-        let document = search_documents::Model::from_query_result(&row, "")?;
-        // The title is returned beside the snippet, so the snippet shows the text's match.
-        let snippet = marked(&document.body, &q).unwrap_or_else(|| snippet(&document.title, &q));
-        hits.push(Hit {
-            document,
-            score: score as f64,
-            snippet,
+        }
+        let hits = found
+            .page
+            .iter()
+            .filter_map(|f| {
+                let document = rows.remove(&f.id)?;
+                // The title is returned beside the snippet, so the snippet shows the text's
+                // match.
+                let snippet =
+                    marked(&document.body, &q).unwrap_or_else(|| snippet(&document.title, &q));
+                Some(Hit {
+                    document,
+                    score: f.score,
+                    snippet,
+                })
+            })
+            .collect();
+        return Ok(Page {
+            hits,
+            total: found.total,
         });
     }
-    Ok(Page {
-        hits,
-        total: usize::try_from(total).unwrap_or(0),
-    })
+}
+
+/// The data generation now and the documents with these ids, in one statement: the outer
+/// join keeps the generation's row when the page is empty.
+async fn page_rows(
+    db: &DatabaseConnection,
+    page: &[Found],
+) -> AppResult<(u64, HashMap<i64, search_documents::Model>)> {
+    use sea_orm::FromQueryResult;
+    let backend = db.get_database_backend();
+    // Ids come from the index, not the client, and are integers: written inline.
+    let ids: Vec<String> = page.iter().map(|f| f.id.to_string()).collect();
+    let on = if ids.is_empty() {
+        "1 = 0".to_owned()
+    } else {
+        format!("d.id IN ({})", ids.join(", "))
+    };
+    let sql = format!(
+        "SELECT g.generation, d.id, d.municipality_code, d.kind, d.record_id, d.title, d.body, \
+           d.created_at, d.updated_at \
+         FROM (SELECT CAST(generation AS BIGINT) AS generation FROM data_generation WHERE id = 1) AS g \
+         LEFT JOIN search_documents d ON {on}"
+    );
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(backend, sql))
+        .await?;
+    let mut generation = 0i64;
+    let mut out = HashMap::with_capacity(rows.len());
+    for row in rows {
+        generation = row.try_get("", "generation")?;
+        if row.try_get::<Option<i32>>("", "id")?.is_none() {
+            continue;
+        }
+        let document = search_documents::Model::from_query_result(&row, "")?;
+        out.insert(i64::from(document.id), document);
+    }
+    Ok((u64::try_from(generation).unwrap_or(0), out))
 }
 
 #[cfg(test)]
@@ -331,8 +266,13 @@ mod tests {
     }
 
     #[test]
-    fn like_patterns_escape_wildcards() {
-        assert_eq!(escape_like("100%_\\"), "%100\\%\\_\\\\%");
+    fn snippets_match_folded_text_and_mark_it_as_written() {
+        assert_eq!(
+            snippet("ｂｏｓａｉの日とＢｏｓａｉ", "BOSAI"),
+            "<mark>ｂｏｓａｉ</mark>の日と<mark>Ｂｏｓａｉ</mark>"
+        );
+        assert_eq!(snippet("ｶﾞｲﾄﾞ付き", "ガイド"), "<mark>ｶﾞｲﾄﾞ</mark>付き");
+        assert_eq!(snippet("第２０２３号", "2023"), "第<mark>２０２３</mark>号");
     }
 
     #[test]

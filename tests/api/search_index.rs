@@ -1,0 +1,250 @@
+//! Search as an index: what it finds is exactly what a scan of the search documents finds,
+//! for queries of one, two and five characters; text folds as Japanese readers expect (NFKC:
+//! full-width and half-width forms, and letter case); and a write through one hub process is
+//! found through another on the same PostgreSQL.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use sea_orm::{ConnectionTrait, Statement};
+use serde_json::{Value, json};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::db_tests;
+use crate::helpers::{Backend, TestApp, TestDb};
+use crate::support::Serve;
+
+const SEARCH: &str = r#"query($text: String!, $first: Int, $after: String) {
+    search(text: $text, first: $first, after: $after) {
+        totalCount pageInfo { hasNextPage endCursor }
+        edges { node { kind title snippet municipality { code } } } } }"#;
+
+/// Every hit for `text`, page by page, with the `totalCount` each page reported.
+async fn every_hit(app: &TestApp, text: &str, first: u32) -> (Vec<Value>, Vec<u64>) {
+    let (mut hits, mut totals) = (Vec::new(), Vec::new());
+    let mut after = Value::Null;
+    loop {
+        let data = app
+            .data(
+                SEARCH,
+                json!({ "text": text, "first": first, "after": after }),
+            )
+            .await;
+        let conn = &data["search"];
+        totals.push(conn["totalCount"].as_u64().expect("totalCount"));
+        hits.extend(
+            conn["edges"]
+                .as_array()
+                .expect("edges")
+                .iter()
+                .map(|e| e["node"].clone()),
+        );
+        if conn["pageInfo"]["hasNextPage"] != true {
+            return (hits, totals);
+        }
+        after = conn["pageInfo"]["endCursor"].clone();
+    }
+}
+
+/// Text as the test folds it, independently of the hub: NFKC over the whole text, lowercase.
+fn fold(text: &str) -> String {
+    text.nfkc().collect::<String>().to_lowercase()
+}
+
+/// (municipality, kind, title) of every search document holding `text`, by a scan of the
+/// table over SQL: what an exact index must find, as a sorted list (titles may repeat).
+async fn scanned(app: &TestApp, text: &str) -> Vec<(String, String, String)> {
+    let rows = app
+        .db
+        .query_all_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT municipality_code, kind, title, body FROM search_documents",
+        ))
+        .await
+        .expect("scan");
+    let needle = fold(text);
+    let mut out: Vec<(String, String, String)> = rows
+        .iter()
+        .filter_map(|r| {
+            let title: String = r.try_get("", "title").ok()?;
+            let body: String = r.try_get("", "body").ok()?;
+            (fold(&title).contains(&needle) || fold(&body).contains(&needle)).then(|| {
+                (
+                    r.try_get("", "municipality_code").unwrap_or_default(),
+                    r.try_get("", "kind").unwrap_or_default(),
+                    title,
+                )
+            })
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn keys(hits: &[Value]) -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = hits
+        .iter()
+        .map(|h| {
+            let s = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+            (s(&h["municipality"]["code"]), s(&h["kind"]), s(&h["title"]))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+async fn queries_of_one_two_and_five_characters_find_exactly_what_a_scan_finds(b: Backend) {
+    let app = TestApp::spawn(&b).await;
+    for (text, page) in [
+        ("防", 50),
+        ("会", 100),
+        ("研修", 7),
+        ("防災", 3),
+        ("協働推進員", 4),
+        ("npo", 5),
+        ("H23～27年度", 2),
+    ] {
+        // Arrange: what a scan of every document finds.
+        let expected = scanned(&app, text).await;
+        assert!(!expected.is_empty(), "{text} is in the bundled documents");
+
+        // Act: every page of the search.
+        let (hits, totals) = every_hit(&app, text, page).await;
+
+        // Assert: the same documents, each once, and every page counts all of them.
+        assert_eq!(keys(&hits), expected, "{text}");
+        assert!(
+            totals.iter().all(|&t| t == expected.len() as u64),
+            "{text}: totalCount {totals:?} for {} matches",
+            expected.len()
+        );
+    }
+}
+
+/// Hofu re-imported with its FY2013 lecture's topic written in half-width katakana and
+/// full-width Latin letters and digits, as documents typed on Japanese systems often are.
+async fn import_hofu_with(app: &TestApp, topic: &str) {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/data/municipalities/hofu.yaml"
+    ))
+    .expect("hofu.yaml")
+    .replacen(
+        "        topic: 防災について\n",
+        &format!("        topic: 防災について {topic}\n"),
+        1,
+    );
+    let ds = kyodo_hub::dataset::Dataset::from_texts([("hofu.yaml", text.as_str())])
+        .expect("valid file");
+    kyodo_hub::dataset::import::import(&app.db, &ds)
+        .await
+        .expect("import");
+}
+
+async fn full_width_half_width_and_case_match_each_other(b: Backend) {
+    // Arrange: the forms as written in the document.
+    let app = TestApp::spawn(&b).await;
+    import_hofu_with(&app, "ｶﾀｶﾅ講座ＢＯＳＡＩ２０２３ 全角カタカナ").await;
+
+    // Act and assert: each query, in another form, finds the lecture and marks the text as
+    // it is written.
+    for (query, marked) in [
+        ("カタカナ講座", "<mark>ｶﾀｶﾅ講座</mark>"),
+        ("ｶﾀｶﾅ講座", "<mark>ｶﾀｶﾅ講座</mark>"),
+        ("bosai2023", "<mark>ＢＯＳＡＩ２０２３</mark>"),
+        ("Bosai２０２３", "<mark>ＢＯＳＡＩ２０２３</mark>"),
+        ("ＢＯＳＡＩ", "<mark>ＢＯＳＡＩ</mark>"),
+        ("全角ｶﾀｶﾅ", "<mark>全角カタカナ</mark>"),
+    ] {
+        let (hits, totals) = every_hit(&app, query, 20).await;
+        assert_eq!(totals, [1], "{query}: {hits:?}");
+        assert_eq!(hits[0]["kind"], "Activity", "{query}");
+        assert_eq!(hits[0]["municipality"]["code"], "352063", "{query}");
+        let snippet = hits[0]["snippet"].as_str().unwrap_or_default();
+        assert!(snippet.contains(marked), "{query}: {snippet}");
+        assert_eq!(keys(&hits), scanned(&app, query).await, "{query}");
+    }
+}
+
+db_tests!(
+    queries_of_one_two_and_five_characters_find_exactly_what_a_scan_finds,
+    full_width_half_width_and_case_match_each_other,
+);
+
+/// How many records of each kind the hub at `url` finds for `text`.
+async fn found_through(url: &str, text: &str) -> BTreeMap<String, usize> {
+    let body: Value = reqwest::Client::new()
+        .post(format!("{url}/graphql"))
+        .json(&json!({ "query": SEARCH, "variables": { "text": text, "first": 10 } }))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let mut out = BTreeMap::new();
+    for e in body["data"]["search"]["edges"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        *out.entry(e["node"]["kind"].as_str().unwrap_or("").to_owned())
+            .or_default() += 1;
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_write_through_one_process_is_found_through_another() {
+    let Some(backend) = Backend::postgres() else {
+        eprintln!("skipped: set TEST_DATABASE_URL=postgres://… to run on PostgreSQL");
+        return;
+    };
+    // Arrange: two hub processes on one database, and an editor for Yamaguchi.
+    let db = TestDb::create(&backend).await;
+    let a = Serve::new(&db.url).start().await;
+    let b = Serve::new(&db.url).start().await;
+    let pool = kyodo_hub::db::connect(&db.url).await.expect("connect");
+    let token = kyodo_hub::write::auth::create(
+        &pool.conn,
+        Some("352039"),
+        "EDITOR".parse().expect("role"),
+        "two processes",
+    )
+    .await
+    .expect("token")
+    .secret;
+    let word = "相互検索確認センター";
+    assert!(found_through(&b.url, word).await.is_empty());
+
+    // Act: a support centre created through the first process.
+    let response: Value = reqwest::Client::new()
+        .post(format!("{}/graphql", a.url))
+        .bearer_auth(&token)
+        .json(&json!({
+            "query": "mutation($v: CreateSupportCenterInput!) { createSupportCenter(input: $v) { id } }",
+            "variables": { "v": { "municipality": "352039", "key": "mutual", "nameJa": word,
+                                   "managementModel": "DIRECT" } }
+        }))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert!(response.get("errors").is_none(), "{response}");
+
+    // Assert: the writer finds it at once, the other process within a few seconds.
+    let expected = BTreeMap::from([("SupportCenter".to_owned(), 1)]);
+    assert_eq!(found_through(&a.url, word).await, expected);
+    let mut seen = found_through(&b.url, word).await;
+    for _ in 0..50 {
+        if seen == expected {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        seen = found_through(&b.url, word).await;
+    }
+    assert_eq!(seen, expected, "{} does not find the new centre", b.url);
+    pool.conn.close().await.ok();
+}
