@@ -9,6 +9,7 @@ mod m20261121_000003_add_tokens_changes_versions;
 mod m20261121_000004_create_data_generation;
 mod m20261129_000001_add_token_expiry;
 mod m20261130_000001_spans_phases_date_kinds;
+mod m20261130_000002_create_latest_observations;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000004_create_data_generation::Migration),
             Box::new(m20261129_000001_add_token_expiry::Migration),
             Box::new(m20261130_000001_spans_phases_date_kinds::Migration),
+            Box::new(m20261130_000002_create_latest_observations::Migration),
         ]
     }
 }
