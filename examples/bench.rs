@@ -47,13 +47,26 @@ fn args() -> anyhow::Result<Args> {
     Ok(a)
 }
 
-/// The operations a liaison meeting or a portal sends, by name.
-fn operations() -> Vec<(&'static str, String)> {
+/// The operations a liaison meeting or a portal sends, by name; `planned` is a city that has
+/// a plan, whose plan tree is the yardstick of one city's latency.
+fn operations(planned: &str) -> Vec<(&'static str, String)> {
     vec![
+        (
+            "plan tree: one city",
+            include_str!("queries/plan-tree.graphql")
+                .replace("\"yamaguchi\"", &format!("{planned:?}")),
+        ),
         (
             "compare: all cities, per 100k",
             r#"{ compare(metric: "promotion_officers", per: PER_100K_POPULATION) {
                 rows { municipality { code nameJa } rank latest { fiscalYear value source { title } } } } }"#
+                .into(),
+        ),
+        (
+            "compare: all cities, first 20",
+            r#"{ compare(metric: "promotion_officers", per: PER_100K_POPULATION) {
+                rowsConnection(first: 20) { totalCount edges { node {
+                    municipality { code nameJa } rank latest { fiscalYear value source { title } } } } } } }"#
                 .into(),
         ),
         (
@@ -114,6 +127,19 @@ async fn bench_database(
     );
     drop(dataset);
 
+    let planned = {
+        use sea_orm::{EntityTrait, QueryOrder};
+        let plan = entity::plans::Entity::find()
+            .order_by_asc(entity::plans::Column::MunicipalityCode)
+            .one(&db.conn)
+            .await?
+            .context("the generated cities have no plan")?;
+        entity::municipalities::Entity::find_by_id(plan.municipality_code)
+            .one(&db.conn)
+            .await?
+            .context("the plan's city")?
+            .slug
+    };
     let state = kyodo_hub::app::prepare(url).await?;
     let statements = state.statements.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -124,7 +150,7 @@ async fn bench_database(
 
     println!("| {label} | operation | p50 ms | p95 ms | p99 ms | SQL statements |");
     println!("|---|---|---:|---:|---:|---:|");
-    for (name, query) in operations() {
+    for (name, query) in operations(&planned) {
         let mut times = Vec::with_capacity(a.iterations);
         let mut per_request = 0;
         // Two warm-up requests fill the connection pool and the database's caches.
