@@ -9,7 +9,8 @@
 //! ```
 //!
 //! It prints, per database and operation, the median, p95 and p99 latency in milliseconds and
-//! the SQL statements one request costs. It is a measurement, not a test: it asserts only
+//! the SQL statements one request costs, with the response cache off so that every request
+//! runs. It is a measurement, not a test: it asserts only
 //! that every answer is free of errors.
 
 use std::time::{Duration, Instant};
@@ -140,7 +141,15 @@ async fn bench_database(
             .context("the plan's city")?
             .slug
     };
-    let state = kyodo_hub::app::prepare(url).await?;
+    // Every request executed: the response cache would answer the repeated query from memory.
+    let uncached = kyodo_hub::config::ServeConfig {
+        cache: kyodo_hub::config::CacheConfig {
+            response_cache_entries: 0,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let state = kyodo_hub::app::prepare_with(url, uncached).await?;
     let statements = state.statements.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = format!("http://{}/graphql", listener.local_addr()?);
@@ -207,7 +216,7 @@ async fn main() -> anyhow::Result<()> {
         t.elapsed().as_secs_f64()
     );
     println!(
-        "machine: {} cores; each request sent alone over loopback, {} timed requests per operation\n",
+        "machine: {} cores; each request sent alone over loopback, response cache off, {} timed requests per operation\n",
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(0),

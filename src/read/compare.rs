@@ -249,11 +249,15 @@ pub fn check_range(from: Option<i32>, to: Option<i32>) -> AppResult<()> {
 
 /// Competition ranking ("1, 2, 2, 4") of values, highest first. `None` stays unranked.
 pub fn rank(values: &[Option<f64>]) -> Vec<Option<i32>> {
+    // A value's rank is one more than the number of values above it: found by bisection in
+    // the values sorted high to low, so that 1,741 cities cost n log n comparisons, not n².
+    let mut sorted: Vec<f64> = values.iter().flatten().copied().collect();
+    sorted.sort_by(|a, b| b.total_cmp(a));
     values
         .iter()
         .map(|v| {
             v.map(|v| {
-                let higher = values.iter().flatten().filter(|o| **o > v).count();
+                let higher = sorted.partition_point(|o| *o > v);
                 i32::try_from(higher).unwrap_or(i32::MAX - 1) + 1
             })
         })
@@ -546,5 +550,24 @@ mod tests {
             [Some(2), Some(1), None, Some(2), Some(4)]
         );
         assert_eq!(rank(&[None, None]), [None, None]);
+    }
+
+    #[test]
+    fn a_rank_is_one_more_than_the_values_above_it() {
+        // Many ties, zeros of both signs and gaps, against the definition itself.
+        let values: Vec<Option<f64>> = (0..500_i32)
+            .map(|i| (i % 7 != 3).then(|| f64::from((i * 37) % 23) - 11.0))
+            .chain([Some(0.0), Some(-0.0)])
+            .collect();
+        let expected: Vec<Option<i32>> = values
+            .iter()
+            .map(|v| {
+                v.map(|v| {
+                    let above = values.iter().flatten().filter(|o| **o > v).count();
+                    i32::try_from(above).expect("small") + 1
+                })
+            })
+            .collect();
+        assert_eq!(rank(&values), expected);
     }
 }
