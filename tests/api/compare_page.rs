@@ -357,6 +357,17 @@ async fn every_kind_of_write_keeps_the_latest_values_true(b: Backend) {
     assert!(ok, "{stderr}");
     assert_ready_is_recomputed(&app, "kyodo-hub import").await;
     assert_eq!(hofu_line(&app).await, (json!(3), json!(2017), json!(54.0)));
+
+    // `kyodo-hub reindex` rewrites them whole, e.g. after a hand edit of the database.
+    app.db
+        .execute_unprepared("DELETE FROM latest_observations WHERE municipality_code <> '332020'")
+        .await
+        .expect("lose most latest values");
+    let (ready, recomputed) = ready_and_recomputed(&app).await;
+    assert_ne!(ready, recomputed, "the hand edit lost values");
+    let (ok, _, stderr) = cli(&app, &["reindex"]);
+    assert!(ok, "{stderr}");
+    assert_ready_is_recomputed(&app, "kyodo-hub reindex").await;
 }
 
 db_tests!(
