@@ -81,6 +81,7 @@ pub enum Command {
     Migrate,
     /// Rebuild the search index of every municipality from its records, in one transaction:
     /// after an upgrade whose index covers more text, for a database loaded by an older hub.
+    /// The latest values compare ranks by are rewritten from the observations too.
     Reindex,
 }
 
@@ -337,6 +338,7 @@ async fn reindex_all(conn: &sea_orm::DatabaseConnection) -> anyhow::Result<usize
     for code in &codes {
         crate::read::search::index::reindex_municipality(&txn, code).await?;
     }
+    crate::read::latest::refresh(&txn, &codes.iter().cloned().collect()).await?;
     // Serving processes see the generation move and reload the cities whose revision rose.
     crate::cache::bump_generation(&txn).await?;
     txn.commit().await?;

@@ -155,6 +155,8 @@ pub enum LockSpace {
     Startup = 0x6b68_0001,
     /// One municipality's search documents (keyed by municipality code).
     SearchIndex = 0x6b68_0002,
+    /// One municipality's latest values (keyed by municipality code).
+    LatestObservations = 0x6b68_0003,
 }
 
 /// The two keys of PostgreSQL's `pg_advisory_lock(int, int)` for `name` in `space`: a

@@ -9,6 +9,7 @@ pub mod body_years;
 pub mod changes;
 pub mod indicator_values;
 pub mod indicators;
+pub mod latest_observations;
 pub mod measures;
 pub mod meetings;
 pub mod metrics;

@@ -10,6 +10,7 @@ mod m20261121_000004_create_data_generation;
 mod m20261129_000001_add_token_expiry;
 mod m20261130_000001_spans_phases_date_kinds;
 mod m20261130_000002_create_search_revisions;
+mod m20261130_000003_create_latest_observations;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000001_add_token_expiry::Migration),
             Box::new(m20261130_000001_spans_phases_date_kinds::Migration),
             Box::new(m20261130_000002_create_search_revisions::Migration),
+            Box::new(m20261130_000003_create_latest_observations::Migration),
         ]
     }
 }

@@ -605,6 +605,7 @@ async fn write_municipality(db: &impl ConnectionTrait, m: &MunicipalityFile) -> 
         .await?;
     }
     crate::read::search::index::reindex_municipality(db, &code).await?;
+    crate::read::latest::refresh(db, &std::collections::BTreeSet::from([code])).await?;
     Ok(())
 }
 

@@ -249,18 +249,43 @@ pub fn check_range(from: Option<i32>, to: Option<i32>) -> AppResult<()> {
 
 /// Competition ranking ("1, 2, 2, 4") of values, highest first. `None` stays unranked.
 pub fn rank(values: &[Option<f64>]) -> Vec<Option<i32>> {
+    // A value's rank is one more than the number of values above it: found by bisection in
+    // the values sorted high to low, so that 1,741 cities cost n log n comparisons, not n².
+    let mut sorted: Vec<f64> = values.iter().flatten().copied().collect();
+    sorted.sort_by(|a, b| b.total_cmp(a));
     values
         .iter()
         .map(|v| {
             v.map(|v| {
-                let higher = values.iter().flatten().filter(|o| **o > v).count();
+                let higher = sorted.partition_point(|o| *o > v);
                 i32::try_from(higher).unwrap_or(i32::MAX - 1) + 1
             })
         })
         .collect()
 }
 
-pub async fn compare(db: &DatabaseConnection, params: &CompareParams) -> AppResult<Comparison> {
+/// A comparison whose parameters have been checked (metric, range, scope: the errors a bad
+/// request gets) and whose rows are still to be read, all of them or a page.
+#[derive(Clone, Debug)]
+pub struct Prepared {
+    pub metric: metrics::Model,
+    pub params: CompareParams,
+    /// Every municipality in scope, by code.
+    pub cities: Vec<municipalities::Model>,
+}
+
+/// One page of a comparison's rows, ranked over every municipality in scope.
+#[derive(Clone, Debug)]
+pub struct Page {
+    /// Rows in scope, across all pages.
+    pub total: usize,
+    /// Where the page starts among them (at most `total`).
+    pub offset: usize,
+    pub rows: Vec<Row>,
+}
+
+/// Checks the parameters and finds the municipalities in scope.
+pub async fn prepare(db: &DatabaseConnection, params: &CompareParams) -> AppResult<Prepared> {
     let metric = metrics::Entity::find_by_id(params.metric.clone())
         .one(db)
         .await?
@@ -278,113 +303,246 @@ pub async fn compare(db: &DatabaseConnection, params: &CompareParams) -> AppResu
         params.region.as_deref(),
     )
     .await?;
+    Ok(Prepared {
+        metric,
+        params: params.clone(),
+        cities,
+    })
+}
 
-    let mut query = observations::Entity::find()
-        .filter(observations::Column::MetricCode.eq(&metric.code))
-        .order_by_asc(observations::Column::FiscalYear);
-    // Every city in scope: no list of 1,741 codes to bind and match.
-    if params.municipalities.is_some() || params.region.is_some() {
-        query = query.filter(
-            observations::Column::MunicipalityCode.is_in(cities.iter().map(|m| m.code.clone())),
-        );
-    }
-    if let Some(from) = params.from {
-        query = query.filter(observations::Column::FiscalYear.gte(from));
-    }
-    if let Some(to) = params.to {
-        query = query.filter(observations::Column::FiscalYear.lte(to));
-    }
-    let found = query.all(db).await?;
-    let source_ids: Vec<i32> = found.iter().filter_map(|o| o.source_id).collect();
-    let sources: HashMap<i32, sources::Model> = if source_ids.is_empty() {
-        HashMap::new()
-    } else {
-        sources::Entity::find()
-            .filter(sources::Column::Id.is_in(source_ids))
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect()
-    };
-    let mut by_city: HashMap<String, Vec<observations::Model>> = HashMap::new();
-    for o in found {
-        by_city
-            .entry(o.municipality_code.clone())
-            .or_default()
-            .push(o);
-    }
+/// The whole comparison: every row with all its values.
+pub async fn compare(db: &DatabaseConnection, params: &CompareParams) -> AppResult<Comparison> {
+    prepare(db, params).await?.all(db).await
+}
 
-    let mut rows: Vec<Row> = cities
-        .into_iter()
-        .map(|m| {
-            let obs = by_city.remove(&m.code).unwrap_or_default();
-            let divisor = match params.per {
-                Normalization::None => Ok(1.0),
-                Normalization::Per100kPopulation => match m.population {
-                    Some(p) if p > 0 => Ok(f64::from(p) / 100_000.0),
-                    _ => Err(format!(
-                        "{} ({}) has no population figure, so its values cannot be given per 100,000 inhabitants",
-                        m.name_en, m.code
-                    )),
-                },
-            };
-            match divisor {
-                Err(error) => Row {
-                    municipality: m,
-                    values: Vec::new(),
-                    rank: None,
-                    error: Some(error),
-                },
-                Ok(divisor) => Row {
-                    values: obs
-                        .into_iter()
-                        .map(|o| YearValue {
-                            fiscal_year: o.fiscal_year,
-                            value: o.value / divisor,
-                            raw_value: o.value,
-                            approximate: o.approximate,
-                            label_ja: o.label_ja,
-                            note: o.note,
-                            source: o.source_id.and_then(|id| sources.get(&id).cloned()),
-                        })
-                        .collect(),
-                    municipality: m,
-                    rank: None,
-                    error: None,
-                },
-            }
-        })
-        .collect();
-    let ranks = rank(
-        &rows
-            .iter()
-            .map(|r| r.latest().map(|v| v.value))
-            .collect::<Vec<_>>(),
-    );
-    for (row, rank) in rows.iter_mut().zip(ranks) {
-        row.rank = rank;
+/// What values are divided by for a municipality, or why they cannot be.
+fn divisor(per: Normalization, m: &municipalities::Model) -> Result<f64, String> {
+    match per {
+        Normalization::None => Ok(1.0),
+        Normalization::Per100kPopulation => match m.population {
+            Some(p) if p > 0 => Ok(f64::from(p) / 100_000.0),
+            _ => Err(format!(
+                "{} ({}) has no population figure, so its values cannot be given per 100,000 inhabitants",
+                m.name_en, m.code
+            )),
+        },
     }
-    rows.sort_by(|a, b| match (a.rank, b.rank) {
-        (Some(x), Some(y)) => x
-            .cmp(&y)
-            .then_with(|| a.municipality.code.cmp(&b.municipality.code)),
+}
+
+/// Ranked rows first (rank, then code), then the rows without data (by code).
+fn row_order(a: (Option<i32>, &str), b: (Option<i32>, &str)) -> std::cmp::Ordering {
+    match (a.0, b.0) {
+        (Some(x), Some(y)) => x.cmp(&y).then_with(|| a.1.cmp(b.1)),
         (Some(_), None) => std::cmp::Ordering::Less,
         (None, Some(_)) => std::cmp::Ordering::Greater,
-        (None, None) => a.municipality.code.cmp(&b.municipality.code),
-    });
-    let mut fiscal_years: Vec<i32> = rows
-        .iter()
-        .flat_map(|r| r.values.iter().map(|v| v.fiscal_year))
-        .collect();
-    fiscal_years.sort_unstable();
-    fiscal_years.dedup();
-    Ok(Comparison {
-        metric,
-        per: params.per,
-        fiscal_years,
-        rows,
-    })
+        (None, None) => a.1.cmp(b.1),
+    }
+}
+
+impl Prepared {
+    fn scoped(&self) -> bool {
+        self.params.municipalities.is_some() || self.params.region.is_some()
+    }
+
+    /// The observations of the metric, of `codes` (every municipality when `None`), within
+    /// the range, by fiscal year, and the sources they cite.
+    async fn observations(
+        &self,
+        db: &DatabaseConnection,
+        codes: Option<Vec<String>>,
+    ) -> AppResult<(Vec<observations::Model>, HashMap<i32, sources::Model>)> {
+        let mut query = observations::Entity::find()
+            .filter(observations::Column::MetricCode.eq(&self.metric.code));
+        query = match codes {
+            // By city first: the order of the (city, metric, year) key, which SQLite then
+            // reads for just these cities; by year alone it would choose the (metric, year)
+            // index and read every city's values of the metric to keep a page's twenty.
+            Some(codes) => query
+                .filter(observations::Column::MunicipalityCode.is_in(codes))
+                .order_by_asc(observations::Column::MunicipalityCode)
+                .order_by_asc(observations::Column::FiscalYear),
+            None => query.order_by_asc(observations::Column::FiscalYear),
+        };
+        if let Some(from) = self.params.from {
+            query = query.filter(observations::Column::FiscalYear.gte(from));
+        }
+        if let Some(to) = self.params.to {
+            query = query.filter(observations::Column::FiscalYear.lte(to));
+        }
+        let found = query.all(db).await?;
+        let source_ids: Vec<i32> = found.iter().filter_map(|o| o.source_id).collect();
+        let sources: HashMap<i32, sources::Model> = if source_ids.is_empty() {
+            HashMap::new()
+        } else {
+            sources::Entity::find()
+                .filter(sources::Column::Id.is_in(source_ids))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|s| (s.id, s))
+                .collect()
+        };
+        Ok((found, sources))
+    }
+
+    /// Builds the rows of `cities` from their observations (ranks not set).
+    fn rows(
+        &self,
+        cities: Vec<municipalities::Model>,
+        found: Vec<observations::Model>,
+        sources: &HashMap<i32, sources::Model>,
+    ) -> Vec<Row> {
+        let mut by_city: HashMap<String, Vec<observations::Model>> = HashMap::new();
+        for o in found {
+            by_city
+                .entry(o.municipality_code.clone())
+                .or_default()
+                .push(o);
+        }
+        cities
+            .into_iter()
+            .map(|m| {
+                let obs = by_city.remove(&m.code).unwrap_or_default();
+                match divisor(self.params.per, &m) {
+                    Err(error) => Row {
+                        municipality: m,
+                        values: Vec::new(),
+                        rank: None,
+                        error: Some(error),
+                    },
+                    Ok(divisor) => Row {
+                        values: obs
+                            .into_iter()
+                            .map(|o| YearValue {
+                                fiscal_year: o.fiscal_year,
+                                value: o.value / divisor,
+                                raw_value: o.value,
+                                approximate: o.approximate,
+                                label_ja: o.label_ja,
+                                note: o.note,
+                                source: o.source_id.and_then(|id| sources.get(&id).cloned()),
+                            })
+                            .collect(),
+                        municipality: m,
+                        rank: None,
+                        error: None,
+                    },
+                }
+            })
+            .collect()
+    }
+
+    /// Every row with all its values in the range: what `rows`, the exports and the chart
+    /// show.
+    pub async fn all(&self, db: &DatabaseConnection) -> AppResult<Comparison> {
+        // Every city in scope: no list of 1,741 codes to bind and match.
+        let codes = self
+            .scoped()
+            .then(|| self.cities.iter().map(|m| m.code.clone()).collect());
+        let (found, sources) = self.observations(db, codes).await?;
+        let mut rows = self.rows(self.cities.clone(), found, &sources);
+        let ranks = rank(
+            &rows
+                .iter()
+                .map(|r| r.latest().map(|v| v.value))
+                .collect::<Vec<_>>(),
+        );
+        for (row, rank) in rows.iter_mut().zip(ranks) {
+            row.rank = rank;
+        }
+        rows.sort_by(|a, b| {
+            row_order(
+                (a.rank, &a.municipality.code),
+                (b.rank, &b.municipality.code),
+            )
+        });
+        let mut fiscal_years: Vec<i32> = rows
+            .iter()
+            .flat_map(|r| r.values.iter().map(|v| v.fiscal_year))
+            .collect();
+        fiscal_years.sort_unstable();
+        fiscal_years.dedup();
+        Ok(Comparison {
+            metric: self.metric.clone(),
+            per: self.params.per,
+            fiscal_years,
+            rows,
+        })
+    }
+
+    /// `limit` rows from `offset`, in the order of [`Prepared::all`] and with the same ranks,
+    /// values and latest values. Without a range the ranks come from the latest values kept
+    /// ready ([`crate::read::latest`]: one small row per city), and only the page's cities'
+    /// values are read; a range moves "latest" to the newest year inside it, which the
+    /// ready table does not hold, so a ranged page is cut from the whole comparison.
+    pub async fn page(
+        &self,
+        db: &DatabaseConnection,
+        offset: usize,
+        limit: usize,
+    ) -> AppResult<Page> {
+        let total = self.cities.len();
+        let offset = offset.min(total);
+        if self.params.from.is_some() || self.params.to.is_some() {
+            let rows = self
+                .all(db)
+                .await?
+                .rows
+                .into_iter()
+                .skip(offset)
+                .take(limit)
+                .collect();
+            return Ok(Page {
+                total,
+                offset,
+                rows,
+            });
+        }
+        let codes: Option<Vec<String>> = self
+            .scoped()
+            .then(|| self.cities.iter().map(|m| m.code.clone()).collect());
+        let latest: HashMap<String, f64> =
+            crate::read::latest::of_metric(db, &self.metric.code, codes.as_deref())
+                .await?
+                .into_iter()
+                .map(|(code, _, value)| (code, value))
+                .collect();
+        // The latest value as `all` computes it: normalised the same way, none for a city
+        // that cannot be normalised.
+        let values: Vec<Option<f64>> = self
+            .cities
+            .iter()
+            .map(|m| {
+                let divisor = divisor(self.params.per, m).ok()?;
+                latest.get(&m.code).map(|v| v / divisor)
+            })
+            .collect();
+        let mut order: Vec<(usize, Option<i32>)> = rank(&values).into_iter().enumerate().collect();
+        order.sort_by(|a, b| {
+            row_order((a.1, &self.cities[a.0].code), (b.1, &self.cities[b.0].code))
+        });
+        let page: Vec<(usize, Option<i32>)> = order.into_iter().skip(offset).take(limit).collect();
+        let wanted: Vec<String> = page
+            .iter()
+            .filter(|(_, rank)| rank.is_some())
+            .map(|(i, _)| self.cities[*i].code.clone())
+            .collect();
+        let (found, sources) = if wanted.is_empty() {
+            (Vec::new(), HashMap::new())
+        } else {
+            self.observations(db, Some(wanted)).await?
+        };
+        let cities = page.iter().map(|(i, _)| self.cities[*i].clone()).collect();
+        let mut rows = self.rows(cities, found, &sources);
+        for (row, (_, rank)) in rows.iter_mut().zip(&page) {
+            row.rank = *rank;
+        }
+        Ok(Page {
+            total,
+            offset,
+            rows,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -398,5 +556,24 @@ mod tests {
             [Some(2), Some(1), None, Some(2), Some(4)]
         );
         assert_eq!(rank(&[None, None]), [None, None]);
+    }
+
+    #[test]
+    fn a_rank_is_one_more_than_the_values_above_it() {
+        // Many ties, zeros of both signs and gaps, against the definition itself.
+        let values: Vec<Option<f64>> = (0..500_i32)
+            .map(|i| (i % 7 != 3).then(|| f64::from((i * 37) % 23) - 11.0))
+            .chain([Some(0.0), Some(-0.0)])
+            .collect();
+        let expected: Vec<Option<i32>> = values
+            .iter()
+            .map(|v| {
+                v.map(|v| {
+                    let above = values.iter().flatten().filter(|o| **o > v).count();
+                    i32::try_from(above).expect("small") + 1
+                })
+            })
+            .collect();
+        assert_eq!(rank(&values), expected);
     }
 }

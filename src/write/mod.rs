@@ -51,6 +51,9 @@ pub struct Writer {
     /// Searchable records written, by municipality: (kind, id). Ordered, so that every
     /// transaction locks municipalities' indexes in the same order.
     reindex: BTreeMap<String, BTreeSet<(String, i32)>>,
+    /// Municipalities whose observations changed: their latest values are rewritten before
+    /// the commit.
+    observed: BTreeSet<String>,
     cache: Option<Arc<crate::cache::ResponseCache>>,
     /// The process's search index, refreshed after the commit so that its next search sees
     /// this write.
@@ -75,6 +78,7 @@ impl Writer {
             principal,
             at: Utc::now(),
             reindex: BTreeMap::new(),
+            observed: BTreeSet::new(),
             cache,
             search: search.map(|s| (db.clone(), s)),
             _turn: turn,
@@ -128,6 +132,9 @@ impl Writer {
         }
         .insert(&self.txn)
         .await?;
+        if entity == <entity::observations::Entity as Record>::NAME {
+            self.observed.insert(municipality.to_owned());
+        }
         if searched {
             self.reindex
                 .entry(municipality.to_owned())
@@ -143,11 +150,12 @@ impl Writer {
         Ok(())
     }
 
-    /// Rebuilds the search documents of the records written, then commits.
+    /// Rebuilds the search documents and latest values of the records written, then commits.
     pub async fn commit(mut self) -> AppResult<()> {
         for (code, records) in &self.reindex {
             crate::read::search::index::reindex_records(&self.txn, code, records).await?;
         }
+        crate::read::latest::refresh(&self.txn, &self.observed).await?;
         crate::cache::bump_generation(&self.txn).await?;
         self.txn.commit().await?;
         if let Some(cache) = &self.cache {

@@ -27,14 +27,9 @@ const DEEP: &str = r#"{ municipalities {
     supportCenters { registeredGroups { value } source { title } }
 } }"#;
 
-async fn statements_do_not_grow_with_municipalities(b: Backend) {
-    // Arrange: the five cities, then the same hub with two more cities (copies of the largest
-    // files under other codes), so every list the query touches gets longer.
-    let app = TestApp::spawn(&b).await;
-    let before = app.statements.get();
-    let five = app.data(DEEP, json!({})).await;
-    let cost_five = app.statements.get() - before;
-
+/// Two more cities: copies of the largest files under other codes, so every list a query
+/// touches gets longer.
+async fn import_two_copies(app: &TestApp) {
     let copies = [
         ("yamaguchi.yaml", "352039", "yamaguchi", "352021", "ube"),
         ("toyonaka.yaml", "272035", "toyonaka", "272043", "ikeda"),
@@ -62,6 +57,17 @@ async fn statements_do_not_grow_with_municipalities(b: Backend) {
     kyodo_hub::dataset::import::import(&app.db, &ds)
         .await
         .expect("import");
+}
+
+async fn statements_do_not_grow_with_municipalities(b: Backend) {
+    // Arrange: the five cities, then the same hub with two more cities (copies of the largest
+    // files under other codes), so every list the query touches gets longer.
+    let app = TestApp::spawn(&b).await;
+    let before = app.statements.get();
+    let five = app.data(DEEP, json!({})).await;
+    let cost_five = app.statements.get() - before;
+
+    import_two_copies(&app).await;
 
     // Act
     let before = app.statements.get();
@@ -145,3 +151,35 @@ async fn the_change_feed_costs_a_fixed_number_of_statements(b: Backend) {
 }
 
 db_tests!(the_change_feed_costs_a_fixed_number_of_statements);
+
+/// A page of a national comparison (`examples/queries/compare-page.graphql`) costs the same
+/// statements with more cities in the hub: the metric, the cities in scope, their latest
+/// values, and the values and sources of the page's cities only.
+async fn a_compare_page_costs_the_same_statements_with_more_cities(b: Backend) {
+    let app = TestApp::spawn(&b).await;
+    let query = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("examples/queries/compare-page.graphql"),
+    )
+    .expect("example");
+    let before = app.statements.get();
+    let five = app.data(&query, json!({ "first": 3 })).await;
+    let cost_five = app.statements.get() - before;
+    import_two_copies(&app).await;
+    let before = app.statements.get();
+    let seven = app.data(&query, json!({ "first": 3 })).await;
+    let cost_seven = app.statements.get() - before;
+
+    let connection = |d: &serde_json::Value| d["compare"]["rowsConnection"].clone();
+    assert_eq!(connection(&five)["totalCount"], 5);
+    assert_eq!(connection(&seven)["totalCount"], 7);
+    assert_eq!(
+        connection(&seven)["edges"].as_array().map(Vec::len),
+        Some(3)
+    );
+    eprintln!("compare page: {cost_five} statements for 5 cities, {cost_seven} for 7");
+    assert_eq!(cost_five, cost_seven);
+    assert!(cost_seven <= 5, "{cost_seven} statements");
+}
+
+db_tests!(a_compare_page_costs_the_same_statements_with_more_cities);

@@ -7,6 +7,7 @@ mod support;
 
 mod cache;
 mod cities;
+mod compare_page;
 mod crosscity;
 mod documents;
 mod errors;

@@ -130,9 +130,14 @@ async fn a_database_with_api_edits_migrates_into_the_new_model(b: Backend) {
     )
     .await;
 
-    // Back to the schema before spans and search revisions, as a database of an earlier
-    // release would be: its importer had filed 「実施・完了予定」 as COMPLETION.
-    Migrator::down(&app.db, Some(2)).await.expect("down two");
+    // Back to the previous schema, as a database of the previous release would be: its
+    // importer had filed 「実施・完了予定」 as COMPLETION.
+    Migrator::down(
+        &app.db,
+        Some(steps_back_to("m20261130_000001_spans_phases_date_kinds")),
+    )
+    .await
+    .expect("down to before spans");
     assert!(
         app.db
             .execute_unprepared("SELECT phases FROM schedule_entries")
@@ -217,6 +222,20 @@ async fn a_database_with_api_edits_migrates_into_the_new_model(b: Backend) {
     assert_eq!(m["dateKind"], "DEADLINE");
 }
 
+/// How many migrations `down` undoes to reach the state before `name`: it and every later one.
+fn steps_back_to(name: &str) -> u32 {
+    use migration::{Migrator, MigratorTrait};
+    let names: Vec<String> = Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let at = names
+        .iter()
+        .position(|n| n == name)
+        .unwrap_or_else(|| panic!("no migration {name} in {names:?}"));
+    u32::try_from(names.len() - at).expect("a few migrations")
+}
+
 fn int(v: &serde_json::Value) -> i64 {
     v.as_i64().unwrap_or(0)
 }
@@ -259,3 +278,49 @@ async fn reindex_rebuilds_the_search_index(b: Backend) {
 }
 
 db_tests!(reindex_rebuilds_the_search_index);
+
+/// A database from before the latest values were kept ready, holding an observation the
+/// previous release wrote, gets them filled on upgrade: each city's newest value of each
+/// metric, as a recomputation from `observations` finds it.
+async fn upgrading_fills_the_latest_values_from_existing_observations(b: Backend) {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::ConnectionTrait;
+    use serde_json::json;
+
+    let app = TestApp::spawn(&b).await;
+    Migrator::down(
+        &app.db,
+        Some(steps_back_to("m20261130_000003_create_latest_observations")),
+    )
+    .await
+    .expect("down to before latest values");
+    assert!(
+        app.db
+            .execute_unprepared("SELECT 1 FROM latest_observations")
+            .await
+            .is_err(),
+        "the previous schema has no latest values"
+    );
+    // A newer value written while the table did not exist.
+    app.db
+        .execute_unprepared(
+            "INSERT INTO observations (municipality_code, metric_code, fiscal_year, value, approximate, version) \
+             VALUES ('352063', 'promotion_officers', 2030, 77, false, 1)",
+        )
+        .await
+        .expect("a newer observation");
+    Migrator::up(&app.db, None).await.expect("up");
+
+    let next = TestApp::serve(app.test_db.alias()).await;
+    let (ready, recomputed) = crate::compare_page::ready_and_recomputed(&next).await;
+    assert!(!recomputed.is_empty());
+    assert_eq!(ready, recomputed);
+    assert!(
+        ready
+            .iter()
+            .any(|r| *r == json!(["352063", "promotion_officers", 2030, r[3], 77.0])),
+        "{ready:?}"
+    );
+}
+
+db_tests!(upgrading_fills_the_latest_values_from_existing_observations);

@@ -55,7 +55,10 @@ impl CrossCityQuery {
             to: to.map(|y| y.0),
             per: per.unwrap_or_default(),
         };
-        Ok(Comparison(compare::compare(db(ctx), &params).await?))
+        Ok(Comparison {
+            prepared: compare::prepare(db(ctx), &params).await?,
+            all: tokio::sync::OnceCell::new(),
+        })
     }
 
     /// Each municipality's plan indicators with baseline, latest value, target and progress,
@@ -142,30 +145,80 @@ impl CrossCityQuery {
     }
 }
 
-/// A metric compared across municipalities.
-pub struct Comparison(pub compare::Comparison);
+/// A metric compared across municipalities. The rows are read when asked for: `rows` and
+/// `fiscalYears` read every value once between them, `rowsConnection` only its page's.
+pub struct Comparison {
+    prepared: compare::Prepared,
+    all: tokio::sync::OnceCell<compare::Comparison>,
+}
+
+impl Comparison {
+    async fn all(&self, ctx: &Context<'_>) -> AppResult<&compare::Comparison> {
+        self.all
+            .get_or_try_init(|| self.prepared.all(db(ctx)))
+            .await
+    }
+}
 
 #[Object]
 impl Comparison {
     async fn metric(&self) -> Metric {
-        Metric(self.0.metric.clone())
+        Metric(self.prepared.metric.clone())
     }
     /// How the values are scaled.
     async fn per(&self) -> Normalization {
-        self.0.per
+        self.prepared.params.per
     }
     /// The fiscal years that have a value in some row, ascending: the columns of a table.
-    async fn fiscal_years(&self) -> Vec<FiscalYear> {
-        self.0
+    async fn fiscal_years(&self, ctx: &Context<'_>) -> AppResult<Vec<FiscalYear>> {
+        Ok(self
+            .all(ctx)
+            .await?
             .fiscal_years
             .iter()
             .copied()
             .map(FiscalYear)
-            .collect()
+            .collect())
     }
     /// Ranked rows first (rank, then code), then the rows without data.
-    async fn rows(&self) -> Vec<ComparisonRow> {
-        self.0.rows.iter().cloned().map(ComparisonRow).collect()
+    async fn rows(&self, ctx: &Context<'_>) -> AppResult<Vec<ComparisonRow>> {
+        Ok(self
+            .all(ctx)
+            .await?
+            .rows
+            .iter()
+            .cloned()
+            .map(ComparisonRow)
+            .collect())
+    }
+    /// 比較表のページ (hikaku-hyō no pēji): the rows of `rows`, in the same order and with the
+    /// same ranks (over every municipality in scope, not the page), a page of `first` (1–100,
+    /// default 20) after the cursor `after`. A national comparison's page reads only its own
+    /// cities' values: without `from`/`to` the ranks come from each city's latest value kept
+    /// ready by every write; with them the page is cut from the full comparison.
+    #[graphql(complexity = "first.unwrap_or(20).clamp(1, 100) as usize * child_complexity + 1")]
+    async fn rows_connection(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> AppResult<Connection<String, ComparisonRow, TotalCount>> {
+        let (offset, limit) = page_window(first, after)?;
+        let page = match self.all.get() {
+            // `rows` in the same request has read everything already.
+            Some(all) => compare::Page {
+                total: all.rows.len(),
+                offset: offset.min(all.rows.len()),
+                rows: all.rows.iter().skip(offset).take(limit).cloned().collect(),
+            },
+            None => self.prepared.page(db(ctx), offset, limit).await?,
+        };
+        Ok(connection(
+            page.rows,
+            page.offset,
+            page.total,
+            ComparisonRow,
+        ))
     }
 }
 

@@ -276,6 +276,20 @@ async fn fifty_concurrent_writers_are_all_accounted_for(b: Backend) {
         (1..=50).map(f64::from).collect::<Vec<_>>(),
         "each raise once"
     );
+    // The latest values kept ready agree with the observations the writers left.
+    let (ready, recomputed) = crate::compare_page::ready_and_recomputed(&app).await;
+    assert_eq!(ready, recomputed, "latest values after 50 writers");
+    let hofu = |metric: &str| {
+        ready
+            .iter()
+            .find(|r| r[0] == HOFU && r[1] == metric)
+            .map(|r| (r[2].clone(), r[4].clone()))
+    };
+    assert_eq!(hofu("promotion_officers"), Some((json!(2089), json!(49.0))));
+    assert_eq!(
+        hofu("collaboration_projects"),
+        Some((json!(2099), json!(50.0)))
+    );
     eprintln!(
         "{b:?}: 50 writers, {} conflicts retried",
         conflicts.iter().sum::<u32>()
