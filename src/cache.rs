@@ -106,7 +106,7 @@ impl ResponseCache {
         if !self.enabled() {
             return Ok(());
         }
-        let now = read_generation(db).await?;
+        let now = crate::db::read_generation(db).await?;
         if self.generation.swap(now, Ordering::Relaxed) != now {
             self.clear();
         }
@@ -145,20 +145,6 @@ pub async fn bump_generation(db: &impl ConnectionTrait) -> Result<(), DbErr> {
     ))
     .await?;
     Ok(())
-}
-
-async fn read_generation(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            crate::db::GENERATION_QUERY,
-        ))
-        .await?;
-    let generation: i64 = match row {
-        Some(r) => r.try_get("", "generation")?,
-        None => 0,
-    };
-    Ok(u64::try_from(generation).unwrap_or(0))
 }
 
 #[cfg(test)]

@@ -93,6 +93,22 @@ pub async fn connect(url: &str) -> anyhow::Result<Db> {
 pub const GENERATION_QUERY: &str =
     "SELECT CAST(generation AS BIGINT) AS generation FROM data_generation WHERE id = 1";
 
+/// The data generation: raised by every transaction that changes data, read by the caches
+/// that must notice another process's writes.
+pub async fn read_generation(db: &impl sea_orm::ConnectionTrait) -> Result<u64, sea_orm::DbErr> {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            GENERATION_QUERY,
+        ))
+        .await?;
+    let generation: i64 = match row {
+        Some(r) => r.try_get("", "generation")?,
+        None => 0,
+    };
+    Ok(u64::try_from(generation).unwrap_or(0))
+}
+
 /// Whether `e` says the database could not be reached (so trying again later may work), as
 /// opposed to a wrong password, a missing database or a bad URL.
 fn unreachable(e: &anyhow::Error) -> bool {
@@ -170,6 +186,27 @@ pub fn lock_key(space: LockSpace, name: &str) -> (i32, i32) {
         i32::from_ne_bytes(hash.to_ne_bytes())
     });
     (space as i32, key)
+}
+
+/// Holds `space`'s lock on `name` until the transaction `db` ends (PostgreSQL; SQLite has one
+/// writer at a time already). Every statement after it sees what the previous holder
+/// committed, since READ COMMITTED takes a snapshot per statement.
+pub async fn lock_for_transaction(
+    db: &impl sea_orm::ConnectionTrait,
+    space: LockSpace,
+    name: &str,
+) -> Result<(), sea_orm::DbErr> {
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Postgres {
+        return Ok(());
+    }
+    let (space, key) = lock_key(space, name);
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        sea_orm::DatabaseBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1, $2)",
+        [space.into(), key.into()],
+    ))
+    .await?;
+    Ok(())
 }
 
 /// The SQLite database file a URL names, or `None` for an in-memory database.

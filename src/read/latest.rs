@@ -8,9 +8,7 @@
 use std::collections::BTreeSet;
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
 
 use entity::{latest_observations as latest, observations};
 
@@ -23,17 +21,7 @@ use entity::{latest_observations as latest, observations};
 /// statement), and the last writer to commit recomputes from everything committed before it.
 /// SQLite has one writer at a time already.
 async fn lock(db: &impl ConnectionTrait, code: &str) -> Result<(), DbErr> {
-    if db.get_database_backend() != DatabaseBackend::Postgres {
-        return Ok(());
-    }
-    let (space, key) = crate::db::lock_key(crate::db::LockSpace::LatestObservations, code);
-    db.execute_raw(sea_orm::Statement::from_sql_and_values(
-        DatabaseBackend::Postgres,
-        "SELECT pg_advisory_xact_lock($1, $2)",
-        [space.into(), key.into()],
-    ))
-    .await?;
-    Ok(())
+    crate::db::lock_for_transaction(db, crate::db::LockSpace::LatestObservations, code).await
 }
 
 /// Rewrites the latest values of the municipalities `codes` from their observations: one

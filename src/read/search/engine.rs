@@ -192,20 +192,6 @@ pub struct SearchIndex {
     generation: AtomicU64,
 }
 
-async fn read_generation(db: &impl ConnectionTrait) -> AppResult<u64> {
-    let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            crate::db::GENERATION_QUERY,
-        ))
-        .await?;
-    let generation: i64 = match row {
-        Some(r) => r.try_get("", "generation")?,
-        None => 0,
-    };
-    Ok(u64::try_from(generation).unwrap_or(0))
-}
-
 async fn read_revisions(db: &impl ConnectionTrait) -> AppResult<HashMap<String, i64>> {
     let rows = db
         .query_all_raw(Statement::from_string(
@@ -260,7 +246,7 @@ impl SearchIndex {
             .map_err(engine_error)?;
         // Generation and revisions before the documents: a change that lands in between is
         // loaded now and again at the next refresh, never missed.
-        let generation = read_generation(db).await?;
+        let generation = crate::db::read_generation(db).await?;
         let held = read_revisions(db).await?;
         let search = SearchIndex {
             fields,
@@ -323,7 +309,7 @@ impl SearchIndex {
         if self.generation() >= generation {
             return Ok(());
         }
-        let now = read_generation(db).await?;
+        let now = crate::db::read_generation(db).await?;
         let revisions = read_revisions(db).await?;
         let changed: Vec<String> = revisions
             .iter()
@@ -374,7 +360,7 @@ impl SearchIndex {
     /// each tick of [`SearchIndex::watch`]. Reading the generation is not counted as a
     /// statement of the request (see [`crate::db::GENERATION_QUERY`]).
     pub async fn catch_up(&self, db: &DatabaseConnection) -> AppResult<()> {
-        let generation = read_generation(db).await?;
+        let generation = crate::db::read_generation(db).await?;
         if generation > self.generation() {
             self.refresh(db, generation).await?;
         }

@@ -223,17 +223,7 @@ async fn meeting_docs(
 /// previous holder committed (PostgreSQL's READ COMMITTED takes a snapshot per statement).
 /// SQLite has one writer at a time already.
 async fn lock_index(db: &impl ConnectionTrait, code: &str) -> Result<(), DbErr> {
-    if db.get_database_backend() != DatabaseBackend::Postgres {
-        return Ok(());
-    }
-    let (space, key) = crate::db::lock_key(crate::db::LockSpace::SearchIndex, code);
-    db.execute_raw(sea_orm::Statement::from_sql_and_values(
-        DatabaseBackend::Postgres,
-        "SELECT pg_advisory_xact_lock($1, $2)",
-        [space.into(), key.into()],
-    ))
-    .await?;
-    Ok(())
+    crate::db::lock_for_transaction(db, crate::db::LockSpace::SearchIndex, code).await
 }
 
 /// Raises `code`'s search revision, so that every hub process reloads the city's documents
