@@ -55,8 +55,7 @@ pub struct Writer {
     /// the commit.
     observed: BTreeSet<String>,
     cache: Option<Arc<crate::cache::ResponseCache>>,
-    /// The process's search index, refreshed after the commit so that its next search sees
-    /// this write.
+    /// The process's search index, refreshed in a task of its own once this write commits.
     search: Option<(DatabaseConnection, Arc<SearchIndex>)>,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
@@ -163,12 +162,17 @@ impl Writer {
         }
         // The next writer may start while this one's search index catches up.
         self._turn = None;
-        // The write is done whatever happens here: a refresh that fails is tried again by the
-        // next search or the index's poll.
-        if let Some((db, search)) = &self.search
-            && let Err(e) = search.catch_up(db).await
-        {
-            tracing::warn!(error = ?e, "cannot refresh the search index after a write");
+        // The write is committed: its answer must not wait for the index, or a request timeout
+        // could tell the client "refused" about data that is stored (the fault test of
+        // concurrent uploads saw it: a city's re-indexing outlasted the timeout). The refresh
+        // runs on its own; a search meanwhile finds its rows newer than the index and catches
+        // up first, and a refresh that fails is tried again by the index's poll.
+        if let Some((db, search)) = self.search.take() {
+            tokio::spawn(async move {
+                if let Err(e) = search.catch_up(&db).await {
+                    tracing::warn!(error = ?e, "cannot refresh the search index after a write");
+                }
+            });
         }
         Ok(())
     }
