@@ -1,6 +1,6 @@
 //! The running hub: a migrated database holding at least the bundled dataset, the response
-//! cache watching it, the schema and the gate built from the limits, and the accept loop that
-//! serves them until a signal stops it.
+//! cache and the search index watching it, the schema and the gate built from the limits, and
+//! the accept loop that serves them until a signal stops it.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -53,16 +53,14 @@ pub async fn prepare_waiting(
         limits.cache.response_cache_bytes,
     ));
     cache.check(&db.conn).await?;
-    cache.watch(
-        db.conn.clone(),
-        Duration::from_millis(limits.cache.response_cache_poll_ms.max(10)),
-    );
     // Built before serving: a search must never answer from a half-built index.
     let search = SearchIndex::open(&db.conn)
         .await
         .map_err(|e| anyhow::anyhow!("cannot build the search index: {e:?}"))?;
-    search.watch(
+    watch_generation(
         db.conn.clone(),
+        &cache,
+        &search,
         Duration::from_millis(limits.cache.response_cache_poll_ms.max(10)),
     );
     let schema = graphql::build_schema(db.conn.clone(), &limits, cache.clone(), search.clone())?;
@@ -144,4 +142,39 @@ async fn shutdown_signal() {
         () = terminate => {}
     }
     tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// Reads the database's generation every `every`, once for both of the process's views of
+/// the data that other processes' writes make stale: the response cache forgets its answers
+/// and the search index reloads the cities whose revision moved. The task ends with the
+/// server, when the index is dropped.
+fn watch_generation(
+    db: sea_orm::DatabaseConnection,
+    cache: &Arc<ResponseCache>,
+    search: &Arc<SearchIndex>,
+    every: Duration,
+) {
+    let (cache, search) = (Arc::downgrade(cache), Arc::downgrade(search));
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let (Some(cache), Some(search)) = (cache.upgrade(), search.upgrade()) else {
+                return;
+            };
+            match db::read_generation(&db).await {
+                Ok(now) => {
+                    cache.observe(now);
+                    if let Err(e) = search.catch_up_to(&db, now).await {
+                        tracing::warn!(error = ?e, "cannot refresh the search index; trying again");
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read data_generation; clearing the response cache");
+                    cache.clear();
+                }
+            }
+        }
+    });
 }

@@ -10,10 +10,8 @@
 //! the epoch it started in.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Duration;
 
 use bytes::Bytes;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
@@ -106,34 +104,15 @@ impl ResponseCache {
         if !self.enabled() {
             return Ok(());
         }
-        let now = crate::db::read_generation(db).await?;
-        if self.generation.swap(now, Ordering::Relaxed) != now {
-            self.clear();
-        }
+        self.observe(crate::db::read_generation(db).await?);
         Ok(())
     }
 
-    /// Checks the database's generation every `every`, for changes made by other processes.
-    pub fn watch(self: &Arc<Self>, db: DatabaseConnection, every: Duration) {
-        if !self.enabled() {
-            return;
+    /// Forgets every answer if the database's generation `now` moved since last time.
+    pub fn observe(&self, now: u64) {
+        if self.enabled() && self.generation.swap(now, Ordering::Relaxed) != now {
+            self.clear();
         }
-        let cache = Arc::downgrade(self);
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                // The server is gone when the cache is.
-                let Some(cache) = cache.upgrade() else {
-                    return;
-                };
-                if let Err(e) = cache.check(&db).await {
-                    tracing::warn!(error = %e, "cannot read data_generation; clearing the response cache");
-                    cache.clear();
-                }
-            }
-        });
     }
 }
 

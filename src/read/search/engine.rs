@@ -19,7 +19,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
@@ -356,34 +356,21 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Refreshes if the database's generation moved past the index's: after a write, and on
-    /// each tick of [`SearchIndex::watch`]. Reading the generation is not counted as a
-    /// statement of the request (see [`crate::db::GENERATION_QUERY`]).
+    /// Refreshes if the database's generation moved past the index's: after a write. Reading
+    /// the generation is not counted as a statement of the request (see
+    /// [`crate::db::GENERATION_QUERY`]).
     pub async fn catch_up(&self, db: &DatabaseConnection) -> AppResult<()> {
-        let generation = crate::db::read_generation(db).await?;
+        self.catch_up_to(db, crate::db::read_generation(db).await?)
+            .await
+    }
+
+    /// Refreshes if `generation`, read from the database, is past the index's: on each tick of
+    /// the process's generation watch, which reads it once for the response cache and the index.
+    pub async fn catch_up_to(&self, db: &DatabaseConnection, generation: u64) -> AppResult<()> {
         if generation > self.generation() {
             self.refresh(db, generation).await?;
         }
         Ok(())
-    }
-
-    /// Looks at the database's generation every `every` and refreshes when it moved, so that
-    /// changes by other processes reach this one without a request waiting for them.
-    pub fn watch(self: &Arc<Self>, db: DatabaseConnection, every: Duration) {
-        let search = Arc::downgrade(self);
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(every);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                tick.tick().await;
-                let Some(search) = search.upgrade() else {
-                    return;
-                };
-                if let Err(e) = search.catch_up(&db).await {
-                    tracing::warn!(error = ?e, "cannot refresh the search index; trying again");
-                }
-            }
-        });
     }
 
     /// The query over the text fields: `folded` is a folded query of at least one character.
