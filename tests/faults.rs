@@ -95,6 +95,11 @@ async fn post(
             Value::Null,
         );
     };
+    answer_of(response).await
+}
+
+/// The status and error code of an answer, with its JSON body (null when it is not JSON).
+async fn answer_of(response: reqwest::Response) -> (Answer, Value) {
     let status = response.status().as_u16();
     let body: Value = response.json().await.unwrap_or(Value::Null);
     let code = body["errors"][0]["extensions"]["code"]
@@ -845,12 +850,7 @@ async fn upload(url: &str, token: &str, file: Vec<u8>) -> (Answer, Value) {
             );
         }
     };
-    let status = response.status().as_u16();
-    let body: Value = response.json().await.unwrap_or(Value::Null);
-    let code = body["errors"][0]["extensions"]["code"]
-        .as_str()
-        .map(str::to_owned);
-    (Answer { status, code }, body)
+    answer_of(response).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
