@@ -14,7 +14,7 @@ pub mod introspection;
 mod nesting;
 pub mod ratelimit;
 mod values;
-pub use values::argument_at;
+pub use values::{argument_and_variable_at, argument_at};
 
 use async_graphql::extensions::apollo_persisted_queries::{CacheStorage, LruCacheStorage};
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
@@ -349,6 +349,30 @@ pub fn fill_error_codes(response: &mut Response) {
             .get_or_insert_with(Default::default)
             .set("code", refusal.code().as_str());
         error.source = Some(std::sync::Arc::new(refusal));
+    }
+}
+
+/// Names the argument in each error of a value that did not parse as its type (a fiscal year,
+/// a date, an ID): async-graphql reports such a value by its line and column only, as
+/// `Failed to parse "FiscalYear": …`, and a client reading the message should not have to
+/// count columns. `query` is the operation's text.
+pub fn name_arguments(response: &mut Response, query: &str) {
+    for error in &mut response.errors {
+        if !error.message.starts_with("Failed to parse") {
+            continue;
+        }
+        let Some((argument, variable)) = error
+            .locations
+            .first()
+            .and_then(|at| argument_and_variable_at(query, *at))
+        else {
+            continue;
+        };
+        let named = match variable {
+            Some(variable) => format!("argument \"{argument}\" (variable ${variable})"),
+            None => format!("argument \"{argument}\""),
+        };
+        error.message = format!("{named}: {}", error.message);
     }
 }
 

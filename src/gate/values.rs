@@ -190,6 +190,16 @@ pub(super) fn check_document_values(doc: &ExecutableDocument) -> Result<(), Serv
 /// parse as its type is reported at its position only, which says nothing to a person who
 /// filled in a form; this finds the name to say.
 pub fn argument_at(query: &str, at: async_graphql::Pos) -> Option<String> {
+    let (argument, variable) = argument_and_variable_at(query, at)?;
+    Some(variable.unwrap_or(argument))
+}
+
+/// The argument whose value stands at `at` in `query`, and the variable that value is, if it
+/// is one.
+pub fn argument_and_variable_at(
+    query: &str,
+    at: async_graphql::Pos,
+) -> Option<(String, Option<String>)> {
     let doc = async_graphql::parser::parse_query(query).ok()?;
     let mut sets = Vec::new();
     for (_, op) in doc.operations.iter() {
@@ -204,10 +214,11 @@ pub fn argument_at(query: &str, at: async_graphql::Pos) -> Option<String> {
                 Selection::Field(field) => {
                     for (name, value) in &field.node.arguments {
                         if value.pos == at {
-                            return Some(match &value.node {
-                                ArgumentValue::Variable(variable) => variable.to_string(),
-                                _ => name.node.to_string(),
-                            });
+                            let variable = match &value.node {
+                                ArgumentValue::Variable(variable) => Some(variable.to_string()),
+                                _ => None,
+                            };
+                            return Some((name.node.to_string(), variable));
                         }
                     }
                     sets.push(&field.node.selection_set.node);

@@ -109,8 +109,13 @@ async fn execute(
             } else {
                 &state.schema
             };
+            // Kept for naming a bad argument in an error; a copy of a few KiB at most.
+            let text = req.query.clone();
             match tokio::time::timeout(timeout, schema.execute(req)).await {
-                Ok(response) => {
+                Ok(mut response) => {
+                    if !response.errors.is_empty() {
+                        crate::gate::name_arguments(&mut response, &text);
+                    }
                     // async-graphql answers a request it refused with no data and errors
                     // without a path; errors of resolvers have one.
                     executed = response.data != async_graphql::Value::Null

@@ -43,6 +43,11 @@ async fn malformed_input_is_bad_user_input_naming_the_value(b: Backend) {
         .await;
     assert_eq!(errors[0].0, "BAD_USER_INPUT");
     assert!(errors[0].1.contains("平成abc年度"), "{errors:?}");
+    // The message names the argument, not only its line and column.
+    assert!(
+        errors[0].1.starts_with(r#"argument "from": "#),
+        "{errors:?}"
+    );
     let errors = app
         .errors(
             r#"query($y: FiscalYear) { municipality(slug: "hofu") { observations(from: $y) { value } } }"#,
@@ -51,6 +56,12 @@ async fn malformed_input_is_bad_user_input_naming_the_value(b: Backend) {
         .await;
     assert_eq!(errors[0].0, "BAD_USER_INPUT");
     assert!(errors[0].1.contains("R0"), "{errors:?}");
+    assert!(
+        errors[0]
+            .1
+            .starts_with(r#"argument "from" (variable $y): "#),
+        "{errors:?}"
+    );
     let errors = app
         .errors(r#"{ fiscalYear(label: "大正5年") { year } }"#, json!({}))
         .await;
