@@ -11,7 +11,7 @@ use sea_orm::{
 use crate::domain::ProgramKind;
 use crate::error::{AppError, AppResult};
 use crate::read::compare::{check_range, scope};
-use entity::{activities, indicator_values, indicators, municipalities, programs};
+use entity::{activities, indicator_values, indicators, municipalities, programs, sources};
 
 /// What activity totals are grouped by.
 #[derive(async_graphql::Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -198,6 +198,9 @@ pub struct IndicatorProgress {
     pub municipality: std::sync::Arc<municipalities::Model>,
     pub values: Vec<indicator_values::Model>,
     pub progress: Option<f64>,
+    /// 出典: read here for the whole list, so the field resolvers do not each wait out a
+    /// DataLoader window for it (indicator progress under load: README, Performance).
+    pub source: Option<std::sync::Arc<sources::Model>>,
 }
 
 /// Indicators of the municipalities in scope with their progress, ordered.
@@ -235,6 +238,20 @@ pub async fn progress_of(
             values.entry(v.indicator_id).or_default().push(v);
         }
     }
+    let mut source_ids: Vec<i32> = list.iter().filter_map(|i| i.source_id).collect();
+    source_ids.sort_unstable();
+    source_ids.dedup();
+    let sources: HashMap<i32, std::sync::Arc<sources::Model>> = if source_ids.is_empty() {
+        HashMap::new()
+    } else {
+        sources::Entity::find()
+            .filter(sources::Column::Id.is_in(source_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|s| (s.id, std::sync::Arc::new(s)))
+            .collect()
+    };
     let cities: HashMap<&str, std::sync::Arc<municipalities::Model>> = cities
         .iter()
         .map(|m| (m.code.as_str(), std::sync::Arc::new(m.clone())))
@@ -246,6 +263,7 @@ pub async fn progress_of(
             let progress = crate::domain::progress::progress(&values);
             Some(IndicatorProgress {
                 municipality: cities.get(indicator.municipality_code.as_str())?.clone(),
+                source: indicator.source_id.and_then(|id| sources.get(&id).cloned()),
                 indicator,
                 values,
                 progress,

@@ -736,7 +736,47 @@ async fn the_chart_is_svg_with_japanese_labels(b: Backend) {
     );
 }
 
+/// `indicatorProgress` reads every indicator's source with the list instead of through the
+/// source DataLoader; each indicator must still cite what the municipality's own list (which
+/// goes through the loader) says it cites.
+async fn indicator_progress_cites_the_same_sources_as_the_city(b: Backend) {
+    let app = TestApp::spawn(&b).await;
+    let progress = app
+        .data(
+            "{ indicatorProgress { id source { id title publisher } } }",
+            json!({}),
+        )
+        .await;
+    let cities = app
+        .data(
+            "{ municipalities { indicators { id source { id title publisher } } } }",
+            json!({}),
+        )
+        .await;
+    let by_city: std::collections::BTreeMap<String, serde_json::Value> = cities["municipalities"]
+        .as_array()
+        .expect("municipalities")
+        .iter()
+        .flat_map(|m| m["indicators"].as_array().cloned().unwrap_or_default())
+        .map(|i| {
+            (
+                i["id"].as_str().unwrap_or("").to_owned(),
+                i["source"].clone(),
+            )
+        })
+        .collect();
+    let list = progress["indicatorProgress"].as_array().expect("list");
+    assert_eq!(list.len(), by_city.len(), "every indicator once");
+    let cited = list.iter().filter(|i| !i["source"].is_null()).count();
+    assert!(cited > 0, "the five cities' indicators cite their plans");
+    for i in list {
+        let id = i["id"].as_str().unwrap_or("");
+        assert_eq!(Some(&i["source"]), by_city.get(id), "indicator {id}");
+    }
+}
+
 db_tests!(
+    indicator_progress_cites_the_same_sources_as_the_city,
     compare_ranks_with_ties_and_lists_cities_without_data,
     compare_per_100k_divides_by_the_census_population,
     compare_is_scoped_to_a_region_or_a_list,

@@ -82,6 +82,7 @@ impl CrossCityQuery {
                     Preloaded {
                         values: Some(std::sync::Arc::new(p.values)),
                         municipality: Some(p.municipality),
+                        source: Some(p.source),
                     },
                 )
             })

@@ -25,6 +25,8 @@ pub struct Indicator(pub indicators::Model, pub Preloaded);
 pub struct Preloaded {
     pub values: Option<Arc<Vec<indicator_values::Model>>>,
     pub municipality: Option<Arc<municipalities::Model>>,
+    /// `Some(None)`: read, and the indicator cites no source.
+    pub source: Option<Option<Arc<sources::Model>>>,
 }
 
 impl Indicator {
@@ -148,7 +150,10 @@ impl Indicator {
         }
     }
     async fn source(&self, ctx: &Context<'_>) -> AppResult<Option<Source>> {
-        source_of(ctx, self.0.source_id).await
+        match &self.1.source {
+            Some(source) => Ok(source.as_deref().cloned().map(Source)),
+            None => source_of(ctx, self.0.source_id).await,
+        }
     }
 }
 

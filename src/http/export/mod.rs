@@ -154,8 +154,6 @@ pub async fn compare_csv(
 
 /// The indicators table a query string asks for.
 async fn indicators(state: &AppState, q: Option<&str>) -> Result<Table, ExportError> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-
     let q = Strict::parse(q, &params::INDICATORS)?;
     q.storable(&params::INDICATORS)?;
     let order = q.order()?;
@@ -164,19 +162,11 @@ async fn indicators(state: &AppState, q: Option<&str>) -> Result<Table, ExportEr
     // Scoped once: the names and the indicators come from the same municipalities.
     let cities = compare::scope(&state.db, codes.as_deref(), region.as_deref()).await?;
     let list = stats::progress_of(&state.db, &cities, order).await?;
-    let source_ids: Vec<i32> = list.iter().filter_map(|p| p.indicator.source_id).collect();
-    let sources: BTreeMap<i32, entity::sources::Model> = if source_ids.is_empty() {
-        BTreeMap::new()
-    } else {
-        entity::sources::Entity::find()
-            .filter(entity::sources::Column::Id.is_in(source_ids))
-            .all(&state.db)
-            .await
-            .map_err(AppError::from)?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect()
-    };
+    let sources: BTreeMap<i32, entity::sources::Model> = list
+        .iter()
+        .filter_map(|p| p.source.as_deref())
+        .map(|s| (s.id, s.clone()))
+        .collect();
     let scope = table::scope_name(region.as_deref(), codes.as_deref());
     Ok(table::indicators(&cities, &list, &sources, &scope))
 }
