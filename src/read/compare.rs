@@ -370,18 +370,12 @@ impl Prepared {
             query = query.filter(observations::Column::FiscalYear.lte(to));
         }
         let found = query.all(db).await?;
-        let source_ids: Vec<i32> = found.iter().filter_map(|o| o.source_id).collect();
-        let sources: HashMap<i32, sources::Model> = if source_ids.is_empty() {
-            HashMap::new()
-        } else {
-            sources::Entity::find()
-                .filter(sources::Column::Id.is_in(source_ids))
-                .all(db)
+        let sources: HashMap<i32, sources::Model> =
+            super::sources_by_id(db, found.iter().filter_map(|o| o.source_id))
                 .await?
                 .into_iter()
                 .map(|s| (s.id, s))
-                .collect()
-        };
+                .collect();
         Ok((found, sources))
     }
 

@@ -4,3 +4,24 @@ pub mod compare;
 pub mod latest;
 pub mod search;
 pub mod stats;
+
+use entity::sources;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+
+/// 出典: the sources that rows cite by `ids` (repeats allowed), in one statement; none when no
+/// row cites one. Comparisons, indicator progress and the exports each list their sources.
+pub async fn sources_by_id(
+    db: &impl ConnectionTrait,
+    ids: impl IntoIterator<Item = i32>,
+) -> Result<Vec<sources::Model>, DbErr> {
+    let mut ids: Vec<i32> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    sources::Entity::find()
+        .filter(sources::Column::Id.is_in(ids))
+        .all(db)
+        .await
+}

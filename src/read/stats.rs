@@ -238,20 +238,12 @@ pub async fn progress_of(
             values.entry(v.indicator_id).or_default().push(v);
         }
     }
-    let mut source_ids: Vec<i32> = list.iter().filter_map(|i| i.source_id).collect();
-    source_ids.sort_unstable();
-    source_ids.dedup();
-    let sources: HashMap<i32, std::sync::Arc<sources::Model>> = if source_ids.is_empty() {
-        HashMap::new()
-    } else {
-        sources::Entity::find()
-            .filter(sources::Column::Id.is_in(source_ids))
-            .all(db)
+    let sources: HashMap<i32, std::sync::Arc<sources::Model>> =
+        super::sources_by_id(db, list.iter().filter_map(|i| i.source_id))
             .await?
             .into_iter()
             .map(|s| (s.id, std::sync::Arc::new(s)))
-            .collect()
-    };
+            .collect();
     let cities: HashMap<&str, std::sync::Arc<municipalities::Model>> = cities
         .iter()
         .map(|m| (m.code.as_str(), std::sync::Arc::new(m.clone())))

@@ -72,19 +72,13 @@ async fn observations_table(state: &AppState, q: Option<&str>) -> Result<Table, 
         .into_iter()
         .map(|m| (m.code.clone(), m))
         .collect();
-    let source_ids: Vec<i32> = found.iter().filter_map(|o| o.source_id).collect();
-    let cited: BTreeMap<i32, sources::Model> = if source_ids.is_empty() {
-        BTreeMap::new()
-    } else {
-        sources::Entity::find()
-            .filter(sources::Column::Id.is_in(source_ids))
-            .all(&state.db)
+    let cited: BTreeMap<i32, sources::Model> =
+        crate::read::sources_by_id(&state.db, found.iter().filter_map(|o| o.source_id))
             .await
             .map_err(AppError::from)?
             .into_iter()
             .map(|s| (s.id, s))
-            .collect()
-    };
+            .collect();
 
     let text = |s: &str| {
         if s.is_empty() {
