@@ -246,6 +246,12 @@ metric() { # name -> value summed over labels, from the hub's /metrics
     awk -v n="$1" '$1 == n || index($1, n "{") == 1 { s += $2 } END { printf "%d", s }'
 }
 rss_mb() { ps -o rss= -p "$1" 2>/dev/null | awk '{ printf "%.0f", $1 / 1024 }'; }
+# CPU time (user + system, clock ticks) a process has used. Per request it does not move with
+# other load on a shared machine the way req/s does; PostgreSQL's backends are not in it.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+pid_of() { # server -> its pid
+  case "$1" in hub) echo "$hub_pid" ;; postgraphile) echo "$pgl_pid" ;; postgraphile5) echo "$pgl5_pid" ;; esac
+}
 
 # ---------------------------------------------------------------- data
 prepare() { # scale db -> database URL, imported
@@ -436,8 +442,8 @@ oha_bad() { jq '([.statusCodeDistribution | to_entries[] | select(.key != "200")
 
 pkg_version() { jq -r .version "$1" 2>/dev/null || echo '?'; }
 
-header='| scale | db | server | operation | req/s | p50 ms | p95 ms | p99 ms | requests | non-200 + failed | GraphQL errors | SQL stmts/req (hub counter) | SQL stmts/req (PG log) | rows | bytes |'
-rule='|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
+header='| scale | db | server | operation | req/s | p50 ms | p95 ms | p99 ms | requests | non-200 + failed | GraphQL errors | SQL stmts/req (hub counter) | SQL stmts/req (PG log) | rows | bytes | server CPU µs/req |'
+rule='|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
 {
   if [[ -n "$SCALEUP" ]]; then
     echo "# Scale-up: kyodo-hub pinned to $SCALEUP cores"
@@ -471,7 +477,7 @@ declare -A rps=()   # "scale|db|server|op" -> req/s, for the ratios
 
 bench_one() { # scale db server op
   local scale="$1" db="$2" server="$3" op="$4" body check rows bytes
-  local m0 m1 r0 r1 e0 e1 main stmts gqlerr bad line
+  local m0 m1 r0 r1 e0 e1 main stmts gqlerr bad line pid c0 c1 cpu
   body="$(body_file "$server" "$op")"
   check="$(check_answer "$server" "$op" "$body")"
   rows="${check% *}"
@@ -481,7 +487,10 @@ bench_one() { # scale db server op
   m0="$(metric kyodo_hub_sql_statements_total)"
   r0="$(metric kyodo_hub_graphql_requests_total)"
   e0="$(metric kyodo_hub_graphql_errors_total)"
+  pid="$(pid_of "$server")"
+  c0="$(cpu_ticks "$pid")"
   oha_run "$DURATION" "$CONCURRENCY" "$(url_of "$server")" "$body" "$main"
+  c1="$(cpu_ticks "$pid")"
   m1="$(metric kyodo_hub_sql_statements_total)"
   r1="$(metric kyodo_hub_graphql_requests_total)"
   e1="$(metric kyodo_hub_graphql_errors_total)"
@@ -491,14 +500,16 @@ bench_one() { # scale db server op
     ((r1 > r0)) && stmts="$(awk -v a=$((m1 - m0)) -v b=$((r1 - r0)) 'BEGIN { printf "%.1f", a / b }')"
     gqlerr=$((e1 - e0))
   fi
+  cpu="$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$(oha_total "$main")" \
+    'BEGIN { if (n > 0 && t > 0) printf "%.0f", t / hz / n * 1e6; else print "-" }')"
   # The same request once more after the load: still data, no errors.
   check_answer "$server" "$op" "$body" >/dev/null
   bad="$(oha_bad "$main")"
   line="$(jq -r --arg scale "$scale" --arg db "$db" --arg server "$server" --arg op "$op" \
-    --arg n "$(oha_total "$main")" --arg bad "$bad" --arg gql "$gqlerr" --arg stmts "$stmts" \
+    --arg n "$(oha_total "$main")" --arg bad "$bad" --arg gql "$gqlerr" --arg stmts "$stmts" --arg cpu "$cpu" \
     --arg logged "${logged[$scale-$db-$server-$op]:--}" --arg rows "$rows" --arg bytes "$bytes" '
     def ms: . * 10000 | round / 10;
-    "| \($scale) | \($db) | \($server) | \($op) | \(.summary.requestsPerSec * 10 | round / 10) | \(.latencyPercentiles.p50 | ms) | \(.latencyPercentiles.p95 | ms) | \(.latencyPercentiles.p99 | ms) | \($n) | \($bad) | \($gql) | \($stmts) | \($logged) | \($rows) | \($bytes) |"' "$main")"
+    "| \($scale) | \($db) | \($server) | \($op) | \(.summary.requestsPerSec * 10 | round / 10) | \(.latencyPercentiles.p50 | ms) | \(.latencyPercentiles.p95 | ms) | \(.latencyPercentiles.p99 | ms) | \($n) | \($bad) | \($gql) | \($stmts) | \($logged) | \($rows) | \($bytes) | \($cpu) |"' "$main")"
   echo "$line" >>"$RESULTS"
   rows_out+=("$line")
   rps[$scale|$db|$server|$op]="$(jq '.summary.requestsPerSec' "$main")"
@@ -590,7 +601,7 @@ bench_pgbench() { # scale db op url
       print ""
     }')"
   read -r p50 p95 p99 <<<"$lat"
-  line="| $scale | $db | pgbench | $op | $tps | $p50 | $p95 | $p99 | $n | ${failed:-0} | - | - | $stmts | - | - |"
+  line="| $scale | $db | pgbench | $op | $tps | $p50 | $p95 | $p99 | $n | ${failed:-0} | - | - | $stmts | - | - | - |"
   echo "$line" >>"$RESULTS"
   rows_out+=("$line")
   rps[$scale|$db|pgbench|$op]="$tps"

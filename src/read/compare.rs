@@ -5,7 +5,9 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ColumnTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+};
 
 use crate::domain::codes;
 use crate::error::{AppError, AppResult};
@@ -286,23 +288,25 @@ pub struct Page {
 
 /// Checks the parameters and finds the municipalities in scope.
 pub async fn prepare(db: &DatabaseConnection, params: &CompareParams) -> AppResult<Prepared> {
-    let metric = metrics::Entity::find_by_id(params.metric.clone())
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::BadParameter {
-            name: "metric",
-            message: format!(
-                "metric: {:?} is not a code of the metric catalogue (see `metrics`)",
-                params.metric
-            ),
-        })?;
     check_range(params.from, params.to)?;
-    let cities = scope(
-        db,
-        params.municipalities.as_deref(),
-        params.region.as_deref(),
-    )
-    .await?;
+    // Neither waits for the other (two connections, one round trip); the metric's error
+    // still comes first when both are wrong.
+    let (metric, cities) = tokio::join!(
+        metrics::Entity::find_by_id(params.metric.clone()).one(db),
+        scope(
+            db,
+            params.municipalities.as_deref(),
+            params.region.as_deref(),
+        ),
+    );
+    let metric = metric?.ok_or_else(|| AppError::BadParameter {
+        name: "metric",
+        message: format!(
+            "metric: {:?} is not a code of the metric catalogue (see `metrics`)",
+            params.metric
+        ),
+    })?;
+    let cities = cities?;
     Ok(Prepared {
         metric,
         params: params.clone(),
@@ -369,13 +373,27 @@ impl Prepared {
         if let Some(to) = self.params.to {
             query = query.filter(observations::Column::FiscalYear.lte(to));
         }
-        let found = query.all(db).await?;
-        let sources: HashMap<i32, sources::Model> =
-            super::sources_by_id(db, found.iter().filter_map(|o| o.source_id))
-                .await?
-                .into_iter()
-                .map(|s| (s.id, s))
-                .collect();
+        // The sources in the same statement: under load a statement costs more than the
+        // rows it repeats (README, Performance: the hub's floor per request).
+        let source_of = observations::Entity::belongs_to(sources::Entity)
+            .from(observations::Column::SourceId)
+            .to(sources::Column::Id)
+            .into();
+        let joined = query
+            .join(JoinType::LeftJoin, source_of)
+            .select_also(sources::Entity)
+            .all(db)
+            .await?;
+        let mut sources: HashMap<i32, sources::Model> = HashMap::new();
+        let found = joined
+            .into_iter()
+            .map(|(o, source)| {
+                if let Some(s) = source {
+                    sources.entry(s.id).or_insert(s);
+                }
+                o
+            })
+            .collect();
         Ok((found, sources))
     }
 

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Order, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 
 use crate::domain::ProgramKind;
@@ -220,42 +221,63 @@ pub async fn progress_of(
     cities: &[municipalities::Model],
     order: ProgressOrder,
 ) -> AppResult<Vec<IndicatorProgress>> {
+    if cities.is_empty() {
+        return Ok(Vec::new());
+    }
+    // The indicators with their sources in one join, then their values: under load each
+    // statement costs more than its rows (README, Performance: the hub's floor per request).
+    let source_of = indicators::Entity::belongs_to(sources::Entity)
+        .from(indicators::Column::SourceId)
+        .to(sources::Column::Id)
+        .into();
     let list = indicators::Entity::find()
+        .join(JoinType::LeftJoin, source_of)
+        .select_also(sources::Entity)
         .filter(indicators::Column::MunicipalityCode.is_in(cities.iter().map(|m| m.code.clone())))
         .order_by_asc(indicators::Column::MunicipalityCode)
         .order_by_asc(indicators::Column::Position)
         .all(db)
         .await?;
-    let mut values: HashMap<i32, Vec<indicator_values::Model>> = HashMap::new();
-    if !list.is_empty() {
-        for v in indicator_values::Entity::find()
-            .filter(indicator_values::Column::IndicatorId.is_in(list.iter().map(|i| i.id)))
+    let all_values = if list.is_empty() {
+        Vec::new()
+    } else {
+        indicator_values::Entity::find()
+            .filter(indicator_values::Column::IndicatorId.is_in(list.iter().map(|(i, _)| i.id)))
             .order_by_asc(indicator_values::Column::FiscalYear)
             .order_by_asc(indicator_values::Column::Position)
             .all(db)
             .await?
-        {
-            values.entry(v.indicator_id).or_default().push(v);
-        }
+    };
+    let mut values: HashMap<i32, Vec<indicator_values::Model>> = HashMap::new();
+    for v in all_values {
+        values.entry(v.indicator_id).or_default().push(v);
     }
-    let sources: HashMap<i32, std::sync::Arc<sources::Model>> =
-        super::sources_by_id(db, list.iter().filter_map(|i| i.source_id))
-            .await?
-            .into_iter()
-            .map(|s| (s.id, std::sync::Arc::new(s)))
-            .collect();
+    // One Arc per source, however many indicators cite it.
+    let mut sources: HashMap<i32, std::sync::Arc<sources::Model>> = HashMap::new();
+    let list: Vec<(indicators::Model, Option<std::sync::Arc<sources::Model>>)> = list
+        .into_iter()
+        .map(|(indicator, source)| {
+            let source = source.map(|s| {
+                sources
+                    .entry(s.id)
+                    .or_insert_with(|| std::sync::Arc::new(s))
+                    .clone()
+            });
+            (indicator, source)
+        })
+        .collect();
     let cities: HashMap<&str, std::sync::Arc<municipalities::Model>> = cities
         .iter()
         .map(|m| (m.code.as_str(), std::sync::Arc::new(m.clone())))
         .collect();
     let mut out: Vec<IndicatorProgress> = list
         .into_iter()
-        .filter_map(|indicator| {
+        .filter_map(|(indicator, source)| {
             let values = values.remove(&indicator.id).unwrap_or_default();
             let progress = crate::domain::progress::progress(&values);
             Some(IndicatorProgress {
                 municipality: cities.get(indicator.municipality_code.as_str())?.clone(),
-                source: indicator.source_id.and_then(|id| sources.get(&id).cloned()),
+                source,
                 indicator,
                 values,
                 progress,

@@ -106,10 +106,10 @@ db_tests!(statements_do_not_grow_with_municipalities);
 const BENCHMARKED: [(&str, u64); 4] = [
     // municipality, plans, sources, policies, measures, items, schedules, reposts.
     ("plan-tree", 8),
-    // metric, municipalities, observations, sources.
-    ("compare", 4),
-    // municipalities of the region, indicators, their values, sources.
-    ("indicator-progress", 4),
+    // metric and municipalities (at once), observations joined with their sources.
+    ("compare", 3),
+    // municipalities of the region, indicators joined with their sources, their values.
+    ("indicator-progress", 3),
     // the page's rows (read by id from the in-memory index's ranking), municipalities, and the
     // records behind the hits: one statement per kind of record on the page (four kinds among
     // the five cities' first ten hits for 防災; nine at most, whatever the number of cities).
