@@ -286,6 +286,13 @@ pub struct Page {
     pub rows: Vec<Row>,
 }
 
+/// Up to this many cities, a comparison reads its observations' sources in the same
+/// statement (a LEFT JOIN): under load a statement costs more than the few rows it repeats.
+/// Beyond it, the join repeats each source's columns on thousands of rows, and one more
+/// statement for the distinct sources costs less: at 1,741 cities the join took national
+/// compare-all from 213–219 to 252–308 ms of the hub's CPU per request (README, Performance).
+const JOIN_SOURCES_UP_TO: usize = 100;
+
 /// Checks the parameters and finds the municipalities in scope.
 pub async fn prepare(db: &DatabaseConnection, params: &CompareParams) -> AppResult<Prepared> {
     check_range(params.from, params.to)?;
@@ -355,6 +362,7 @@ impl Prepared {
         db: &DatabaseConnection,
         codes: Option<Vec<String>>,
     ) -> AppResult<(Vec<observations::Model>, HashMap<i32, sources::Model>)> {
+        let cities = codes.as_ref().map_or(self.cities.len(), Vec::len);
         let mut query = observations::Entity::find()
             .filter(observations::Column::MetricCode.eq(&self.metric.code));
         query = match codes {
@@ -373,8 +381,15 @@ impl Prepared {
         if let Some(to) = self.params.to {
             query = query.filter(observations::Column::FiscalYear.lte(to));
         }
-        // The sources in the same statement: under load a statement costs more than the
-        // rows it repeats (README, Performance: the hub's floor per request).
+        if cities > JOIN_SOURCES_UP_TO {
+            let found = query.all(db).await?;
+            let sources = super::sources_by_id(db, found.iter().filter_map(|o| o.source_id))
+                .await?
+                .into_iter()
+                .map(|s| (s.id, s))
+                .collect();
+            return Ok((found, sources));
+        }
         let source_of = observations::Entity::belongs_to(sources::Entity)
             .from(observations::Column::SourceId)
             .to(sources::Column::Id)
