@@ -477,7 +477,7 @@ declare -A rps=()   # "scale|db|server|op" -> req/s, for the ratios
 
 bench_one() { # scale db server op
   local scale="$1" db="$2" server="$3" op="$4" body check rows bytes
-  local m0 m1 r0 r1 e0 e1 main stmts gqlerr bad line pid c0 c1 cpu
+  local m0 m1 r0 r1 e0 e1 main stmts gqlerr bad line pid c0 c1 cpu n
   body="$(body_file "$server" "$op")"
   check="$(check_answer "$server" "$op" "$body")"
   rows="${check% *}"
@@ -500,13 +500,14 @@ bench_one() { # scale db server op
     ((r1 > r0)) && stmts="$(awk -v a=$((m1 - m0)) -v b=$((r1 - r0)) 'BEGIN { printf "%.1f", a / b }')"
     gqlerr=$((e1 - e0))
   fi
-  cpu="$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$(oha_total "$main")" \
+  n="$(oha_total "$main")"
+  cpu="$(awk -v t=$((c1 - c0)) -v hz="$(getconf CLK_TCK)" -v n="$n" \
     'BEGIN { if (n > 0 && t > 0) printf "%.0f", t / hz / n * 1e6; else print "-" }')"
   # The same request once more after the load: still data, no errors.
   check_answer "$server" "$op" "$body" >/dev/null
   bad="$(oha_bad "$main")"
   line="$(jq -r --arg scale "$scale" --arg db "$db" --arg server "$server" --arg op "$op" \
-    --arg n "$(oha_total "$main")" --arg bad "$bad" --arg gql "$gqlerr" --arg stmts "$stmts" --arg cpu "$cpu" \
+    --arg n "$n" --arg bad "$bad" --arg gql "$gqlerr" --arg stmts "$stmts" --arg cpu "$cpu" \
     --arg logged "${logged[$scale-$db-$server-$op]:--}" --arg rows "$rows" --arg bytes "$bytes" '
     def ms: . * 10000 | round / 10;
     "| \($scale) | \($db) | \($server) | \($op) | \(.summary.requestsPerSec * 10 | round / 10) | \(.latencyPercentiles.p50 | ms) | \(.latencyPercentiles.p95 | ms) | \(.latencyPercentiles.p99 | ms) | \($n) | \($bad) | \($gql) | \($stmts) | \($logged) | \($rows) | \($bytes) | \($cpu) |"' "$main")"

@@ -5,9 +5,7 @@
 
 use std::collections::HashMap;
 
-use sea_orm::{
-    ColumnTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 
 use crate::domain::codes;
 use crate::error::{AppError, AppResult};
@@ -390,13 +388,7 @@ impl Prepared {
                 .collect();
             return Ok((found, sources));
         }
-        let source_of = observations::Entity::belongs_to(sources::Entity)
-            .from(observations::Column::SourceId)
-            .to(sources::Column::Id)
-            .into();
-        let joined = query
-            .join(JoinType::LeftJoin, source_of)
-            .select_also(sources::Entity)
+        let joined = super::with_sources(query, observations::Column::SourceId)
             .all(db)
             .await?;
         let mut sources: HashMap<i32, sources::Model> = HashMap::new();

@@ -6,7 +6,24 @@ pub mod search;
 pub mod stats;
 
 use entity::sources;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QuerySelect, Select,
+    SelectTwo,
+};
+
+/// `query`'s rows, each with the source its `source_id` column cites (none when NULL), in the
+/// same statement: a LEFT JOIN, for the lists that cite few sources over few rows.
+pub fn with_sources<E: EntityTrait>(
+    query: Select<E>,
+    source_id: E::Column,
+) -> SelectTwo<E, sources::Entity> {
+    let cited = E::belongs_to(sources::Entity)
+        .from(source_id)
+        .to(sources::Column::Id);
+    query
+        .join(JoinType::LeftJoin, cited.into())
+        .select_also(sources::Entity)
+}
 
 /// 出典: the sources that rows cite by `ids` (repeats allowed), in one statement; none when no
 /// row cites one. Comparisons, indicator progress and the exports each list their sources.

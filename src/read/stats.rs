@@ -5,8 +5,7 @@ use std::collections::HashMap;
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Order, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
 };
 
 use crate::domain::ProgramKind;
@@ -226,16 +225,11 @@ pub async fn progress_of(
     }
     // The indicators with their sources in one join, then their values: under load each
     // statement costs more than its rows (README, Performance: the hub's floor per request).
-    let source_of = indicators::Entity::belongs_to(sources::Entity)
-        .from(indicators::Column::SourceId)
-        .to(sources::Column::Id)
-        .into();
-    let list = indicators::Entity::find()
-        .join(JoinType::LeftJoin, source_of)
-        .select_also(sources::Entity)
+    let indicators = indicators::Entity::find()
         .filter(indicators::Column::MunicipalityCode.is_in(cities.iter().map(|m| m.code.clone())))
         .order_by_asc(indicators::Column::MunicipalityCode)
-        .order_by_asc(indicators::Column::Position)
+        .order_by_asc(indicators::Column::Position);
+    let list = super::with_sources(indicators, indicators::Column::SourceId)
         .all(db)
         .await?;
     let all_values = if list.is_empty() {
