@@ -29,7 +29,15 @@ pub async fn prepare_with(
     database_url: &str,
     limits: ServeConfig,
 ) -> anyhow::Result<http::AppState> {
-    prepare_waiting(database_url, limits, Duration::ZERO).await
+    prepare_waiting(database_url, limits, Duration::ZERO, SearchStart::Built).await
+}
+
+/// When the search index is built: before the state is returned (tests, benchmarks and
+/// tools that ask at once), or by a task while the server already answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SearchStart {
+    Built,
+    InBackground,
 }
 
 /// As [`prepare_with`], waiting up to `wait` for the database to be reachable. Migrating and
@@ -39,6 +47,7 @@ pub async fn prepare_waiting(
     database_url: &str,
     limits: ServeConfig,
     wait: Duration,
+    search: SearchStart,
 ) -> anyhow::Result<http::AppState> {
     let (db, ()) = db::with_startup_lock(database_url, wait, async |db| {
         db::migrate(&db.conn).await?;
@@ -53,10 +62,14 @@ pub async fn prepare_waiting(
         limits.cache.response_cache_bytes,
     ));
     cache.check(&db.conn).await?;
-    // Built before serving: a search must never answer from a half-built index.
-    let search = SearchIndex::open(&db.conn)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot build the search index: {e:?}"))?;
+    // A server builds it while it answers: at 1,741 cities the build takes half a minute.
+    // Until it is done a search answers UNAVAILABLE and `/readyz` 503, never from a
+    // half-built index.
+    let search = match search {
+        SearchStart::Built => SearchIndex::open(&db.conn).await,
+        SearchStart::InBackground => SearchIndex::start(db.conn.clone()),
+    }
+    .map_err(|e| anyhow::anyhow!("cannot build the search index: {e:?}"))?;
     watch_generation(
         db.conn.clone(),
         &cache,
@@ -92,7 +105,7 @@ pub async fn serve(
     addr: SocketAddr,
     limits: ServeConfig,
 ) -> anyhow::Result<()> {
-    let state = prepare_waiting(database_url, limits, wait).await?;
+    let state = prepare_waiting(database_url, limits, wait, SearchStart::InBackground).await?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
@@ -166,7 +179,11 @@ fn watch_generation(
             match db::read_generation(&db).await {
                 Ok(now) => {
                     cache.observe(now);
-                    if let Err(e) = search.catch_up_to(&db, now).await {
+                    // While the index builds, a refresh would wait for the build and hold up
+                    // the cache's next look at the generation; the build reads everything.
+                    if search.is_ready()
+                        && let Err(e) = search.catch_up_to(&db, now).await
+                    {
                         tracing::warn!(error = ?e, "cannot refresh the search index; trying again");
                     }
                 }

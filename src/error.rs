@@ -86,6 +86,10 @@ pub enum AppError {
     /// lost, no pooled connection within the acquire timeout, server shutting down) →
     /// `UNAVAILABLE`, HTTP 503 with `Retry-After`; cause logged.
     Unavailable(String),
+    /// The hub itself cannot answer this now, for a reason the client may read: a part of it
+    /// is still starting (the search index after a start) or every chart renderer is busy →
+    /// `UNAVAILABLE`, HTTP 503 with `Retry-After`; the message says why.
+    Busy(String),
     /// The request asks for more than one request may (depth, complexity, aliases, nesting,
     /// running time) → `LIMIT_EXCEEDED`.
     LimitExceeded(String),
@@ -219,7 +223,7 @@ impl AppError {
             AppError::Unauthenticated(_) => ErrorCode::Unauthenticated,
             AppError::Forbidden(_) => ErrorCode::Forbidden,
             AppError::Conflict(_) => ErrorCode::Conflict,
-            AppError::Unavailable(_) => ErrorCode::Unavailable,
+            AppError::Unavailable(_) | AppError::Busy(_) => ErrorCode::Unavailable,
             AppError::LimitExceeded(_)
             | AppError::RateLimited { .. }
             | AppError::BodyTooLarge { .. } => ErrorCode::LimitExceeded,
@@ -239,7 +243,7 @@ impl AppError {
             AppError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::CrossSitePost => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -255,9 +259,10 @@ impl AppError {
     /// answers.
     pub fn answer_status(&self) -> Option<StatusCode> {
         match self {
-            AppError::RateLimited { .. } | AppError::MutationOverGet | AppError::Unavailable(_) => {
-                Some(self.status())
-            }
+            AppError::RateLimited { .. }
+            | AppError::MutationOverGet
+            | AppError::Unavailable(_)
+            | AppError::Busy(_) => Some(self.status()),
             _ => None,
         }
     }
@@ -268,7 +273,9 @@ impl AppError {
             AppError::RateLimited {
                 retry_after_secs, ..
             } => Some(*retry_after_secs),
-            AppError::Unavailable(_) => Some(u64::from(RETRY_AFTER_UNAVAILABLE)),
+            AppError::Unavailable(_) | AppError::Busy(_) => {
+                Some(u64::from(RETRY_AFTER_UNAVAILABLE))
+            }
             _ => None,
         }
     }
@@ -319,6 +326,7 @@ impl AppError {
             | AppError::Forbidden(m)
             | AppError::Conflict(m)
             | AppError::LimitExceeded(m)
+            | AppError::Busy(m)
             | AppError::BadParameter { message: m, .. }
             | AppError::ParameterNotFound { message: m, .. }
             | AppError::RateLimited { message: m, .. } => m,

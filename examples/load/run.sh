@@ -320,6 +320,14 @@ start_hub() { # url tag [cpu list: the hub pinned to those cores]
     --rate-limit-per-second 0 $HUB_ARGS) >"$WORK/logs/hub-$2.log" 2>&1 &
   hub_pid=$!
   wait_http "$(url_of hub)" "$hub_pid" hub
+  # The hub answers at once and builds its search index meanwhile (half a minute at 1,741
+  # cities); it is ready, and measured, once /readyz says so.
+  local started=$SECONDS
+  until curl -fsS -o /dev/null "http://127.0.0.1:$HUB_PORT/readyz" 2>/dev/null; do
+    kill -0 "$hub_pid" 2>/dev/null || die "hub exited; see its log in $WORK/logs"
+    ((SECONDS - started < 600)) || die "hub not ready after 600 s"
+    sleep 0.5
+  done
 }
 
 start_pgl() { # url tag

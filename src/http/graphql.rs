@@ -248,17 +248,19 @@ fn answer(
 ) -> axum::response::Response {
     let extra = response.http_headers.clone();
     let strict = media == MediaType::GraphQLResponse && request_error;
+    // Straight to bytes: going through a `serde_json::Value` first built a second tree of
+    // the whole answer (5 MB for a national comparison) only to write it out.
     let body = if strict {
-        serde_json::to_value(&response).map(|mut v| {
+        serde_json::to_value(&response).and_then(|mut v| {
             if let Some(object) = v.as_object_mut() {
                 object.remove("data");
             }
-            v
+            serde_json::to_vec(&v)
         })
     } else {
-        serde_json::to_value(&response)
+        serde_json::to_vec(&response)
     };
-    let mut http = match body.and_then(|v| serde_json::to_vec(&v)) {
+    let mut http = match body {
         Ok(body) => (
             if strict {
                 StatusCode::BAD_REQUEST

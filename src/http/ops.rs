@@ -26,7 +26,15 @@ pub(super) async fn healthz() -> &'static str {
 /// Longest `/readyz` waits for the database: a probe must learn quickly that it is down.
 const READY_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// Ready: the database answers and the search index is built. A load balancer sends traffic
+/// only then, while `/healthz` says the process is alive from the first moment.
 pub(super) async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    if !state.search.is_ready() {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "starting: the search index is being built",
+        );
+    }
     match tokio::time::timeout(READY_TIMEOUT, state.db.ping()).await {
         Ok(Ok(())) => (StatusCode::OK, "ready"),
         Ok(Err(e)) => {

@@ -192,6 +192,11 @@ impl TestApp {
         let state = kyodo_hub::app::prepare_with(&test_db.url, limits)
             .await
             .expect("prepare app");
+        TestApp::serve_state(test_db, state).await
+    }
+
+    /// A hub serving `state`, prepared over `test_db` and changed by the test.
+    pub async fn serve_state(test_db: TestDb, state: kyodo_hub::http::AppState) -> TestApp {
         let statements = state.statements.clone();
         let db = state.db.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

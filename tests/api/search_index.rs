@@ -166,9 +166,95 @@ async fn full_width_half_width_and_case_match_each_other(b: Backend) {
     }
 }
 
+/// The moments after `serve` starts, before its task has built the search index (half a
+/// minute at 1,741 cities): every other question is answered, a search is refused as
+/// `UNAVAILABLE` with 503 and `Retry-After`, and `/readyz` holds traffic back until the index
+/// finds what a scan finds.
+async fn search_waits_for_the_index_while_everything_else_answers(b: Backend) {
+    use std::sync::Arc;
+
+    use kyodo_hub::read::search::engine::SearchIndex;
+
+    // Arrange: a hub whose schema searches an index not built yet.
+    let test_db = TestDb::create(&b).await;
+    let mut state = kyodo_hub::app::prepare_with(&test_db.url, crate::helpers::uncached())
+        .await
+        .expect("prepare app");
+    let index = Arc::new(SearchIndex::empty().expect("an empty index"));
+    assert!(!index.is_ready());
+    state.schema = kyodo_hub::graphql::build_schema(
+        state.db.clone(),
+        &state.limits,
+        state.cache.clone(),
+        index.clone(),
+    )
+    .expect("schema");
+    state.introspection = kyodo_hub::graphql::build_introspection_schema(
+        state.db.clone(),
+        &state.limits,
+        state.cache.clone(),
+        index.clone(),
+    )
+    .expect("introspection schema");
+    state.search = index.clone();
+    let db = state.db.clone();
+    let app = TestApp::serve_state(test_db, state).await;
+
+    // Act: a search, another question and the probes before the build.
+    let search = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&json!({ "query": SEARCH, "variables": { "text": "防災" } }))
+        .send()
+        .await
+        .expect("search");
+    let (status, retry_after) = (
+        search.status(),
+        search.headers().get("retry-after").cloned(),
+    );
+    let body: Value = search.json().await.expect("JSON body");
+    let city = app
+        .data(r#"{ municipality(slug: "hofu") { nameJa } }"#, json!({}))
+        .await;
+    let (ready, health) = (
+        app.get("/readyz").await.status(),
+        app.get("/healthz").await.status(),
+    );
+
+    // Assert: only search waits, and says why.
+    assert_eq!(status, 503, "{body:#}");
+    assert_eq!(
+        retry_after.as_ref().and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "UNAVAILABLE",
+        "{body:#}"
+    );
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("search index is being built"), "{message}");
+    assert_eq!(city["municipality"]["nameJa"], "防府市");
+    assert_eq!((ready.as_u16(), health.as_u16()), (503, 200));
+
+    // Act: the build, as `serve`'s task runs it.
+    index.build(&db).await.expect("build");
+
+    // Assert: ready, and finding what a scan finds.
+    assert_eq!(app.get("/readyz").await.status(), 200);
+    let (hits, totals) = every_hit(&app, "防災", 20).await;
+    let expected = scanned(&app, "防災").await;
+    assert!(!expected.is_empty());
+    assert_eq!(keys(&hits), expected);
+    assert!(
+        totals.iter().all(|&t| t == expected.len() as u64),
+        "{totals:?}"
+    );
+}
+
 db_tests!(
     queries_of_one_two_and_five_characters_find_exactly_what_a_scan_finds,
     full_width_half_width_and_case_match_each_other,
+    search_waits_for_the_index_while_everything_else_answers,
 );
 
 /// How many records of each kind the hub at `url` finds for `text`.

@@ -50,7 +50,7 @@ pub async fn render(svg: String) -> Result<Vec<u8>, AppError> {
     let turn = tokio::time::timeout(QUEUE_WAIT, TURNS.acquire())
         .await
         .map_err(|_| {
-            AppError::Unavailable(format!(
+            AppError::Busy(format!(
                 "{MAX_RENDERS} charts are being drawn already; retry shortly"
             ))
         })?

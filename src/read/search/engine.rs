@@ -18,7 +18,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Instant;
 
 use sea_orm::{
@@ -40,7 +40,7 @@ use tantivy::{
 
 use super::normal;
 use super::query::KINDS;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, RETRY_AFTER_UNAVAILABLE};
 use entity::search_documents;
 
 /// How many times a match in a title counts against one in the text.
@@ -190,6 +190,8 @@ pub struct SearchIndex {
     writer: tokio::sync::Mutex<Writer>,
     /// The data generation the index is at least as new as.
     generation: AtomicU64,
+    /// Built: until then a search is answered `UNAVAILABLE`.
+    ready: AtomicBool,
 }
 
 async fn read_revisions(db: &impl ConnectionTrait) -> AppResult<HashMap<String, i64>> {
@@ -226,9 +228,37 @@ fn add(f: Fields, writer: &IndexWriter, row: &search_documents::Model) -> AppRes
 }
 
 impl SearchIndex {
-    /// Builds the index from every search document in the database.
+    /// Builds the index from every search document in the database before returning it.
     pub async fn open(db: &DatabaseConnection) -> AppResult<Arc<SearchIndex>> {
-        let started = Instant::now();
+        let search = Arc::new(SearchIndex::empty()?);
+        search.build(db).await?;
+        Ok(search)
+    }
+
+    /// Returns at once an index that answers searches with `UNAVAILABLE` until a task has
+    /// built it from the database: at 1,741 cities the build takes half a minute, and every
+    /// other question can be answered meanwhile. A failed build is tried again every second.
+    pub fn start(db: DatabaseConnection) -> AppResult<Arc<SearchIndex>> {
+        let search = Arc::new(SearchIndex::empty()?);
+        let building = Arc::downgrade(&search);
+        tokio::spawn(async move {
+            // Weak: a server that ends while the index builds does not wait for it.
+            while let Some(search) = building.upgrade() {
+                match search.build(&db).await {
+                    Ok(()) => return,
+                    Err(e) => {
+                        tracing::warn!(error = ?e, "cannot build the search index; trying again");
+                    }
+                }
+                drop(search);
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        });
+        Ok(search)
+    }
+
+    /// An index holding nothing, not ready: [`SearchIndex::build`] fills it.
+    pub fn empty() -> AppResult<SearchIndex> {
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
         index.tokenizers().register(BIGRAMS, Grams { size: 2 });
@@ -244,49 +274,90 @@ impl SearchIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(engine_error)?;
-        // Generation and revisions before the documents: a change that lands in between is
-        // loaded now and again at the next refresh, never missed.
-        let generation = crate::db::read_generation(db).await?;
-        let held = read_revisions(db).await?;
-        let search = SearchIndex {
+        Ok(SearchIndex {
             fields,
             reader,
             writer: tokio::sync::Mutex::new(Writer {
                 writer: Some(writer),
-                held,
+                held: HashMap::new(),
             }),
-            generation: AtomicU64::new(generation),
-        };
-        let mut documents = 0;
-        {
-            let mut w = search.writer.lock().await;
-            let Some(writer) = w.writer.as_mut() else {
-                return Err(engine_error("no writer"));
-            };
-            let mut after = 0;
-            loop {
-                let rows = search_documents::Entity::find()
-                    .filter(search_documents::Column::Id.gt(after))
-                    .order_by_asc(search_documents::Column::Id)
-                    .limit(LOAD_BATCH)
-                    .all(db)
-                    .await?;
-                let Some(last) = rows.last() else { break };
-                after = last.id;
-                documents += rows.len();
-                for row in &rows {
-                    add(fields, writer, row)?;
-                }
-            }
-            writer.commit().map_err(engine_error)?;
+            generation: AtomicU64::new(0),
+            ready: AtomicBool::new(false),
+        })
+    }
+
+    /// Whether the index has been built and answers searches.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::Acquire)
+    }
+
+    /// Loads every search document of the database into an index made by
+    /// [`SearchIndex::empty`] and marks it ready. Refreshes wait for it (they take the same
+    /// lock); the indexing runs on blocking threads, so requests keep being served.
+    pub async fn build(&self, db: &DatabaseConnection) -> AppResult<()> {
+        let started = Instant::now();
+        let mut w = self.writer.lock().await;
+        if self.is_ready() {
+            return Ok(());
         }
-        search.reader.reload().map_err(engine_error)?;
+        // Generation and revisions before the documents: a change that lands in between is
+        // loaded now and again at the next refresh, never missed.
+        let generation = crate::db::read_generation(db).await?;
+        let held = read_revisions(db).await?;
+        let Some(mut writer) = w.writer.take() else {
+            return Err(engine_error("the index writer was lost"));
+        };
+        // A build tried again after a failure starts from nothing.
+        writer.delete_all_documents().map_err(engine_error)?;
+        let fields = self.fields;
+        let mut documents = 0;
+        let mut after = 0;
+        loop {
+            let rows = search_documents::Entity::find()
+                .filter(search_documents::Column::Id.gt(after))
+                .order_by_asc(search_documents::Column::Id)
+                .limit(LOAD_BATCH)
+                .all(db)
+                .await;
+            let rows = match rows {
+                Ok(rows) => rows,
+                Err(e) => {
+                    w.writer = Some(writer);
+                    return Err(e.into());
+                }
+            };
+            let Some(last) = rows.last() else { break };
+            after = last.id;
+            documents += rows.len();
+            // Indexing is CPU work: off the async threads, which keep serving.
+            writer = tokio::task::spawn_blocking(move || -> AppResult<IndexWriter> {
+                for row in &rows {
+                    add(fields, &writer, row)?;
+                }
+                Ok(writer)
+            })
+            .await
+            .map_err(engine_error)??;
+        }
+        let reader = self.reader.clone();
+        let writer = tokio::task::spawn_blocking(move || -> AppResult<IndexWriter> {
+            let mut writer = writer;
+            writer.commit().map_err(engine_error)?;
+            reader.reload().map_err(engine_error)?;
+            Ok(writer)
+        })
+        .await
+        .map_err(engine_error)??;
+        w.writer = Some(writer);
+        w.held = held;
+        self.generation.fetch_max(generation, Ordering::AcqRel);
+        self.ready.store(true, Ordering::Release);
         tracing::info!(
             documents,
             seconds = started.elapsed().as_secs_f64(),
             "built the search index"
         );
-        Ok(Arc::new(search))
+        Ok(())
     }
 
     /// How many documents the index holds, and the bytes it takes (postings, positions,
@@ -306,7 +377,8 @@ impl SearchIndex {
     /// reloads every city whose revision differs from the one the index holds.
     pub async fn refresh(&self, db: &DatabaseConnection, generation: u64) -> AppResult<()> {
         let mut w = self.writer.lock().await;
-        if self.generation() >= generation {
+        // Before the build there is nothing to bring up to date: the build reads everything.
+        if !self.is_ready() || self.generation() >= generation {
             return Ok(());
         }
         let now = crate::db::read_generation(db).await?;
@@ -419,6 +491,11 @@ impl SearchIndex {
         offset: usize,
         limit: usize,
     ) -> AppResult<Matches> {
+        if !self.is_ready() {
+            return Err(AppError::Busy(format!(
+                "search is not ready yet: the search index is being built after the hub started; retry in {RETRY_AFTER_UNAVAILABLE} s"
+            )));
+        }
         let chars: Vec<char> = folded.chars().collect();
         if chars.is_empty() {
             return Ok(Matches {
