@@ -227,6 +227,26 @@ fn add(f: Fields, writer: &IndexWriter, row: &search_documents::Model) -> AppRes
     Ok(())
 }
 
+/// Runs `work` with the index writer on a blocking thread, since indexing and committing are
+/// CPU work and the async threads keep serving meanwhile, and puts the writer back whether
+/// `work` succeeds or not, so that a failed build or refresh can be tried again.
+async fn with_writer(
+    slot: &mut Option<IndexWriter>,
+    work: impl FnOnce(&mut IndexWriter) -> AppResult<()> + Send + 'static,
+) -> AppResult<()> {
+    let Some(mut writer) = slot.take() else {
+        return Err(engine_error("the index writer was lost"));
+    };
+    let (writer, done) = tokio::task::spawn_blocking(move || {
+        let done = work(&mut writer);
+        (writer, done)
+    })
+    .await
+    .map_err(engine_error)?;
+    *slot = Some(writer);
+    done
+}
+
 impl SearchIndex {
     /// Builds the index from every search document in the database before returning it.
     pub async fn open(db: &DatabaseConnection) -> AppResult<Arc<SearchIndex>> {
@@ -304,11 +324,12 @@ impl SearchIndex {
         // loaded now and again at the next refresh, never missed.
         let generation = crate::db::read_generation(db).await?;
         let held = read_revisions(db).await?;
-        let Some(mut writer) = w.writer.take() else {
-            return Err(engine_error("the index writer was lost"));
-        };
         // A build tried again after a failure starts from nothing.
-        writer.delete_all_documents().map_err(engine_error)?;
+        with_writer(&mut w.writer, |writer| {
+            writer.delete_all_documents().map_err(engine_error)?;
+            Ok(())
+        })
+        .await?;
         let fields = self.fields;
         let mut documents = 0;
         let mut after = 0;
@@ -318,37 +339,21 @@ impl SearchIndex {
                 .order_by_asc(search_documents::Column::Id)
                 .limit(LOAD_BATCH)
                 .all(db)
-                .await;
-            let rows = match rows {
-                Ok(rows) => rows,
-                Err(e) => {
-                    w.writer = Some(writer);
-                    return Err(e.into());
-                }
-            };
+                .await?;
             let Some(last) = rows.last() else { break };
             after = last.id;
             documents += rows.len();
-            // Indexing is CPU work: off the async threads, which keep serving.
-            writer = tokio::task::spawn_blocking(move || -> AppResult<IndexWriter> {
-                for row in &rows {
-                    add(fields, &writer, row)?;
-                }
-                Ok(writer)
+            with_writer(&mut w.writer, move |writer| {
+                rows.iter().try_for_each(|row| add(fields, writer, row))
             })
-            .await
-            .map_err(engine_error)??;
+            .await?;
         }
         let reader = self.reader.clone();
-        let writer = tokio::task::spawn_blocking(move || -> AppResult<IndexWriter> {
-            let mut writer = writer;
+        with_writer(&mut w.writer, move |writer| {
             writer.commit().map_err(engine_error)?;
-            reader.reload().map_err(engine_error)?;
-            Ok(writer)
+            reader.reload().map_err(engine_error)
         })
-        .await
-        .map_err(engine_error)??;
-        w.writer = Some(writer);
+        .await?;
         w.held = held;
         self.generation.fetch_max(generation, Ordering::AcqRel);
         self.ready.store(true, Ordering::Release);
@@ -398,26 +403,18 @@ impl SearchIndex {
                         .await?,
                 );
             }
-            let Some(writer) = w.writer.take() else {
-                return Err(engine_error("the index writer was lost"));
-            };
             let (fields, reader, codes) = (self.fields, self.reader.clone(), changed.clone());
-            // Indexing and committing are CPU work: off the async threads, which keep serving.
-            let writer = tokio::task::spawn_blocking(move || -> AppResult<IndexWriter> {
-                let mut writer = writer;
+            with_writer(&mut w.writer, move |writer| {
                 for code in &codes {
                     writer.delete_term(Term::from_field_text(fields.municipality, code));
                 }
                 for row in &rows {
-                    add(fields, &writer, row)?;
+                    add(fields, writer, row)?;
                 }
                 writer.commit().map_err(engine_error)?;
-                reader.reload().map_err(engine_error)?;
-                Ok(writer)
+                reader.reload().map_err(engine_error)
             })
-            .await
-            .map_err(engine_error)??;
-            w.writer = Some(writer);
+            .await?;
             for code in changed {
                 if let Some(rev) = revisions.get(&code) {
                     w.held.insert(code, *rev);
