@@ -76,13 +76,8 @@ pub async fn prepare_waiting(
         &search,
         Duration::from_millis(limits.cache.response_cache_poll_ms.max(10)),
     );
-    let schema = graphql::build_schema(db.conn.clone(), &limits, cache.clone(), search.clone())?;
-    let introspection = graphql::build_introspection_schema(
-        db.conn.clone(),
-        &limits,
-        cache.clone(),
-        search.clone(),
-    )?;
+    let (schema, introspection) =
+        graphql::build_schemas(db.conn.clone(), &limits, cache.clone(), search.clone())?;
     let metrics = Arc::new(Metrics::new(db.statements.clone(), db.conn.clone()));
     Ok(http::AppState {
         gate: Arc::new(Gate::new(&limits, &schema.sdl())?),

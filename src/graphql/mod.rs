@@ -77,6 +77,20 @@ pub fn build_introspection_schema(
     )
 }
 
+/// Both schemas a server answers with, [`build_schema`] and [`build_introspection_schema`],
+/// over the same database, response cache and search index.
+pub fn build_schemas(
+    db: DatabaseConnection,
+    limits: &ServeConfig,
+    cache: Arc<crate::cache::ResponseCache>,
+    search: Arc<SearchIndex>,
+) -> anyhow::Result<(AppSchema, AppSchema)> {
+    Ok((
+        build_schema(db.clone(), limits, cache.clone(), search.clone())?,
+        build_introspection_schema(db, limits, cache, search)?,
+    ))
+}
+
 fn build_schema_nesting(
     db: DatabaseConnection,
     limits: &ServeConfig,

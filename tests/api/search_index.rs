@@ -182,20 +182,13 @@ async fn search_waits_for_the_index_while_everything_else_answers(b: Backend) {
         .expect("prepare app");
     let index = Arc::new(SearchIndex::empty().expect("an empty index"));
     assert!(!index.is_ready());
-    state.schema = kyodo_hub::graphql::build_schema(
+    (state.schema, state.introspection) = kyodo_hub::graphql::build_schemas(
         state.db.clone(),
         &state.limits,
         state.cache.clone(),
         index.clone(),
     )
-    .expect("schema");
-    state.introspection = kyodo_hub::graphql::build_introspection_schema(
-        state.db.clone(),
-        &state.limits,
-        state.cache.clone(),
-        index.clone(),
-    )
-    .expect("introspection schema");
+    .expect("schemas");
     state.search = index.clone();
     let db = state.db.clone();
     let app = TestApp::serve_state(test_db, state).await;
