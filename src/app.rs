@@ -174,11 +174,7 @@ fn watch_generation(
             match db::read_generation(&db).await {
                 Ok(now) => {
                     cache.observe(now);
-                    // While the index builds, a refresh would wait for the build and hold up
-                    // the cache's next look at the generation; the build reads everything.
-                    if search.is_ready()
-                        && let Err(e) = search.catch_up_to(&db, now).await
-                    {
+                    if let Err(e) = search.catch_up_to(&db, now).await {
                         tracing::warn!(error = ?e, "cannot refresh the search index; trying again");
                     }
                 }

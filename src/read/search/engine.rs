@@ -381,9 +381,14 @@ impl SearchIndex {
     /// Brings the index up to the database unless it is already at `generation` or newer:
     /// reloads every city whose revision differs from the one the index holds.
     pub async fn refresh(&self, db: &DatabaseConnection, generation: u64) -> AppResult<()> {
-        let mut w = self.writer.lock().await;
         // Before the build there is nothing to bring up to date: the build reads everything.
-        if !self.is_ready() || self.generation() >= generation {
+        // Checked before the lock, which the build holds, so that no caller (the generation
+        // watch, a write's catch-up) waits out the build for nothing.
+        if !self.is_ready() {
+            return Ok(());
+        }
+        let mut w = self.writer.lock().await;
+        if self.generation() >= generation {
             return Ok(());
         }
         let now = crate::db::read_generation(db).await?;
