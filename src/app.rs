@@ -15,6 +15,7 @@ use crate::gate::Gate;
 use crate::gate::ratelimit::FailureBudget;
 use crate::http::{self, server};
 use crate::metrics::Metrics;
+use crate::read::catalogue::Catalogue;
 use crate::read::search::engine::SearchIndex;
 use crate::{db, graphql};
 
@@ -61,7 +62,11 @@ pub async fn prepare_waiting(
         limits.cache.response_cache_entries,
         limits.cache.response_cache_bytes,
     ));
-    cache.check(&db.conn).await?;
+    let catalogue = Arc::new(Catalogue::new());
+    let generation = db::read_generation(&db.conn).await?;
+    cache.observe(generation);
+    catalogue.observe(generation);
+    catalogue.current(&db.conn).await?;
     // A server builds it while it answers: at 1,741 cities the build takes half a minute.
     // Until it is done a search answers UNAVAILABLE and `/readyz` 503, never from a
     // half-built index.
@@ -74,10 +79,16 @@ pub async fn prepare_waiting(
         db.conn.clone(),
         &cache,
         &search,
+        &catalogue,
         Duration::from_millis(limits.cache.response_cache_poll_ms.max(10)),
     );
-    let (schema, introspection) =
-        graphql::build_schemas(db.conn.clone(), &limits, cache.clone(), search.clone())?;
+    let (schema, introspection) = graphql::build_schemas(
+        db.conn.clone(),
+        &limits,
+        cache.clone(),
+        search.clone(),
+        catalogue.clone(),
+    )?;
     let metrics = Arc::new(Metrics::new(db.statements.clone(), db.conn.clone()));
     Ok(http::AppState {
         gate: Arc::new(Gate::new(&limits, &schema.sdl())?),
@@ -85,6 +96,7 @@ pub async fn prepare_waiting(
         introspection,
         cache,
         search,
+        catalogue,
         db: db.conn,
         statements: db.statements,
         auth_failures: FailureBudget::per_minute(limits.rate.auth_failures_per_minute),
@@ -153,27 +165,35 @@ async fn shutdown_signal() {
 }
 
 /// Reads the database's generation every `every`, once for both of the process's views of
-/// the data that other processes' writes make stale: the response cache forgets its answers
-/// and the search index reloads the cities whose revision moved. The task ends with the
+/// the data that other processes' writes make stale: the response cache forgets its answers,
+/// the metric catalogue its copy, and the search index reloads the cities whose revision moved. The task ends with the
 /// server, when the index is dropped.
 fn watch_generation(
     db: sea_orm::DatabaseConnection,
     cache: &Arc<ResponseCache>,
     search: &Arc<SearchIndex>,
+    catalogue: &Arc<Catalogue>,
     every: Duration,
 ) {
-    let (cache, search) = (Arc::downgrade(cache), Arc::downgrade(search));
+    let (cache, search, catalogue) = (
+        Arc::downgrade(cache),
+        Arc::downgrade(search),
+        Arc::downgrade(catalogue),
+    );
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let (Some(cache), Some(search)) = (cache.upgrade(), search.upgrade()) else {
+            let (Some(cache), Some(search), Some(catalogue)) =
+                (cache.upgrade(), search.upgrade(), catalogue.upgrade())
+            else {
                 return;
             };
             match db::read_generation(&db).await {
                 Ok(now) => {
                     cache.observe(now);
+                    catalogue.observe(now);
                     if let Err(e) = search.catch_up_to(&db, now).await {
                         tracing::warn!(error = ?e, "cannot refresh the search index; trying again");
                     }
@@ -181,6 +201,7 @@ fn watch_generation(
                 Err(e) => {
                     tracing::warn!(error = %e, "cannot read data_generation; clearing the response cache");
                     cache.clear();
+                    catalogue.forget();
                 }
             }
         }

@@ -14,6 +14,7 @@ use async_graphql::{EmptySubscription, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
 use crate::config::ServeConfig;
+use crate::read::catalogue::Catalogue;
 use crate::read::search::engine::SearchIndex;
 
 pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>;
@@ -21,6 +22,11 @@ pub type AppSchema = Schema<query::Query, mutation::Mutation, EmptySubscription>
 /// The connection pool the schema serves.
 pub(crate) fn db<'a>(ctx: &async_graphql::Context<'a>) -> &'a DatabaseConnection {
     ctx.data_unchecked::<DatabaseConnection>()
+}
+
+/// The metric catalogue held between requests.
+pub(crate) fn catalogue<'a>(ctx: &async_graphql::Context<'a>) -> &'a Catalogue {
+    ctx.data_unchecked::<Arc<Catalogue>>()
 }
 
 /// The request's verified token, or `UNAUTHENTICATED`.
@@ -55,8 +61,9 @@ pub fn build_schema(
     limits: &ServeConfig,
     cache: Arc<crate::cache::ResponseCache>,
     search: Arc<SearchIndex>,
+    catalogue: Arc<Catalogue>,
 ) -> anyhow::Result<AppSchema> {
-    build_schema_nesting(db, limits, cache, search, limits.query.max_depth)
+    build_schema_nesting(db, limits, cache, search, catalogue, limits.query.max_depth)
 }
 
 /// As [`build_schema`], for documents that ask for introspection only: deep enough for the
@@ -67,27 +74,36 @@ pub fn build_introspection_schema(
     limits: &ServeConfig,
     cache: Arc<crate::cache::ResponseCache>,
     search: Arc<SearchIndex>,
+    catalogue: Arc<Catalogue>,
 ) -> anyhow::Result<AppSchema> {
     build_schema_nesting(
         db,
         limits,
         cache,
         search,
+        catalogue,
         crate::gate::introspection::INTROSPECTION_MAX_DEPTH,
     )
 }
 
 /// Both schemas a server answers with, [`build_schema`] and [`build_introspection_schema`],
-/// over the same database, response cache and search index.
+/// over the same database, response cache, search index and catalogue.
 pub fn build_schemas(
     db: DatabaseConnection,
     limits: &ServeConfig,
     cache: Arc<crate::cache::ResponseCache>,
     search: Arc<SearchIndex>,
+    catalogue: Arc<Catalogue>,
 ) -> anyhow::Result<(AppSchema, AppSchema)> {
     Ok((
-        build_schema(db.clone(), limits, cache.clone(), search.clone())?,
-        build_introspection_schema(db, limits, cache, search)?,
+        build_schema(
+            db.clone(),
+            limits,
+            cache.clone(),
+            search.clone(),
+            catalogue.clone(),
+        )?,
+        build_introspection_schema(db, limits, cache, search, catalogue)?,
     ))
 }
 
@@ -96,11 +112,13 @@ fn build_schema_nesting(
     limits: &ServeConfig,
     cache: Arc<crate::cache::ResponseCache>,
     search: Arc<SearchIndex>,
+    catalogue: Arc<Catalogue>,
     max_depth: usize,
 ) -> anyhow::Result<AppSchema> {
     let mut builder = schema_builder()
         .data(cache)
         .data(search)
+        .data(catalogue)
         .data(loaders::Loaders::new(&db))
         .data(crate::write::WriteLock::for_connection(&db))
         .data(db)

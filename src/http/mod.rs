@@ -46,6 +46,8 @@ pub struct AppState {
     pub cache: Arc<crate::cache::ResponseCache>,
     /// The in-memory search index (the schema holds it too), for diagnostics and benchmarks.
     pub search: Arc<crate::read::search::engine::SearchIndex>,
+    /// The metric catalogue held between requests (the schema holds it too), for the exports.
+    pub catalogue: Arc<crate::read::catalogue::Catalogue>,
     /// Tokens whose secret this process has verified already.
     pub verified_tokens: Arc<crate::write::auth::VerifiedTokens>,
     /// What a request passes before it executes.

@@ -3,12 +3,18 @@
 //! the CSV export and the chart all call [`compare`], so a meeting's spreadsheet and slide show
 //! exactly what the API answers, with the same errors for the same bad parameters.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::Alias;
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
+    IdenStatic, Iterable, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
+    SelectA, SelectB,
+};
 
 use crate::domain::codes;
 use crate::error::{AppError, AppResult};
+use crate::read::catalogue::{Catalogue, Copy};
 use entity::{metrics, municipalities, observations, region_members, regions, sources};
 
 /// How values are scaled before they are compared.
@@ -93,69 +99,138 @@ pub struct Comparison {
     pub rows: Vec<Row>,
 }
 
-/// The municipalities a comparison or statistic covers: all, a list of codes, a region's
-/// members in the hub, or the list within the region when both are given. Unknown codes and
-/// regions are errors, not silently empty rows.
+/// Which municipalities a comparison or statistic covers: all, a list of codes, a region's
+/// members in the hub, or the list within the region when both are given, as a condition on
+/// a column that holds a municipality code. [`Scope::check`] turns unknown codes and regions
+/// into errors once the rows are read, so that a statement can select in scope and join in one
+/// go.
+pub struct Scope<'a> {
+    municipalities: Option<&'a [String]>,
+    region: Option<&'a str>,
+}
+
+impl<'a> Scope<'a> {
+    /// The scope, with the codes given checked for their form.
+    pub fn new(municipalities: Option<&'a [String]>, region: Option<&'a str>) -> AppResult<Self> {
+        if let Some(codes) = municipalities {
+            if codes.is_empty() {
+                return Err(AppError::BadParameter {
+                    name: "municipalities",
+                    message: "municipalities: give at least one code, or leave it out for all"
+                        .into(),
+                });
+            }
+            for code in codes {
+                codes::validate_municipality_code(code).map_err(|e| AppError::BadParameter {
+                    name: "municipalities",
+                    message: format!("municipalities: {e}"),
+                })?;
+            }
+        }
+        Ok(Scope {
+            municipalities,
+            region,
+        })
+    }
+
+    /// Whether the scope is every municipality in the hub.
+    pub fn is_all(&self) -> bool {
+        self.municipalities.is_none() && self.region.is_none()
+    }
+
+    /// Keeps the rows of `select` whose `code` lies in the scope.
+    pub fn filter<E: EntityTrait, C: ColumnTrait>(
+        &self,
+        mut select: Select<E>,
+        code: C,
+    ) -> Select<E> {
+        if let Some(codes) = self.municipalities {
+            select = select.filter(code.is_in(codes.iter().cloned()));
+        }
+        if let Some(slug) = self.region {
+            // The members through a subquery: one statement instead of region, members, cities.
+            use sea_orm::sea_query::ExprTrait as _;
+            let members = sea_orm::sea_query::Query::select()
+                .column((region_members::Entity, region_members::Column::MemberCode))
+                .from(region_members::Entity)
+                .inner_join(
+                    regions::Entity,
+                    sea_orm::sea_query::Expr::col((regions::Entity, regions::Column::Id))
+                        .equals((region_members::Entity, region_members::Column::RegionId)),
+                )
+                .and_where(
+                    sea_orm::sea_query::Expr::col((regions::Entity, regions::Column::Slug))
+                        .eq(slug),
+                )
+                .to_owned();
+            select = select.filter(code.in_subquery(members));
+        }
+        select
+    }
+
+    /// The errors of a scope whose rows name the municipalities `found`: an unknown region
+    /// (when nothing was found), or listed codes that are not in the hub. A listed city can
+    /// be in the hub and still have no rows (no indicators, say): only then is the database
+    /// asked which.
+    pub async fn check(&self, db: &DatabaseConnection, found: &BTreeSet<&str>) -> AppResult<()> {
+        if let Some(slug) = self.region
+            && found.is_empty()
+        {
+            // Nothing found: say so if the region itself is unknown.
+            find_region(db, slug).await?;
+        }
+        if let Some(codes) = self.municipalities
+            && self.region.is_none()
+        {
+            let absent: Vec<String> = codes
+                .iter()
+                .filter(|c| !found.contains(c.as_str()))
+                .cloned()
+                .collect();
+            if absent.is_empty() {
+                return Ok(());
+            }
+            let in_hub: BTreeSet<String> = municipalities::Entity::find()
+                .filter(municipalities::Column::Code.is_in(absent.iter().cloned()))
+                .all(db)
+                .await?
+                .into_iter()
+                .map(|m| m.code)
+                .collect();
+            let missing: Vec<&str> = absent
+                .iter()
+                .filter(|c| !in_hub.contains(*c))
+                .map(String::as_str)
+                .collect();
+            if !missing.is_empty() {
+                return Err(AppError::ParameterNotFound {
+                    name: "municipalities",
+                    message: format!("municipalities: not in the hub: {}", missing.join(", ")),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The municipalities a comparison or statistic covers (see [`Scope`]), by code. Unknown codes
+/// and regions are errors, not silently empty rows.
 pub async fn scope(
     db: &DatabaseConnection,
     municipalities: Option<&[String]>,
     region: Option<&str>,
 ) -> AppResult<Vec<municipalities::Model>> {
-    let mut query = municipalities::Entity::find().order_by_asc(municipalities::Column::Code);
-    if let Some(codes) = municipalities {
-        if codes.is_empty() {
-            return Err(AppError::BadParameter {
-                name: "municipalities",
-                message: "municipalities: give at least one code, or leave it out for all".into(),
-            });
-        }
-        for code in codes {
-            codes::validate_municipality_code(code).map_err(|e| AppError::BadParameter {
-                name: "municipalities",
-                message: format!("municipalities: {e}"),
-            })?;
-        }
-        query = query.filter(municipalities::Column::Code.is_in(codes.iter().cloned()));
-    }
-    if let Some(slug) = region {
-        // The members through a subquery: one statement instead of region, members, cities.
-        use sea_orm::sea_query::ExprTrait as _;
-        let members = sea_orm::sea_query::Query::select()
-            .column((region_members::Entity, region_members::Column::MemberCode))
-            .from(region_members::Entity)
-            .inner_join(
-                regions::Entity,
-                sea_orm::sea_query::Expr::col((regions::Entity, regions::Column::Id))
-                    .equals((region_members::Entity, region_members::Column::RegionId)),
-            )
-            .and_where(
-                sea_orm::sea_query::Expr::col((regions::Entity, regions::Column::Slug)).eq(slug),
-            )
-            .to_owned();
-        query = query.filter(municipalities::Column::Code.in_subquery(members));
-    }
-    let found = query.all(db).await?;
-    if let Some(slug) = region
-        && found.is_empty()
-    {
-        // Nothing found: say so if the region itself is unknown.
-        find_region(db, slug).await?;
-    }
-    if let Some(codes) = municipalities
-        && region.is_none()
-    {
-        let missing: Vec<&str> = codes
-            .iter()
-            .filter(|c| !found.iter().any(|m| &&m.code == c))
-            .map(String::as_str)
-            .collect();
-        if !missing.is_empty() {
-            return Err(AppError::ParameterNotFound {
-                name: "municipalities",
-                message: format!("municipalities: not in the hub: {}", missing.join(", ")),
-            });
-        }
-    }
+    let scope = Scope::new(municipalities, region)?;
+    let found = scope
+        .filter(
+            municipalities::Entity::find().order_by_asc(municipalities::Column::Code),
+            municipalities::Column::Code,
+        )
+        .all(db)
+        .await?;
+    scope
+        .check(db, &found.iter().map(|m| m.code.as_str()).collect())
+        .await?;
     Ok(found)
 }
 
@@ -200,19 +275,31 @@ pub async fn region_named(db: &DatabaseConnection, given: &str) -> AppResult<reg
 
 /// A catalogue metric by code, Japanese name (協働推進員数, as the exports print it) or English
 /// name; a bad parameter listing the catalogue when none matches.
-pub async fn metric_named(db: &DatabaseConnection, given: &str) -> AppResult<metrics::Model> {
+pub async fn metric_named(
+    db: &DatabaseConnection,
+    catalogue: &Catalogue,
+    given: &str,
+) -> AppResult<metrics::Model> {
     let given = given.trim();
-    let all = metrics::Entity::find()
-        .order_by_asc(metrics::Column::Code)
-        .all(db)
-        .await?;
-    if let Some(found) = all
-        .iter()
-        .find(|m| m.code == given || m.name_ja == given || m.name_en.eq_ignore_ascii_case(given))
-    {
-        return Ok(found.clone());
+    let all = catalogue.current(db).await?;
+    let named = |all: &Copy| {
+        all.metrics
+            .iter()
+            .find(|m| {
+                m.code == given || m.name_ja == given || m.name_en.eq_ignore_ascii_case(given)
+            })
+            .cloned()
+    };
+    if let Some(found) = named(&all) {
+        return Ok(found);
+    }
+    // Not in the copy held: it may be older than another process's import.
+    let all = catalogue.fresh(db).await?;
+    if let Some(found) = named(&all) {
+        return Ok(found);
     }
     let valid: Vec<String> = all
+        .metrics
         .iter()
         .map(|m| format!("{} ({})", m.code, m.name_ja))
         .collect();
@@ -292,26 +379,27 @@ pub struct Page {
 const JOIN_SOURCES_UP_TO: usize = 100;
 
 /// Checks the parameters and finds the municipalities in scope.
-pub async fn prepare(db: &DatabaseConnection, params: &CompareParams) -> AppResult<Prepared> {
+pub async fn prepare(
+    db: &DatabaseConnection,
+    catalogue: &Catalogue,
+    params: &CompareParams,
+) -> AppResult<Prepared> {
     check_range(params.from, params.to)?;
-    // Neither waits for the other (two connections, one round trip); the metric's error
-    // still comes first when both are wrong.
+    // The metric from the catalogue held in memory, the cities from the database: neither
+    // waits for the other, and the metric's error still comes first when both are wrong.
     let (metric, cities) = tokio::join!(
-        metrics::Entity::find_by_id(params.metric.clone()).one(db),
+        catalogue.metric(db, &params.metric),
         scope(
             db,
             params.municipalities.as_deref(),
             params.region.as_deref(),
         ),
     );
-    let metric = metric?.ok_or_else(|| AppError::BadParameter {
-        name: "metric",
-        message: format!(
-            "metric: {:?} is not a code of the metric catalogue (see `metrics`)",
-            params.metric
-        ),
-    })?;
+    let metric = metric?.ok_or_else(|| unknown_metric(&params.metric))?;
     let cities = cities?;
+    if params.municipalities.is_none() && params.region.is_none() {
+        catalogue.counted(cities.len());
+    }
     Ok(Prepared {
         metric,
         params: params.clone(),
@@ -320,8 +408,124 @@ pub async fn prepare(db: &DatabaseConnection, params: &CompareParams) -> AppResu
 }
 
 /// The whole comparison: every row with all its values.
-pub async fn compare(db: &DatabaseConnection, params: &CompareParams) -> AppResult<Comparison> {
-    prepare(db, params).await?.all(db).await
+pub async fn compare(
+    db: &DatabaseConnection,
+    catalogue: &Catalogue,
+    params: &CompareParams,
+) -> AppResult<Comparison> {
+    if few_cities(catalogue, params) {
+        return Ok(joined(db, catalogue, params).await?.1);
+    }
+    prepare(db, catalogue, params).await?.all(db).await
+}
+
+/// The whole comparison in one statement: the cities in scope, each joined with its values of
+/// the metric in the range and with their sources; the metric comes from the catalogue held in
+/// memory. Each city's columns repeat on each of its values, so this is for comparisons of
+/// few cities ([`few_cities`]), where a statement costs more than the rows it
+/// repeats (README, Performance).
+pub async fn joined(
+    db: &DatabaseConnection,
+    catalogue: &Catalogue,
+    params: &CompareParams,
+) -> AppResult<(Prepared, Comparison)> {
+    check_range(params.from, params.to)?;
+    let metric = catalogue
+        .metric(db, &params.metric)
+        .await?
+        .ok_or_else(|| unknown_metric(&params.metric))?;
+    let scope = Scope::new(params.municipalities.as_deref(), params.region.as_deref())?;
+    let (code, year) = (metric.code.clone(), (params.from, params.to));
+    let values = municipalities::Entity::belongs_to(observations::Entity)
+        .from(municipalities::Column::Code)
+        .to(observations::Column::MunicipalityCode)
+        .on_condition(move |_, _| {
+            let mut on = Condition::all().add(observations::Column::MetricCode.eq(code.clone()));
+            if let Some(from) = year.0 {
+                on = on.add(observations::Column::FiscalYear.gte(from));
+            }
+            if let Some(to) = year.1 {
+                on = on.add(observations::Column::FiscalYear.lte(to));
+            }
+            on
+        });
+    let cited = observations::Entity::belongs_to(sources::Entity)
+        .from(observations::Column::SourceId)
+        .to(sources::Column::Id);
+    let mut select = scope
+        .filter(
+            municipalities::Entity::find()
+                .order_by_asc(municipalities::Column::Code)
+                .order_by_asc(observations::Column::FiscalYear),
+            municipalities::Column::Code,
+        )
+        .join(JoinType::LeftJoin, values.into())
+        .join(JoinType::LeftJoin, cited.into())
+        .select_also(observations::Entity)
+        .into_query();
+    for column in sources::Column::iter() {
+        select.expr_as(
+            column.select_as(column.into_expr()),
+            Alias::new(format!("{SOURCE}{}", column.as_str())),
+        );
+    }
+    let rows = db
+        .query_all_raw(db.get_database_backend().build(&select))
+        .await?;
+    let mut cities: Vec<municipalities::Model> = Vec::new();
+    let mut found = Vec::new();
+    let mut sources: HashMap<i32, sources::Model> = HashMap::new();
+    for row in rows {
+        // Rows come by city: its columns are read once, at its first row.
+        let code: String = row.try_get(SelectA.as_str(), municipalities::Column::Code.as_str())?;
+        if cities.last().is_none_or(|m| m.code != code) {
+            cities.push(municipalities::Model::from_query_result(
+                &row,
+                SelectA.as_str(),
+            )?);
+        }
+        found.extend(observations::Model::from_query_result_optional(
+            &row,
+            SelectB.as_str(),
+        )?);
+        if let Some(source) = sources::Model::from_query_result_optional(&row, SOURCE)? {
+            sources.entry(source.id).or_insert(source);
+        }
+    }
+    if scope.is_all() {
+        catalogue.counted(cities.len());
+    }
+    scope
+        .check(db, &cities.iter().map(|m| m.code.as_str()).collect())
+        .await?;
+    let prepared = Prepared {
+        metric,
+        params: params.clone(),
+        cities,
+    };
+    let comparison = prepared.ranked(found, &sources);
+    Ok((prepared, comparison))
+}
+
+/// Whether a comparison covers few enough cities to be read by [`joined`]: up to
+/// [`JOIN_SOURCES_UP_TO`] listed, or a hub of that many at its last count (a region's members
+/// are no more than the hub's).
+pub fn few_cities(catalogue: &Catalogue, params: &CompareParams) -> bool {
+    match (&params.municipalities, &params.region) {
+        (Some(codes), None) => codes.len() <= JOIN_SOURCES_UP_TO,
+        _ => catalogue.cities() <= JOIN_SOURCES_UP_TO,
+    }
+}
+
+/// The prefix of the sources' columns in [`joined`]'s statement, beside sea-orm's `A_`
+/// (municipalities) and `B_` (observations).
+const SOURCE: &str = "C_";
+
+fn unknown_metric(given: &str) -> AppError {
+    AppError::BadParameter {
+        name: "metric",
+        message: format!("metric: {given:?} is not a code of the metric catalogue (see `metrics`)"),
+    }
 }
 
 /// What values are divided by for a municipality, or why they cannot be.
@@ -459,7 +663,16 @@ impl Prepared {
             .scoped()
             .then(|| self.cities.iter().map(|m| m.code.clone()).collect());
         let (found, sources) = self.observations(db, codes).await?;
-        let mut rows = self.rows(self.cities.clone(), found, &sources);
+        Ok(self.ranked(found, &sources))
+    }
+
+    /// The comparison of [`Prepared::all`] from its cities' observations and their sources.
+    fn ranked(
+        &self,
+        found: Vec<observations::Model>,
+        sources: &HashMap<i32, sources::Model>,
+    ) -> Comparison {
+        let mut rows = self.rows(self.cities.clone(), found, sources);
         let ranks = rank(
             &rows
                 .iter()
@@ -481,12 +694,12 @@ impl Prepared {
             .collect();
         fiscal_years.sort_unstable();
         fiscal_years.dedup();
-        Ok(Comparison {
+        Comparison {
             metric: self.metric.clone(),
             per: self.params.per,
             fiscal_years,
             rows,
-        })
+        }
     }
 
     /// `limit` rows from `offset`, in the order of [`Prepared::all`] and with the same ranks,

@@ -1,5 +1,6 @@
 //! Questions asked across cities: comparisons, aggregate statistics and full-text search.
 
+pub mod catalogue;
 pub mod compare;
 pub mod latest;
 pub mod search;

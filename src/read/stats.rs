@@ -4,13 +4,16 @@
 use std::collections::HashMap;
 
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Order, Query};
+use std::sync::Arc;
+
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, IdenStatic,
+    Iterable, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, SelectA, SelectB,
 };
 
 use crate::domain::ProgramKind;
 use crate::error::{AppError, AppResult};
-use crate::read::compare::{check_range, scope};
+use crate::read::compare::{Scope, check_range, scope};
 use entity::{activities, indicator_values, indicators, municipalities, programs, sources};
 
 /// What activity totals are grouped by.
@@ -195,24 +198,68 @@ pub enum ProgressOrder {
 #[derive(Clone, Debug)]
 pub struct IndicatorProgress {
     pub indicator: indicators::Model,
-    pub municipality: std::sync::Arc<municipalities::Model>,
+    pub municipality: Arc<municipalities::Model>,
     pub values: Vec<indicator_values::Model>,
     pub progress: Option<f64>,
     /// 出典: read here for the whole list, so the field resolvers do not each wait out a
     /// DataLoader window for it (indicator progress under load: README, Performance).
-    pub source: Option<std::sync::Arc<sources::Model>>,
+    pub source: Option<Arc<sources::Model>>,
 }
 
-/// Indicators of the municipalities in scope with their progress, ordered.
+/// Indicators of the municipalities in scope with their progress, ordered: the indicators
+/// with their cities and sources in one statement, then their values. Each statement costs
+/// more under load than its rows do (README, Performance: the hub's floor per request), and
+/// the cities' columns repeated on each indicator are the cheaper part.
 pub async fn indicator_progress(
     db: &DatabaseConnection,
     municipalities: Option<&[String]>,
     region: Option<&str>,
     order: ProgressOrder,
 ) -> AppResult<Vec<IndicatorProgress>> {
-    let cities = scope(db, municipalities, region).await?;
-    progress_of(db, &cities, order).await
+    let scope = Scope::new(municipalities, region)?;
+    let city = indicators::Entity::belongs_to(municipalities::Entity)
+        .from(indicators::Column::MunicipalityCode)
+        .to(municipalities::Column::Code);
+    let select = scope.filter(
+        indicators::Entity::find()
+            .join(JoinType::InnerJoin, city.into())
+            .order_by_asc(indicators::Column::MunicipalityCode)
+            .order_by_asc(indicators::Column::Position),
+        indicators::Column::MunicipalityCode,
+    );
+    let mut select = super::with_sources(select, indicators::Column::SourceId).into_query();
+    for column in municipalities::Column::iter() {
+        select.expr_as(
+            column.select_as(column.into_expr()),
+            Alias::new(format!("{CITY}{}", column.as_str())),
+        );
+    }
+    let backend = db.get_database_backend();
+    let rows = db.query_all_raw(backend.build(&select)).await?;
+    let mut cities: HashMap<String, Arc<municipalities::Model>> = HashMap::new();
+    let mut list = Vec::with_capacity(rows.len());
+    for row in rows {
+        let indicator = indicators::Model::from_query_result(&row, SelectA.as_str())?;
+        let source = sources::Model::from_query_result_optional(&row, SelectB.as_str())?;
+        let city = match cities.get(&indicator.municipality_code) {
+            Some(city) => city.clone(),
+            None => {
+                let city = Arc::new(municipalities::Model::from_query_result(&row, CITY)?);
+                cities.insert(city.code.clone(), city.clone());
+                city
+            }
+        };
+        list.push((indicator, source, city));
+    }
+    scope
+        .check(db, &cities.keys().map(String::as_str).collect())
+        .await?;
+    assemble(db, list, order).await
 }
+
+/// The prefix of the cities' columns in [`indicator_progress`]'s statement, beside sea-orm's
+/// `A_` (indicators) and `B_` (sources).
+const CITY: &str = "C_";
 
 /// Indicators of the given municipalities with their values and progress, ordered.
 pub async fn progress_of(
@@ -223,20 +270,42 @@ pub async fn progress_of(
     if cities.is_empty() {
         return Ok(Vec::new());
     }
-    // The indicators with their sources in one join, then their values: under load each
-    // statement costs more than its rows (README, Performance: the hub's floor per request).
     let indicators = indicators::Entity::find()
         .filter(indicators::Column::MunicipalityCode.is_in(cities.iter().map(|m| m.code.clone())))
         .order_by_asc(indicators::Column::MunicipalityCode)
         .order_by_asc(indicators::Column::Position);
-    let list = super::with_sources(indicators, indicators::Column::SourceId)
+    let found = super::with_sources(indicators, indicators::Column::SourceId)
         .all(db)
         .await?;
+    let cities: HashMap<&str, Arc<municipalities::Model>> = cities
+        .iter()
+        .map(|m| (m.code.as_str(), Arc::new(m.clone())))
+        .collect();
+    let list = found
+        .into_iter()
+        .filter_map(|(indicator, source)| {
+            let city = cities.get(indicator.municipality_code.as_str())?.clone();
+            Some((indicator, source, city))
+        })
+        .collect();
+    assemble(db, list, order).await
+}
+
+/// Reads the values of `list`'s indicators (one statement) and orders the indicators.
+async fn assemble(
+    db: &DatabaseConnection,
+    list: Vec<(
+        indicators::Model,
+        Option<sources::Model>,
+        Arc<municipalities::Model>,
+    )>,
+    order: ProgressOrder,
+) -> AppResult<Vec<IndicatorProgress>> {
     let all_values = if list.is_empty() {
         Vec::new()
     } else {
         indicator_values::Entity::find()
-            .filter(indicator_values::Column::IndicatorId.is_in(list.iter().map(|(i, _)| i.id)))
+            .filter(indicator_values::Column::IndicatorId.is_in(list.iter().map(|(i, _, _)| i.id)))
             .order_by_asc(indicator_values::Column::FiscalYear)
             .order_by_asc(indicator_values::Column::Position)
             .all(db)
@@ -247,35 +316,20 @@ pub async fn progress_of(
         values.entry(v.indicator_id).or_default().push(v);
     }
     // One Arc per source, however many indicators cite it.
-    let mut sources: HashMap<i32, std::sync::Arc<sources::Model>> = HashMap::new();
-    let list: Vec<(indicators::Model, Option<std::sync::Arc<sources::Model>>)> = list
-        .into_iter()
-        .map(|(indicator, source)| {
-            let source = source.map(|s| {
-                sources
-                    .entry(s.id)
-                    .or_insert_with(|| std::sync::Arc::new(s))
-                    .clone()
-            });
-            (indicator, source)
-        })
-        .collect();
-    let cities: HashMap<&str, std::sync::Arc<municipalities::Model>> = cities
-        .iter()
-        .map(|m| (m.code.as_str(), std::sync::Arc::new(m.clone())))
-        .collect();
+    let mut sources: HashMap<i32, Arc<sources::Model>> = HashMap::new();
     let mut out: Vec<IndicatorProgress> = list
         .into_iter()
-        .filter_map(|(indicator, source)| {
+        .map(|(indicator, source, municipality)| {
+            let source = source.map(|s| sources.entry(s.id).or_insert_with(|| Arc::new(s)).clone());
             let values = values.remove(&indicator.id).unwrap_or_default();
             let progress = crate::domain::progress::progress(&values);
-            Some(IndicatorProgress {
-                municipality: cities.get(indicator.municipality_code.as_str())?.clone(),
+            IndicatorProgress {
+                municipality,
                 source,
                 indicator,
                 values,
                 progress,
-            })
+            }
         })
         .collect();
     let by_progress = |a: &Option<f64>, b: &Option<f64>, desc: bool| match (a, b) {

@@ -22,6 +22,16 @@ fn rows_query() -> String {
     )
 }
 
+/// `rows` beside `rowsConnection`: the hub then reads the cities and their values apart (the
+/// way it reads a comparison of many cities) instead of in one statement.
+fn rows_beside_a_page_query() -> String {
+    format!(
+        "query($metric: String!, $region: String, $from: FiscalYear, $to: FiscalYear, $per: Normalization) {{
+            compare(metric: $metric, region: $region, from: $from, to: $to, per: $per) {{
+                rows {{ {ROW} }} rowsConnection(first: 1) {{ totalCount }} }} }}"
+    )
+}
+
 fn page_query() -> String {
     format!(
         "query($metric: String!, $region: String, $from: FiscalYear, $to: FiscalYear, $per: Normalization, $first: Int, $after: String) {{
@@ -101,6 +111,12 @@ async fn assert_pages_are_rows(app: &TestApp, vars: Value, first: i64) -> Vec<Va
         .as_array()
         .expect("rows")
         .clone();
+    let apart = app.data(&rows_beside_a_page_query(), vars.clone()).await;
+    assert_eq!(
+        apart["compare"]["rows"],
+        json!(rows),
+        "read apart, for {vars}"
+    );
     let (nodes, totals) = all_pages(app, vars.clone(), first).await;
     assert_eq!(nodes, rows, "pages of {first} for {vars}");
     assert!(

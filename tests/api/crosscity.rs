@@ -775,6 +775,56 @@ async fn indicator_progress_cites_the_same_sources_as_the_city(b: Backend) {
     }
 }
 
+/// The metric catalogue is held in memory between comparisons. A metric another process
+/// imports is found at once (a code the copy lacks reads the catalogue again), and a changed
+/// name is seen once the generation watch sees the import.
+async fn the_metric_catalogue_follows_another_process_import(b: Backend) {
+    // Arrange: a hub that looks for other writers every 100 ms, response cache off.
+    let mut limits = crate::helpers::uncached();
+    limits.cache.response_cache_poll_ms = 100;
+    let app = TestApp::spawn_with(&b, limits).await;
+    let named =
+        r#"query($m: String!) { compare(metric: $m) { metric { code nameJa } rows { rank } } }"#;
+    let before = app.data(named, json!({ "m": "promotion_officers" })).await;
+    assert_eq!(before["compare"]["metric"]["nameJa"], "協働推進員数");
+    let unknown = app.post(named, json!({ "m": "volunteer_hours" })).await;
+    assert!(
+        unknown["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("\"volunteer_hours\" is not a code")),
+        "{unknown}"
+    );
+
+    // Act: another connection, as `kyodo-hub import` would, renames one metric and adds one.
+    let catalogue =
+        std::fs::read_to_string(format!("{}/data/metrics.yaml", env!("CARGO_MANIFEST_DIR")))
+            .expect("read metrics.yaml");
+    let changed = catalogue.replacen("name_ja: 協働推進員数", "name_ja: 協働推進員の数", 1)
+        + "  - code: volunteer_hours\n    name_ja: ボランティア活動時間\n    name_en: Volunteer hours\n    unit: COUNT\n";
+    let dataset = kyodo_hub::dataset::Dataset::from_texts([("metrics.yaml", changed.as_str())])
+        .expect("dataset");
+    let other = kyodo_hub::db::connect(&app.test_db.url)
+        .await
+        .expect("connect");
+    kyodo_hub::dataset::import::import(&other.conn, &dataset)
+        .await
+        .expect("import");
+
+    // Assert: the new code at once, the new name within the watch's polls.
+    let added = app.data(named, json!({ "m": "volunteer_hours" })).await;
+    assert_eq!(added["compare"]["metric"]["nameJa"], "ボランティア活動時間");
+    let mut name = Value::Null;
+    for _ in 0..40 {
+        let now = app.data(named, json!({ "m": "promotion_officers" })).await;
+        name = now["compare"]["metric"]["nameJa"].clone();
+        if name == "協働推進員の数" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(name, "協働推進員の数");
+}
+
 db_tests!(
     indicator_progress_cites_the_same_sources_as_the_city,
     compare_ranks_with_ties_and_lists_cities_without_data,
@@ -787,4 +837,5 @@ db_tests!(
     the_csv_export_is_the_graphql_answer,
     exports_refuse_bad_parameters_with_json_naming_them,
     the_chart_is_svg_with_japanese_labels,
+    the_metric_catalogue_follows_another_process_import,
 );

@@ -187,6 +187,7 @@ async fn search_waits_for_the_index_while_everything_else_answers(b: Backend) {
         &state.limits,
         state.cache.clone(),
         index.clone(),
+        state.catalogue.clone(),
     )
     .expect("schemas");
     state.search = index.clone();
@@ -213,8 +214,12 @@ async fn search_waits_for_the_index_while_everything_else_answers(b: Backend) {
         app.get("/readyz").await.status(),
         app.get("/healthz").await.status(),
     );
+    // The portal's search page asks the same operation.
+    let page = app.get("/search?q=%E9%98%B2%E7%81%BD").await;
+    let (page_status, page_retry) = (page.status(), page.headers().get("retry-after").cloned());
+    let page_html = page.text().await.expect("the page's HTML");
 
-    // Assert: only search waits, and says why.
+    // Assert: only search waits, and says why, in the API and on the page.
     assert_eq!(status, 503, "{body:#}");
     assert_eq!(
         retry_after.as_ref().and_then(|v| v.to_str().ok()),
@@ -228,6 +233,13 @@ async fn search_waits_for_the_index_while_everything_else_answers(b: Backend) {
     assert!(message.contains("search index is being built"), "{message}");
     assert_eq!(city["municipality"]["nameJa"], "防府市");
     assert_eq!((ready.as_u16(), health.as_u16()), (503, 200));
+    assert_eq!(page_status, 503, "{page_html}");
+    assert_eq!(page_retry.as_ref().and_then(|v| v.to_str().ok()), Some("1"));
+    assert!(
+        page_html.contains("ただいま表示できません")
+            && page_html.contains("search index is being built"),
+        "{page_html}"
+    );
 
     // Act: the build, as `serve`'s task runs it.
     index.build(&db).await.expect("build");
@@ -242,6 +254,8 @@ async fn search_waits_for_the_index_while_everything_else_answers(b: Backend) {
         totals.iter().all(|&t| t == expected.len() as u64),
         "{totals:?}"
     );
+    let page = app.get("/search?q=%E9%98%B2%E7%81%BD").await;
+    assert_eq!(page.status(), 200);
 }
 
 db_tests!(

@@ -17,7 +17,7 @@ use crate::graphql::types::plan::{Measure, Plan, PlanItem, PlanSection, Policy};
 use crate::graphql::types::program::{Activity, Program, Proposal};
 use crate::graphql::types::source::Source;
 use crate::graphql::types::support_center::SupportCenter;
-use crate::graphql::{db, loaders};
+use crate::graphql::{catalogue, db, loaders};
 use crate::read::compare::{self, CompareParams, Normalization};
 use crate::read::search;
 use crate::read::stats::{self, ProgressOrder, StatGroup};
@@ -55,8 +55,21 @@ impl CrossCityQuery {
             to: to.map(|y| y.0),
             per: per.unwrap_or_default(),
         };
+        let wanted = ctx.look_ahead();
+        let rows = wanted.field("rows").exists() || wanted.field("fiscalYears").exists();
+        if rows
+            && !wanted.field("rowsConnection").exists()
+            && compare::few_cities(catalogue(ctx), &params)
+        {
+            // Every row of a few cities: cities, values and sources in one statement.
+            let (prepared, all) = compare::joined(db(ctx), catalogue(ctx), &params).await?;
+            return Ok(Comparison {
+                prepared,
+                all: tokio::sync::OnceCell::new_with(Some(all)),
+            });
+        }
         Ok(Comparison {
-            prepared: compare::prepare(db(ctx), &params).await?,
+            prepared: compare::prepare(db(ctx), catalogue(ctx), &params).await?,
             all: tokio::sync::OnceCell::new(),
         })
     }

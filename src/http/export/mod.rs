@@ -131,10 +131,13 @@ async fn comparison(
     q: Option<&str>,
 ) -> Result<(Comparison, String), ExportError> {
     let params = Strict::parse(q, &params::COMPARE)?
-        .compare(&state.db)
+        .compare(&state.db, &state.catalogue)
         .await?;
     let scope = table::scope_name(params.region.as_deref(), params.municipalities.as_deref());
-    Ok((compare::compare(&state.db, &params).await?, scope))
+    Ok((
+        compare::compare(&state.db, &state.catalogue, &params).await?,
+        scope,
+    ))
 }
 
 /// `GET /export/compare.csv?metric=…&region=…&municipalities=…&from=…&to=…&per=…`

@@ -36,7 +36,11 @@ async fn observations_table(state: &AppState, q: Option<&str>) -> Result<Table, 
     let to = q.year("to")?;
     compare::check_range(from, to)?;
     let metric = match q.get("metric")? {
-        Some(given) => Some(compare::metric_named(&state.db, given).await?.code),
+        Some(given) => Some(
+            compare::metric_named(&state.db, &state.catalogue, given)
+                .await?
+                .code,
+        ),
         None => None,
     };
     let region = q.region(&state.db).await?;

@@ -3,6 +3,7 @@
 //! who mistypes `regions=` must not receive every city of the hub as if it were their region.
 //! Regions and metrics are found by the names the API and the files print as well as by code.
 
+use crate::read::catalogue::Catalogue;
 use std::collections::BTreeMap;
 
 use sea_orm::DatabaseConnection;
@@ -139,7 +140,11 @@ impl Strict {
     }
 
     /// What to compare, with the metric and region resolved from whatever name was given.
-    pub async fn compare(&self, db: &DatabaseConnection) -> Result<CompareParams, ExportError> {
+    pub async fn compare(
+        &self,
+        db: &DatabaseConnection,
+        catalogue: &Catalogue,
+    ) -> Result<CompareParams, ExportError> {
         // Every value is checked for NUL before any is looked up.
         for name in COMPARE {
             self.get(name)?;
@@ -155,7 +160,7 @@ impl Strict {
         let to = self.year("to")?;
         let per = Normalization::parse(self.get("per")?.unwrap_or(""))
             .map_err(|e| ExportError::bad("per", e))?;
-        let metric = compare::metric_named(db, given).await?.code;
+        let metric = compare::metric_named(db, catalogue, given).await?.code;
         Ok(CompareParams {
             metric,
             municipalities,
