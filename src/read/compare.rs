@@ -436,6 +436,8 @@ pub async fn joined(
         .ok_or_else(|| unknown_metric(&params.metric))?;
     let scope = Scope::new(params.municipalities.as_deref(), params.region.as_deref())?;
     let (code, year) = (metric.code.clone(), (params.from, params.to));
+    // The metric and the range belong to the join, not to WHERE: a city without values in
+    // them keeps its row, unranked, as in every other reading of a comparison.
     let values = municipalities::Entity::belongs_to(observations::Entity)
         .from(municipalities::Column::Code)
         .to(observations::Column::MunicipalityCode)

@@ -93,14 +93,7 @@ async fn a_change_by_another_process_reaches_the_cache_within_its_poll(b: Backen
         .expect("bundled hofu.yaml");
     let changed = format!("{hofu}\n# edited by the cache test\n")
         .replace("population: 113979", "population: 114000");
-    let dataset = kyodo_hub::dataset::Dataset::from_texts([("hofu.yaml", changed.as_str())])
-        .expect("dataset");
-    let other = kyodo_hub::db::connect(&app.test_db.url)
-        .await
-        .expect("connect");
-    kyodo_hub::dataset::import::import(&other.conn, &dataset)
-        .await
-        .expect("import");
+    crate::helpers::import_elsewhere(&app, "hofu.yaml", &changed).await;
 
     // Assert
     let mut population = Value::Null;

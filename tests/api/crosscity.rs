@@ -801,14 +801,7 @@ async fn the_metric_catalogue_follows_another_process_import(b: Backend) {
             .expect("read metrics.yaml");
     let changed = catalogue.replacen("name_ja: 協働推進員数", "name_ja: 協働推進員の数", 1)
         + "  - code: volunteer_hours\n    name_ja: ボランティア活動時間\n    name_en: Volunteer hours\n    unit: COUNT\n";
-    let dataset = kyodo_hub::dataset::Dataset::from_texts([("metrics.yaml", changed.as_str())])
-        .expect("dataset");
-    let other = kyodo_hub::db::connect(&app.test_db.url)
-        .await
-        .expect("connect");
-    kyodo_hub::dataset::import::import(&other.conn, &dataset)
-        .await
-        .expect("import");
+    crate::helpers::import_elsewhere(&app, "metrics.yaml", &changed).await;
 
     // Assert: the new code at once, the new name within the watch's polls.
     let added = app.data(named, json!({ "m": "volunteer_hours" })).await;

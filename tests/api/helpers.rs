@@ -388,6 +388,18 @@ pub fn find<'a>(list: &'a Value, key: &str, value: impl Into<Value>) -> &'a Valu
 }
 
 /// Runs the real binary on the test's database: (exit success, stdout, stderr).
+/// Imports the dataset file `name` with the text `text` through a connection of its own, as
+/// `kyodo-hub import` in another process would: the hub sees it only through the database.
+pub async fn import_elsewhere(app: &TestApp, name: &str, text: &str) {
+    let dataset = kyodo_hub::dataset::Dataset::from_texts([(name, text)]).expect("dataset");
+    let other = kyodo_hub::db::connect(&app.test_db.url)
+        .await
+        .expect("connect");
+    kyodo_hub::dataset::import::import(&other.conn, &dataset)
+        .await
+        .expect("import");
+}
+
 pub fn cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_kyodo-hub"))
         .args(args)
