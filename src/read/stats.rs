@@ -2,10 +2,9 @@
 //! every activity into Rust), and plan indicators ordered by their progress.
 
 use std::collections::HashMap;
-
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Order, Query};
 use std::sync::Arc;
 
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Order, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, IdenStatic,
     Iterable, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, SelectA, SelectB,
@@ -207,9 +206,9 @@ pub struct IndicatorProgress {
 }
 
 /// Indicators of the municipalities in scope with their progress, ordered: the indicators
-/// with their cities and sources in one statement, then their values. Each statement costs
-/// more under load than its rows do (README, Performance: the hub's floor per request), and
-/// the cities' columns repeated on each indicator are the cheaper part.
+/// with their cities and sources in one statement, then their values. Reading the cities
+/// apart took a round trip of its own; repeating their columns on each indicator costs about
+/// the CPU that statement did (README, Performance: "Fewer statements").
 pub async fn indicator_progress(
     db: &DatabaseConnection,
     municipalities: Option<&[String]>,
