@@ -166,8 +166,8 @@ async fn shutdown_signal() {
 
 /// Reads the database's generation every `every`, once for both of the process's views of
 /// the data that other processes' writes make stale: the response cache forgets its answers,
-/// the metric catalogue its copy, and the search index reloads the cities whose revision moved. The task ends with the
-/// server, when the index is dropped.
+/// the metric catalogue its copy, and the search index reloads the cities whose revision
+/// moved. The task ends with the server, when the index is dropped.
 fn watch_generation(
     db: sea_orm::DatabaseConnection,
     cache: &Arc<ResponseCache>,

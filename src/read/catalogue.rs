@@ -11,7 +11,6 @@
 //! cache can. The municipalities are not held here: a city imported by another process must
 //! be listed at once, and nothing short of a statement can tell that one was.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
@@ -22,24 +21,23 @@ use entity::{metrics, municipalities};
 
 /// The catalogue as one read found it.
 #[derive(Debug)]
-pub struct Copy {
+pub struct Snapshot {
     /// The epoch it was read in: a copy read before a change is not served after it.
     epoch: u64,
-    /// In code order.
+    /// In code order: a handful of rows, searched in order.
     pub metrics: Vec<metrics::Model>,
-    metric_at: HashMap<String, usize>,
 }
 
-impl Copy {
+impl Snapshot {
     pub fn metric(&self, code: &str) -> Option<&metrics::Model> {
-        self.metric_at.get(code).map(|&i| &self.metrics[i])
+        self.metrics.iter().find(|m| m.code == code)
     }
 }
 
 /// The copy kept between requests; see the module's comment for when it is read again.
 pub struct Catalogue {
     // Swapped whole, read without a lock: every comparison reads it, on every core.
-    copy: ArcSwapOption<Copy>,
+    copy: ArcSwapOption<Snapshot>,
     epoch: AtomicU64,
     generation: AtomicU64,
     /// How many municipalities the hub held when last counted (at each read of the catalogue,
@@ -76,7 +74,7 @@ impl Catalogue {
     }
 
     /// The catalogue, read from the database unless a current copy is held.
-    pub async fn current(&self, db: &DatabaseConnection) -> Result<Arc<Copy>, DbErr> {
+    pub async fn current(&self, db: &DatabaseConnection) -> Result<Arc<Snapshot>, DbErr> {
         let epoch = self.epoch.load(Ordering::Acquire);
         match self.copy.load_full() {
             Some(copy) if copy.epoch == epoch => Ok(copy),
@@ -86,7 +84,7 @@ impl Catalogue {
 
     /// The catalogue read from the database now, kept for the requests after: for a code or
     /// name the copy held does not know.
-    pub async fn fresh(&self, db: &DatabaseConnection) -> Result<Arc<Copy>, DbErr> {
+    pub async fn fresh(&self, db: &DatabaseConnection) -> Result<Arc<Snapshot>, DbErr> {
         self.read(db, self.epoch.load(Ordering::Acquire)).await
     }
 
@@ -116,7 +114,7 @@ impl Catalogue {
         self.copy.store(None);
     }
 
-    async fn read(&self, db: &DatabaseConnection, epoch: u64) -> Result<Arc<Copy>, DbErr> {
+    async fn read(&self, db: &DatabaseConnection, epoch: u64) -> Result<Arc<Snapshot>, DbErr> {
         let (metrics, cities) = tokio::try_join!(
             metrics::Entity::find()
                 .order_by_asc(metrics::Column::Code)
@@ -124,16 +122,7 @@ impl Catalogue {
             municipalities::Entity::find().count(db),
         )?;
         self.counted(usize::try_from(cities).unwrap_or(usize::MAX));
-        let metric_at = metrics
-            .iter()
-            .enumerate()
-            .map(|(i, m)| (m.code.clone(), i))
-            .collect();
-        let copy = Arc::new(Copy {
-            epoch,
-            metrics,
-            metric_at,
-        });
+        let copy = Arc::new(Snapshot { epoch, metrics });
         // A copy stored after a change has an old epoch and is not served; the next read
         // replaces it.
         self.copy.store(Some(copy.clone()));

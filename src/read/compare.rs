@@ -5,16 +5,15 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use sea_orm::sea_query::Alias;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
-    IdenStatic, Iterable, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
-    SelectA, SelectB,
+    IdenStatic, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select, SelectA,
+    SelectB,
 };
 
 use crate::domain::codes;
 use crate::error::{AppError, AppResult};
-use crate::read::catalogue::{Catalogue, Copy};
+use crate::read::catalogue::{Catalogue, Snapshot};
 use entity::{metrics, municipalities, observations, region_members, regions, sources};
 
 /// How values are scaled before they are compared.
@@ -131,11 +130,6 @@ impl<'a> Scope<'a> {
             municipalities,
             region,
         })
-    }
-
-    /// Whether the scope is every municipality in the hub.
-    pub fn is_all(&self) -> bool {
-        self.municipalities.is_none() && self.region.is_none()
     }
 
     /// Keeps the rows of `select` whose `code` lies in the scope.
@@ -282,7 +276,7 @@ pub async fn metric_named(
 ) -> AppResult<metrics::Model> {
     let given = given.trim();
     let all = catalogue.current(db).await?;
-    let named = |all: &Copy| {
+    let named = |all: &Snapshot| {
         all.metrics
             .iter()
             .find(|m| {
@@ -396,15 +390,15 @@ pub async fn prepare(
         ),
     );
     let metric = metric?.ok_or_else(|| unknown_metric(&params.metric))?;
-    let cities = cities?;
-    if params.municipalities.is_none() && params.region.is_none() {
-        catalogue.counted(cities.len());
-    }
-    Ok(Prepared {
+    let prepared = Prepared {
         metric,
         params: params.clone(),
-        cities,
-    })
+        cities: cities?,
+    };
+    if !prepared.scoped() {
+        catalogue.counted(prepared.cities.len());
+    }
+    Ok(prepared)
 }
 
 /// The whole comparison: every row with all its values.
@@ -465,12 +459,7 @@ pub async fn joined(
         .join(JoinType::LeftJoin, cited.into())
         .select_also(observations::Entity)
         .into_query();
-    for column in sources::Column::iter() {
-        select.expr_as(
-            column.select_as(column.into_expr()),
-            Alias::new(format!("{SOURCE}{}", column.as_str())),
-        );
-    }
+    super::select_prefixed::<sources::Entity>(&mut select, SOURCE);
     let rows = db
         .query_all_raw(db.get_database_backend().build(&select))
         .await?;
@@ -494,9 +483,6 @@ pub async fn joined(
             sources.entry(source.id).or_insert(source);
         }
     }
-    if scope.is_all() {
-        catalogue.counted(cities.len());
-    }
     scope
         .check(db, &cities.iter().map(|m| m.code.as_str()).collect())
         .await?;
@@ -505,6 +491,9 @@ pub async fn joined(
         params: params.clone(),
         cities,
     };
+    if !prepared.scoped() {
+        catalogue.counted(prepared.cities.len());
+    }
     let comparison = prepared.ranked(found, &sources);
     Ok((prepared, comparison))
 }

@@ -7,9 +7,10 @@ pub mod search;
 pub mod stats;
 
 use entity::sources;
+use sea_orm::sea_query::{Alias, SelectStatement};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, JoinType, QueryFilter, QuerySelect, Select,
-    SelectTwo,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IdenStatic, Iterable, JoinType, QueryFilter,
+    QuerySelect, Select, SelectTwo,
 };
 
 /// `query`'s rows, each with the source its `source_id` column cites (none when NULL), in the
@@ -24,6 +25,18 @@ pub fn with_sources<E: EntityTrait>(
     query
         .join(JoinType::LeftJoin, cited.into())
         .select_also(sources::Entity)
+}
+
+/// Adds every column of `E` to `select`, each named `prefix` + its name, for
+/// `E::Model::from_query_result(row, prefix)`: a third entity beside sea-orm's `A_` and `B_`
+/// of a [`SelectTwo`].
+pub fn select_prefixed<E: EntityTrait>(select: &mut SelectStatement, prefix: &str) {
+    for column in E::Column::iter() {
+        select.expr_as(
+            column.select_as(column.into_expr()),
+            Alias::new(format!("{prefix}{}", column.as_str())),
+        );
+    }
 }
 
 /// 出典: the sources that rows cite by `ids` (repeats allowed), in one statement; none when no

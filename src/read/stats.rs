@@ -7,7 +7,7 @@ use std::sync::Arc;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Order, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, IdenStatic,
-    Iterable, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, SelectA, SelectB,
+    JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, SelectA, SelectB,
 };
 
 use crate::domain::ProgramKind;
@@ -227,12 +227,7 @@ pub async fn indicator_progress(
         indicators::Column::MunicipalityCode,
     );
     let mut select = super::with_sources(select, indicators::Column::SourceId).into_query();
-    for column in municipalities::Column::iter() {
-        select.expr_as(
-            column.select_as(column.into_expr()),
-            Alias::new(format!("{CITY}{}", column.as_str())),
-        );
-    }
+    super::select_prefixed::<municipalities::Entity>(&mut select, CITY);
     let backend = db.get_database_backend();
     let rows = db.query_all_raw(backend.build(&select)).await?;
     let mut cities: HashMap<String, Arc<municipalities::Model>> = HashMap::new();

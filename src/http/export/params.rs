@@ -3,7 +3,6 @@
 //! who mistypes `regions=` must not receive every city of the hub as if it were their region.
 //! Regions and metrics are found by the names the API and the files print as well as by code.
 
-use crate::read::catalogue::Catalogue;
 use std::collections::BTreeMap;
 
 use sea_orm::DatabaseConnection;
@@ -12,6 +11,7 @@ use super::ExportError;
 use crate::domain::fiscal_year;
 use crate::error::AppError;
 use crate::gate::MAX_LIST_ITEMS;
+use crate::read::catalogue::Catalogue;
 use crate::read::compare::{self, CompareParams, Normalization};
 use crate::read::stats::ProgressOrder;
 
