@@ -16,6 +16,7 @@ use sea_orm::{
 };
 
 use crate::error::AppResult;
+use crate::read::plan_tree::{self, Depth, PlanTree};
 use entity::*;
 
 /// Loads the rows of `E` whose `column` equals one of the keys, grouped by key.
@@ -130,8 +131,37 @@ where
         .and_then(|rows| rows.into_iter().next()))
 }
 
+/// 計画の体系: cities' plan trees as deep as their queries ask, keyed by (city, depth). One
+/// batch reads its cities' trees at the deepest depth asked, in one statement per depth
+/// ([`plan_tree::read`]), and every key of it gets the same tree.
+pub struct PlanTrees {
+    db: DatabaseConnection,
+}
+
+impl Loader<(String, Depth)> for PlanTrees {
+    type Value = Arc<PlanTree>;
+    type Error = Arc<DbErr>;
+
+    async fn load(
+        &self,
+        keys: &[(String, Depth)],
+    ) -> Result<HashMap<(String, Depth), Self::Value>, Self::Error> {
+        let depth = keys.iter().map(|(_, d)| *d).max().unwrap_or(Depth::Plans);
+        let mut cities: Vec<String> = keys.iter().map(|(c, _)| c.clone()).collect();
+        cities.sort_unstable();
+        cities.dedup();
+        let tree = Arc::new(
+            plan_tree::read(&self.db, &cities, depth)
+                .await
+                .map_err(Arc::new)?,
+        );
+        Ok(keys.iter().map(|k| (k.clone(), tree.clone())).collect())
+    }
+}
+
 /// Every loader the schema uses, by the relation it serves.
 pub struct Loaders {
+    pub plan_trees: DataLoader<PlanTrees>,
     pub municipality: DataLoader<ByColumn<municipalities::Entity>>,
     pub source: DataLoader<ByColumn<sources::Entity>>,
     pub sources_of_municipality: DataLoader<ByColumn<sources::Entity>>,
@@ -142,7 +172,6 @@ pub struct Loaders {
     pub ordinances_of_municipality: DataLoader<ByColumn<ordinances::Entity>>,
     pub articles_of_ordinance: DataLoader<ByColumn<ordinance_articles::Entity>>,
     pub plan: DataLoader<ByColumn<plans::Entity>>,
-    pub plans_of_municipality: DataLoader<ByColumn<plans::Entity>>,
     pub sections_of_plan: DataLoader<ByColumn<plan_sections::Entity>>,
     pub policy: DataLoader<ByColumn<policies::Entity>>,
     pub policies_of_plan: DataLoader<ByColumn<policies::Entity>>,
@@ -192,6 +221,7 @@ impl Loaders {
             support_centers as sc,
         };
         Loaders {
+            plan_trees: DataLoader::new(PlanTrees { db: db.clone() }, tokio::spawn),
             municipality: loader::<mun::Entity>(db, mun::Column::Code, &[]),
             source: loader::<src::Entity>(db, src::Column::Id, &[]),
             sources_of_municipality: loader::<src::Entity>(
@@ -222,11 +252,6 @@ impl Loaders {
                 &[art::Column::Position],
             ),
             plan: loader::<pl::Entity>(db, pl::Column::Id, &[]),
-            plans_of_municipality: loader::<pl::Entity>(
-                db,
-                pl::Column::MunicipalityCode,
-                &[pl::Column::Position],
-            ),
             sections_of_plan: loader::<sec::Entity>(
                 db,
                 sec::Column::PlanId,

@@ -3,6 +3,7 @@
 pub mod catalogue;
 pub mod compare;
 pub mod latest;
+pub mod plan_tree;
 pub mod search;
 pub mod stats;
 

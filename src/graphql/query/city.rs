@@ -159,7 +159,7 @@ impl CityQuery {
             "Plan" => plans::Entity::find_by_id(pk)
                 .one(db)
                 .await?
-                .map(|m| Node::Plan(Plan(m))),
+                .map(|m| Node::Plan(Plan::new(m))),
             "PlanSection" => plan_sections::Entity::find_by_id(pk)
                 .one(db)
                 .await?
@@ -167,15 +167,15 @@ impl CityQuery {
             "Policy" => policies::Entity::find_by_id(pk)
                 .one(db)
                 .await?
-                .map(|m| Node::Policy(Policy(m))),
+                .map(|m| Node::Policy(Policy::new(m))),
             "Measure" => measures::Entity::find_by_id(pk)
                 .one(db)
                 .await?
-                .map(|m| Node::Measure(Measure(m))),
+                .map(|m| Node::Measure(Measure::new(m))),
             "PlanItem" => plan_items::Entity::find_by_id(pk)
                 .one(db)
                 .await?
-                .map(|m| Node::PlanItem(PlanItem(m))),
+                .map(|m| Node::PlanItem(PlanItem::new(m))),
             "Indicator" => indicators::Entity::find_by_id(pk)
                 .one(db)
                 .await?

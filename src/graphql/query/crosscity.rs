@@ -402,7 +402,9 @@ impl SearchResult {
         let l = loaders(ctx);
         let id = self.0.document.record_id;
         Ok(match self.0.document.kind.as_str() {
-            "PlanItem" => one(&l.item, id).await?.map(|m| Node::PlanItem(PlanItem(m))),
+            "PlanItem" => one(&l.item, id)
+                .await?
+                .map(|m| Node::PlanItem(PlanItem::new(m))),
             "PlanSection" => one(&l.section, id)
                 .await?
                 .map(|m| Node::PlanSection(PlanSection(m))),
@@ -431,11 +433,13 @@ impl SearchResult {
             "Ordinance" => one(&l.ordinance, id)
                 .await?
                 .map(|m| Node::Ordinance(Ordinance(m))),
-            "Plan" => one(&l.plan, id).await?.map(|m| Node::Plan(Plan(m))),
-            "Policy" => one(&l.policy, id).await?.map(|m| Node::Policy(Policy(m))),
+            "Plan" => one(&l.plan, id).await?.map(|m| Node::Plan(Plan::new(m))),
+            "Policy" => one(&l.policy, id)
+                .await?
+                .map(|m| Node::Policy(Policy::new(m))),
             "Measure" => one(&l.measure, id)
                 .await?
-                .map(|m| Node::Measure(Measure(m))),
+                .map(|m| Node::Measure(Measure::new(m))),
             "Source" => one(&l.source, id).await?.map(|m| Node::Source(Source(m))),
             "Proposal" => proposals::Entity::find_by_id(id)
                 .one(db(ctx))

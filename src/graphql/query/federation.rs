@@ -27,7 +27,7 @@ impl FederationQuery {
         let Some(pk) = ids::key_of::<i32>(&id, "Plan") else {
             return Ok(None);
         };
-        Ok(one(&loaders(ctx).plan, pk).await?.map(Plan))
+        Ok(one(&loaders(ctx).plan, pk).await?.map(Plan::new))
     }
 
     /// Federation: resolves a `Program` referenced by another subgraph, by its global ID.

@@ -130,13 +130,13 @@ impl Indicator {
     }
     async fn policy(&self, ctx: &Context<'_>) -> AppResult<Option<Policy>> {
         match self.0.policy_id {
-            Some(id) => Ok(one(&loaders(ctx).policy, id).await?.map(Policy)),
+            Some(id) => Ok(one(&loaders(ctx).policy, id).await?.map(Policy::new)),
             None => Ok(None),
         }
     }
     async fn plan(&self, ctx: &Context<'_>) -> AppResult<Option<Plan>> {
         match self.0.plan_id {
-            Some(id) => Ok(one(&loaders(ctx).plan, id).await?.map(Plan)),
+            Some(id) => Ok(one(&loaders(ctx).plan, id).await?.map(Plan::new)),
             None => Ok(None),
         }
     }

@@ -1,7 +1,8 @@
 //! The object types of the public API, each a thin wrapper around its sea-orm model, one file
 //! per family of records. Nested fields go through the batched
-//! [`Loaders`](crate::graphql::loaders::Loaders), never a query of their own; this file keeps
-//! the readers of columns and links that every family shares.
+//! [`Loaders`](crate::graphql::loaders::Loaders), never a query of their own, except one city's
+//! plan tree, which its root field reads ahead ([`crate::read::plan_tree`]); this file keeps the
+//! readers of columns and links that every family shares.
 
 pub mod body;
 pub mod calendar;

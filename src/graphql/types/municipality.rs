@@ -20,6 +20,7 @@ use crate::graphql::loaders::children;
 use crate::graphql::pagination::{TotalCount, paginate};
 use crate::graphql::scalars::{Date, FiscalYear};
 use crate::graphql::{ids, loaders};
+use crate::read::plan_tree::Depth;
 
 /// 市区町村: a municipality and everything it published about collaboration.
 pub struct Municipality(pub municipalities::Model);
@@ -101,13 +102,18 @@ impl Municipality {
     }
     /// 計画: collaboration plans.
     async fn plans(&self, ctx: &Context<'_>) -> AppResult<Vec<Plan>> {
-        Ok(
-            children(&loaders(ctx).plans_of_municipality, self.0.code.clone())
-                .await?
-                .into_iter()
-                .map(Plan)
-                .collect(),
-        )
+        // Read with the tree below them, as deep as the query asks (crate::read::plan_tree).
+        let key = (self.0.code.clone(), plan_depth(ctx));
+        let Some(tree) = loaders(ctx).plan_trees.load_one(key).await? else {
+            return Ok(Vec::new());
+        };
+        Ok(tree
+            .plans
+            .get(&self.0.code)
+            .into_iter()
+            .flatten()
+            .map(|plan| Plan(plan.clone(), Some(tree.clone())))
+            .collect())
     }
     /// 成果指標: outcome indicators of the municipality's plans.
     async fn indicators(&self, ctx: &Context<'_>) -> AppResult<Vec<Indicator>> {
@@ -225,5 +231,23 @@ impl From<&codes::Prefecture> for Prefecture {
             name_ja: p.name_ja.to_owned(),
             name_en: p.name_en.to_owned(),
         }
+    }
+}
+
+/// How deep below `plans` this field's selection reaches.
+fn plan_depth(ctx: &Context<'_>) -> Depth {
+    let policies = ctx.look_ahead().field("policies");
+    let measures = policies.field("measures");
+    let items = measures.field("items");
+    if items.field("schedule").exists() {
+        Depth::Schedule
+    } else if items.exists() {
+        Depth::Items
+    } else if measures.exists() {
+        Depth::Measures
+    } else if policies.exists() {
+        Depth::Policies
+    } else {
+        Depth::Plans
     }
 }

@@ -1,5 +1,7 @@
 //! 計画: plans with their sections, policies, measures, items and yearly schedules.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, ID, Object};
 use entity::*;
 
@@ -12,9 +14,20 @@ use crate::error::AppResult;
 use crate::graphql::loaders::{children, children_as, one};
 use crate::graphql::scalars::FiscalYear;
 use crate::graphql::{ids, loaders};
+use crate::read::plan_tree::PlanTree;
+
+/// The plan tree its municipality's `plans` read ([`PlanTree`]), shared by every node of it;
+/// `None` where a node was found another way, and its fields use their loaders.
+pub type Tree = Option<Arc<PlanTree>>;
 
 /// 計画: a collaboration plan.
-pub struct Plan(pub plans::Model);
+pub struct Plan(pub plans::Model, pub Tree);
+
+impl Plan {
+    pub fn new(row: plans::Model) -> Self {
+        Plan(row, None)
+    }
+}
 
 #[Object]
 impl Plan {
@@ -72,11 +85,17 @@ impl Plan {
     }
     /// 推進方針
     async fn policies(&self, ctx: &Context<'_>) -> AppResult<Vec<Policy>> {
-        children_as(&loaders(ctx).policies_of_plan, self.0.id, Policy).await
+        if let Some(rows) = read_ahead(&self.1, |t| PlanTree::under(&t.policies, self.0.id)) {
+            return Ok(rows
+                .into_iter()
+                .map(|p| Policy(p, self.1.clone()))
+                .collect());
+        }
+        children_as(&loaders(ctx).policies_of_plan, self.0.id, Policy::new).await
     }
     /// Every item of the plan, across policies and measures.
     async fn items(&self, ctx: &Context<'_>) -> AppResult<Vec<PlanItem>> {
-        children_as(&loaders(ctx).items_of_plan, self.0.id, PlanItem).await
+        children_as(&loaders(ctx).items_of_plan, self.0.id, PlanItem::new).await
     }
     /// The plan's outcome indicators.
     async fn indicators(&self, ctx: &Context<'_>) -> AppResult<Vec<Indicator>> {
@@ -86,8 +105,19 @@ impl Plan {
         municipality_of(ctx, &self.0.municipality_code).await
     }
     async fn source(&self, ctx: &Context<'_>) -> AppResult<Option<Source>> {
-        source_of(ctx, self.0.source_id).await
+        let Some(id) = self.0.source_id else {
+            return Ok(None);
+        };
+        if let Some(source) = read_ahead(&self.1, |t| t.sources.get(&id).cloned()) {
+            return Ok(Some(Source(source)));
+        }
+        source_of(ctx, Some(id)).await
     }
+}
+
+/// The rows `pick` finds in the tree read ahead, if there is one and it reached their depth.
+fn read_ahead<T>(tree: &Tree, pick: impl FnOnce(&PlanTree) -> Option<T>) -> Option<T> {
+    tree.as_deref().and_then(pick)
 }
 
 /// A prose section of a plan.
@@ -114,7 +144,13 @@ impl PlanSection {
 }
 
 /// 推進方針: a policy of a plan.
-pub struct Policy(pub policies::Model);
+pub struct Policy(pub policies::Model, pub Tree);
+
+impl Policy {
+    pub fn new(row: policies::Model) -> Self {
+        Policy(row, None)
+    }
+}
 
 /// 役割区分: what a group of actors does under a policy.
 pub struct PolicyRole(pub policy_roles::Model);
@@ -133,7 +169,13 @@ impl Policy {
     }
     /// 推進施策
     async fn measures(&self, ctx: &Context<'_>) -> AppResult<Vec<Measure>> {
-        children_as(&loaders(ctx).measures_of_policy, self.0.id, Measure).await
+        if let Some(rows) = read_ahead(&self.1, |t| PlanTree::under(&t.measures, self.0.id)) {
+            return Ok(rows
+                .into_iter()
+                .map(|m| Measure(m, self.1.clone()))
+                .collect());
+        }
+        children_as(&loaders(ctx).measures_of_policy, self.0.id, Measure::new).await
     }
     async fn roles(&self, ctx: &Context<'_>) -> AppResult<Vec<PolicyRole>> {
         children_as(&loaders(ctx).roles_of_policy, self.0.id, PolicyRole).await
@@ -148,7 +190,9 @@ impl Policy {
         .await
     }
     async fn plan(&self, ctx: &Context<'_>) -> AppResult<Option<Plan>> {
-        Ok(one(&loaders(ctx).plan, self.0.plan_id).await?.map(Plan))
+        Ok(one(&loaders(ctx).plan, self.0.plan_id)
+            .await?
+            .map(Plan::new))
     }
 }
 
@@ -167,7 +211,13 @@ impl PolicyRole {
 }
 
 /// 推進施策: a measure under a policy.
-pub struct Measure(pub measures::Model);
+pub struct Measure(pub measures::Model, pub Tree);
+
+impl Measure {
+    pub fn new(row: measures::Model) -> Self {
+        Measure(row, None)
+    }
+}
 
 #[Object]
 impl Measure {
@@ -183,17 +233,29 @@ impl Measure {
     }
     /// 推進項目
     async fn items(&self, ctx: &Context<'_>) -> AppResult<Vec<PlanItem>> {
-        children_as(&loaders(ctx).items_of_measure, self.0.id, PlanItem).await
+        if let Some(rows) = read_ahead(&self.1, |t| PlanTree::under(&t.items, self.0.id)) {
+            return Ok(rows
+                .into_iter()
+                .map(|i| PlanItem(i, self.1.clone()))
+                .collect());
+        }
+        children_as(&loaders(ctx).items_of_measure, self.0.id, PlanItem::new).await
     }
     async fn policy(&self, ctx: &Context<'_>) -> AppResult<Option<Policy>> {
         Ok(one(&loaders(ctx).policy, self.0.policy_id)
             .await?
-            .map(Policy))
+            .map(Policy::new))
     }
 }
 
 /// 推進項目: an item of a plan, with its yearly schedule.
-pub struct PlanItem(pub plan_items::Model);
+pub struct PlanItem(pub plan_items::Model, pub Tree);
+
+impl PlanItem {
+    pub fn new(row: plan_items::Model) -> Self {
+        PlanItem(row, None)
+    }
+}
 
 #[Object]
 impl PlanItem {
@@ -217,14 +279,17 @@ impl PlanItem {
     }
     /// The original of a repost.
     async fn repost_of(&self, ctx: &Context<'_>) -> AppResult<Option<PlanItem>> {
-        match self.0.repost_of_id {
-            Some(id) => Ok(one(&loaders(ctx).item, id).await?.map(PlanItem)),
-            None => Ok(None),
+        let Some(id) = self.0.repost_of_id else {
+            return Ok(None);
+        };
+        if let Some(original) = read_ahead(&self.1, |t| t.item(id).cloned()) {
+            return Ok(Some(PlanItem(original, self.1.clone())));
         }
+        Ok(one(&loaders(ctx).item, id).await?.map(PlanItem::new))
     }
     /// Items elsewhere in the plan that repeat this one.
     async fn reposts(&self, ctx: &Context<'_>) -> AppResult<Vec<PlanItem>> {
-        children_as(&loaders(ctx).reposts_of_item, self.0.id, PlanItem).await
+        children_as(&loaders(ctx).reposts_of_item, self.0.id, PlanItem::new).await
     }
     /// 担当課
     async fn departments(&self) -> AppResult<Vec<String>> {
@@ -269,7 +334,10 @@ impl PlanItem {
         ctx: &Context<'_>,
         phase: Option<SchedulePhase>,
     ) -> AppResult<Vec<ScheduleEntry>> {
-        let entries = children_as(&loaders(ctx).schedule_of_item, self.0.id, ScheduleEntry).await?;
+        let entries = match read_ahead(&self.1, |t| PlanTree::under(&t.schedule, self.0.id)) {
+            Some(rows) => rows.into_iter().map(ScheduleEntry).collect(),
+            None => children_as(&loaders(ctx).schedule_of_item, self.0.id, ScheduleEntry).await?,
+        };
         let Some(phase) = phase else {
             return Ok(entries);
         };
@@ -287,10 +355,12 @@ impl PlanItem {
     async fn measure(&self, ctx: &Context<'_>) -> AppResult<Option<Measure>> {
         Ok(one(&loaders(ctx).measure, self.0.measure_id)
             .await?
-            .map(Measure))
+            .map(Measure::new))
     }
     async fn plan(&self, ctx: &Context<'_>) -> AppResult<Option<Plan>> {
-        Ok(one(&loaders(ctx).plan, self.0.plan_id).await?.map(Plan))
+        Ok(one(&loaders(ctx).plan, self.0.plan_id)
+            .await?
+            .map(Plan::new))
     }
 }
 
