@@ -83,60 +83,44 @@ pub async fn read(
         plans::Column::SourceId,
     )
     .all(db);
-    let policies = async {
-        if depth < Depth::Policies {
-            return Ok(None);
-        }
+    let policy_ids = Query::select()
+        .column(policies::Column::Id)
+        .from(policies::Entity)
+        .and_where(policies::Column::PlanId.in_subquery(plan_ids()))
+        .to_owned();
+    let item_ids = Query::select()
+        .column(plan_items::Column::Id)
+        .from(plan_items::Entity)
+        .and_where(plan_items::Column::PlanId.in_subquery(plan_ids()))
+        .to_owned();
+    let policies = reached(
+        depth >= Depth::Policies,
         policies::Entity::find()
             .filter(policies::Column::PlanId.in_subquery(plan_ids()))
             .order_by_asc(policies::Column::Position)
-            .all(db)
-            .await
-            .map(Some)
-    };
-    let measures = async {
-        if depth < Depth::Measures {
-            return Ok(None);
-        }
-        let policy_ids = Query::select()
-            .column(policies::Column::Id)
-            .from(policies::Entity)
-            .and_where(policies::Column::PlanId.in_subquery(plan_ids()))
-            .to_owned();
+            .all(db),
+    );
+    let measures = reached(
+        depth >= Depth::Measures,
         measures::Entity::find()
             .filter(measures::Column::PolicyId.in_subquery(policy_ids))
             .order_by_asc(measures::Column::Position)
-            .all(db)
-            .await
-            .map(Some)
-    };
-    let items = async {
-        if depth < Depth::Items {
-            return Ok(None);
-        }
+            .all(db),
+    );
+    let items = reached(
+        depth >= Depth::Items,
         plan_items::Entity::find()
             .filter(plan_items::Column::PlanId.in_subquery(plan_ids()))
             .order_by_asc(plan_items::Column::Position)
-            .all(db)
-            .await
-            .map(Some)
-    };
-    let schedule = async {
-        if depth < Depth::Schedule {
-            return Ok(None);
-        }
-        let item_ids = Query::select()
-            .column(plan_items::Column::Id)
-            .from(plan_items::Entity)
-            .and_where(plan_items::Column::PlanId.in_subquery(plan_ids()))
-            .to_owned();
+            .all(db),
+    );
+    let schedule = reached(
+        depth >= Depth::Schedule,
         schedule_entries::Entity::find()
             .filter(schedule_entries::Column::ItemId.in_subquery(item_ids))
             .order_by_asc(schedule_entries::Column::FiscalYear)
-            .all(db)
-            .await
-            .map(Some)
-    };
+            .all(db),
+    );
     let (plans, policies, measures, items, schedule) =
         tokio::try_join!(plans, policies, measures, items, schedule)?;
 
@@ -162,6 +146,18 @@ pub async fn read(
     }
     tree.schedule = schedule.map(|rows| grouped(rows, |e| e.item_id));
     Ok(tree)
+}
+
+/// The rows of a depth the query reaches; for one it does not, `None` and no statement (the
+/// read is a future, which sends nothing until it is awaited).
+async fn reached<M>(
+    asked: bool,
+    read: impl Future<Output = Result<Vec<M>, DbErr>>,
+) -> Result<Option<Vec<M>>, DbErr> {
+    if !asked {
+        return Ok(None);
+    }
+    read.await.map(Some)
 }
 
 fn grouped<T>(rows: Vec<T>, parent: impl Fn(&T) -> i32) -> HashMap<i32, Vec<T>> {

@@ -1,8 +1,9 @@
 //! The object types of the public API, each a thin wrapper around its sea-orm model, one file
 //! per family of records. Nested fields go through the batched
-//! [`Loaders`](crate::graphql::loaders::Loaders), never a query of their own, except one city's
-//! plan tree, which its root field reads ahead ([`crate::read::plan_tree`]); this file keeps the
-//! readers of columns and links that every family shares.
+//! [`Loaders`](crate::graphql::loaders::Loaders), never a query of their own; a municipality's
+//! `plans` load the tree below them as deep as the query asks, through one of them
+//! ([`crate::read::plan_tree`]). This file keeps the readers of columns and links that every
+//! family shares.
 
 pub mod body;
 pub mod calendar;

@@ -1,6 +1,10 @@
 //! 計画: plans with their sections, policies, measures, items and yearly schedules.
 
+use std::collections::HashMap;
 use std::sync::Arc;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use sea_orm::{DbErr, EntityTrait};
 
 use async_graphql::{Context, ID, Object};
 use entity::*;
@@ -11,7 +15,7 @@ use super::source::Source;
 use super::{list, municipality_of, source_of, vocab};
 use crate::domain::{ActorType, SchedulePhase, SectionKind};
 use crate::error::AppResult;
-use crate::graphql::loaders::{children, children_as, one};
+use crate::graphql::loaders::{ByColumn, children, children_as, one};
 use crate::graphql::scalars::FiscalYear;
 use crate::graphql::{ids, loaders};
 use crate::read::plan_tree::PlanTree;
@@ -85,13 +89,8 @@ impl Plan {
     }
     /// 推進方針
     async fn policies(&self, ctx: &Context<'_>) -> AppResult<Vec<Policy>> {
-        if let Some(rows) = read_ahead(&self.1, |t| PlanTree::under(&t.policies, self.0.id)) {
-            return Ok(rows
-                .into_iter()
-                .map(|p| Policy(p, self.1.clone()))
-                .collect());
-        }
-        children_as(&loaders(ctx).policies_of_plan, self.0.id, Policy::new).await
+        let loader = &loaders(ctx).policies_of_plan;
+        children_in(&self.1, |t| &t.policies, loader, self.0.id, Policy).await
     }
     /// Every item of the plan, across policies and measures.
     async fn items(&self, ctx: &Context<'_>) -> AppResult<Vec<PlanItem>> {
@@ -118,6 +117,26 @@ impl Plan {
 /// The rows `pick` finds in the tree read ahead, if there is one and it reached their depth.
 fn read_ahead<T>(tree: &Tree, pick: impl FnOnce(&PlanTree) -> Option<T>) -> Option<T> {
     tree.as_deref().and_then(pick)
+}
+
+/// The children of `parent`: from the node's tree when it reached their depth (`depth` picks
+/// that depth's map), each child carrying the tree on; otherwise from `loader`.
+async fn children_in<E, T>(
+    tree: &Tree,
+    depth: impl FnOnce(&PlanTree) -> &Option<HashMap<i32, Vec<E::Model>>>,
+    loader: &DataLoader<ByColumn<E>>,
+    parent: i32,
+    wrap: impl Fn(E::Model, Tree) -> T,
+) -> AppResult<Vec<T>>
+where
+    E: EntityTrait + Send + Sync,
+    E::Model: Send + Sync,
+    ByColumn<E>: Loader<i32, Value = Vec<E::Model>, Error = Arc<DbErr>>,
+{
+    if let Some(rows) = read_ahead(tree, |t| PlanTree::under(depth(t), parent)) {
+        return Ok(rows.into_iter().map(|r| wrap(r, tree.clone())).collect());
+    }
+    children_as(loader, parent, |r| wrap(r, None)).await
 }
 
 /// A prose section of a plan.
@@ -169,13 +188,8 @@ impl Policy {
     }
     /// 推進施策
     async fn measures(&self, ctx: &Context<'_>) -> AppResult<Vec<Measure>> {
-        if let Some(rows) = read_ahead(&self.1, |t| PlanTree::under(&t.measures, self.0.id)) {
-            return Ok(rows
-                .into_iter()
-                .map(|m| Measure(m, self.1.clone()))
-                .collect());
-        }
-        children_as(&loaders(ctx).measures_of_policy, self.0.id, Measure::new).await
+        let loader = &loaders(ctx).measures_of_policy;
+        children_in(&self.1, |t| &t.measures, loader, self.0.id, Measure).await
     }
     async fn roles(&self, ctx: &Context<'_>) -> AppResult<Vec<PolicyRole>> {
         children_as(&loaders(ctx).roles_of_policy, self.0.id, PolicyRole).await
@@ -233,13 +247,8 @@ impl Measure {
     }
     /// 推進項目
     async fn items(&self, ctx: &Context<'_>) -> AppResult<Vec<PlanItem>> {
-        if let Some(rows) = read_ahead(&self.1, |t| PlanTree::under(&t.items, self.0.id)) {
-            return Ok(rows
-                .into_iter()
-                .map(|i| PlanItem(i, self.1.clone()))
-                .collect());
-        }
-        children_as(&loaders(ctx).items_of_measure, self.0.id, PlanItem::new).await
+        let loader = &loaders(ctx).items_of_measure;
+        children_in(&self.1, |t| &t.items, loader, self.0.id, PlanItem).await
     }
     async fn policy(&self, ctx: &Context<'_>) -> AppResult<Option<Policy>> {
         Ok(one(&loaders(ctx).policy, self.0.policy_id)
@@ -334,10 +343,15 @@ impl PlanItem {
         ctx: &Context<'_>,
         phase: Option<SchedulePhase>,
     ) -> AppResult<Vec<ScheduleEntry>> {
-        let entries = match read_ahead(&self.1, |t| PlanTree::under(&t.schedule, self.0.id)) {
-            Some(rows) => rows.into_iter().map(ScheduleEntry).collect(),
-            None => children_as(&loaders(ctx).schedule_of_item, self.0.id, ScheduleEntry).await?,
-        };
+        let loader = &loaders(ctx).schedule_of_item;
+        let entries = children_in(
+            &self.1,
+            |t| &t.schedule,
+            loader,
+            self.0.id,
+            |e, _| ScheduleEntry(e),
+        )
+        .await?;
         let Some(phase) = phase else {
             return Ok(entries);
         };
