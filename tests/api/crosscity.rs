@@ -276,6 +276,71 @@ async fn indicator_progress_orders_indicators_by_progress(b: Backend) {
     assert_eq!(data["indicatorProgress"][0]["name"], "減らす指標");
 }
 
+/// `indicatorProgress` reads every value in its one statement (a JSON array per indicator,
+/// src/read/stats.rs); a city's `indicators` read them through the loader, row by row. Both
+/// must answer the same for every indicator of every city, including a value that is
+/// approximate, has a note with quotes and backslashes, and a year label in Japanese.
+async fn indicator_progress_reads_the_values_the_loader_reads(b: Backend) {
+    let app = TestApp::spawn(&b).await;
+    import_copy_of_hofu(&app, "352021", "ube", |t| {
+        format!(
+            "{t}plans:\n  - id: plan\n    title: 宇部市協働推進計画\n    indicators:\n{}",
+            "      - { id: odd, name: 約のある指標, unit: PERCENT, baseline: { fiscal_year: 2015, value: 0.1, label_ja: H27年度, approximate: true, note: '「約」と \"引用\" と \\ 記号' }, targets: [{ fiscal_year: 2025, value: 0.001 }], observations: [{ fiscal_year: 2019, value: 2.5, approximate: true }] }\n",
+        )
+    })
+    .await;
+    let fields = "id name progress municipality { code } \
+        baseline { id kind version fiscalYear value labelJa approximate note } \
+        latest { id fiscalYear value } \
+        targets { id kind version fiscalYear value labelJa approximate note } \
+        observations { id kind version fiscalYear value labelJa approximate note }";
+    let progress = app
+        .data(
+            &format!("{{ indicatorProgress(order: MUNICIPALITY) {{ {fields} }} }}"),
+            json!({}),
+        )
+        .await;
+    let cities = app
+        .data(
+            &format!("{{ municipalities {{ code indicators {{ {fields} }} }} }}"),
+            json!({}),
+        )
+        .await;
+    let by_id = |list: &Value| -> std::collections::BTreeMap<String, Value> {
+        list.as_array()
+            .expect("indicators")
+            .iter()
+            .map(|i| (i["id"].as_str().unwrap_or("").to_owned(), i.clone()))
+            .collect()
+    };
+    let from_progress = by_id(&progress["indicatorProgress"]);
+    let mut from_cities = std::collections::BTreeMap::new();
+    for city in cities["municipalities"].as_array().expect("cities") {
+        from_cities.extend(by_id(&city["indicators"]));
+    }
+    assert!(
+        from_progress.len() > 15,
+        "{} indicators",
+        from_progress.len()
+    );
+    assert_eq!(from_progress, from_cities);
+    let odd = from_progress
+        .values()
+        .find(|i| i["name"] == "約のある指標")
+        .expect("the imported indicator");
+    assert_eq!(odd["baseline"]["approximate"], true);
+    assert_eq!(odd["baseline"]["note"], "「約」と \"引用\" と \\ 記号");
+    assert_eq!(odd["baseline"]["labelJa"], "H27年度");
+    assert_eq!(odd["targets"][0]["value"], 0.001);
+    assert_eq!(odd["latest"]["value"], 2.5);
+    assert!(
+        from_progress.values().any(|i| i["baseline"]["labelJa"]
+            .as_str()
+            .is_some_and(|l| l.starts_with('H'))),
+        "the five cities' year labels"
+    );
+}
+
 async fn activity_stats_are_summed_by_the_database(b: Backend) {
     let app = TestApp::spawn(&b).await;
     // The same totals computed from the activities the API lists.
@@ -824,6 +889,7 @@ db_tests!(
     compare_per_100k_divides_by_the_census_population,
     compare_is_scoped_to_a_region_or_a_list,
     indicator_progress_orders_indicators_by_progress,
+    indicator_progress_reads_the_values_the_loader_reads,
     activity_stats_are_summed_by_the_database,
     search_finds_japanese_terms_in_every_city,
     the_search_index_follows_a_reimport,

@@ -111,8 +111,9 @@ const BENCHMARKED: [(&str, u64); 4] = [
     // the cities joined with their values and the values' sources; the metric comes from the
     // catalogue the hub holds in memory (src/read/catalogue.rs).
     ("compare", 1),
-    // indicators of the region's cities joined with the cities and their sources, their values.
-    ("indicator-progress", 2),
+    // indicators of the region's cities joined with the cities and their sources, each with
+    // its values as one JSON array (src/read/stats.rs).
+    ("indicator-progress", 1),
     // the page's rows (read by id from the in-memory index's ranking), municipalities, and the
     // records behind the hits: one statement per kind of record on the page (four kinds among
     // the five cities' first ten hits for 防災; nine at most, whatever the number of cities).

@@ -87,11 +87,12 @@ impl Indicator {
     }
     /// 現状値
     async fn baseline(&self, ctx: &Context<'_>) -> AppResult<Option<IndicatorValue>> {
-        Ok(self
-            .values(ctx, IndicatorValueKind::Baseline)
-            .await?
-            .into_iter()
-            .next()
+        let rows = self.all_values(ctx).await?;
+        let kind = IndicatorValueKind::Baseline.as_str();
+        Ok(rows
+            .iter()
+            .find(|v| v.kind == kind)
+            .cloned()
             .map(IndicatorValue))
     }
     /// 目標値, by fiscal year.
@@ -114,11 +115,12 @@ impl Indicator {
     }
     /// The most recent observation.
     async fn latest(&self, ctx: &Context<'_>) -> AppResult<Option<IndicatorValue>> {
-        Ok(self
-            .values(ctx, IndicatorValueKind::Observed)
-            .await?
-            .into_iter()
-            .last()
+        let rows = self.all_values(ctx).await?;
+        let kind = IndicatorValueKind::Observed.as_str();
+        Ok(rows
+            .iter()
+            .rfind(|v| v.kind == kind)
+            .cloned()
             .map(IndicatorValue))
     }
     /// (latest − baseline) / (final target − baseline): 0 at the baseline, 1 at the target.
