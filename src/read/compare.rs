@@ -475,13 +475,15 @@ pub async fn joined(
                 SelectA.as_str(),
             )?);
         }
-        found.extend(observations::Model::from_query_result_optional(
-            &row,
-            SelectB.as_str(),
-        )?);
-        if let Some(source) = sources::Model::from_query_result_optional(&row, SOURCE)? {
-            sources.entry(source.id).or_insert(source);
+        let observation = observations::Model::from_query_result_optional(&row, SelectB.as_str())?;
+        // A source's columns are read at its first row only, as the cities' are.
+        let cited = observation.as_ref().and_then(|o| o.source_id);
+        if cited.is_some_and(|id| !sources.contains_key(&id))
+            && let Some(source) = sources::Model::from_query_result_optional(&row, SOURCE)?
+        {
+            sources.insert(source.id, source);
         }
+        found.extend(observation);
     }
     scope
         .check(db, &cities.iter().map(|m| m.code.as_str()).collect())
