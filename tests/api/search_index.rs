@@ -264,8 +264,9 @@ db_tests!(
     search_waits_for_the_index_while_everything_else_answers,
 );
 
-/// How many records of each kind the hub at `url` finds for `text`.
-async fn found_through(url: &str, text: &str) -> BTreeMap<String, usize> {
+/// How many records of each kind the hub at `url` finds for `text`, and the answer itself (for
+/// a failure's message: an answer with `errors` counts nothing).
+async fn found_through(url: &str, text: &str) -> (BTreeMap<String, usize>, Value) {
     let body: Value = reqwest::Client::new()
         .post(format!("{url}/graphql"))
         .json(&json!({ "query": SEARCH, "variables": { "text": text, "first": 10 } }))
@@ -284,7 +285,7 @@ async fn found_through(url: &str, text: &str) -> BTreeMap<String, usize> {
         *out.entry(e["node"]["kind"].as_str().unwrap_or("").to_owned())
             .or_default() += 1;
     }
-    out
+    (out, body)
 }
 
 #[tokio::test]
@@ -308,7 +309,11 @@ async fn a_write_through_one_process_is_found_through_another() {
     .expect("token")
     .secret;
     let word = "相互検索確認センター";
-    assert!(found_through(&b.url, word).await.is_empty());
+    let (before, answer) = found_through(&b.url, word).await;
+    assert!(
+        before.is_empty() && answer.get("errors").is_none(),
+        "{answer}"
+    );
 
     // Act: a support centre created through the first process.
     let response: Value = reqwest::Client::new()
@@ -329,15 +334,22 @@ async fn a_write_through_one_process_is_found_through_another() {
 
     // Assert: the writer finds it at once, the other process within a few seconds.
     let expected = BTreeMap::from([("SupportCenter".to_owned(), 1)]);
-    assert_eq!(found_through(&a.url, word).await, expected);
-    let mut seen = found_through(&b.url, word).await;
-    for _ in 0..50 {
-        if seen == expected {
-            break;
-        }
+    let (found, answer) = found_through(&a.url, word).await;
+    assert_eq!(found, expected, "{answer}");
+    // The other process polls the generation every second. Under CI's parallel tests one
+    // run once needed more than 5 s (stop 26); 20 s bounds a hang, not the poll.
+    let (mut seen, mut answer) = found_through(&b.url, word).await;
+    let started = std::time::Instant::now();
+    while seen != expected && started.elapsed() < Duration::from_secs(20) {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        seen = found_through(&b.url, word).await;
+        (seen, answer) = found_through(&b.url, word).await;
     }
-    assert_eq!(seen, expected, "{} does not find the new centre", b.url);
+    assert_eq!(
+        seen,
+        expected,
+        "{} does not find the new centre after {:?}; its last answer: {answer}",
+        b.url,
+        started.elapsed()
+    );
     pool.conn.close().await.ok();
 }
