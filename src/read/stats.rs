@@ -278,14 +278,15 @@ async fn read_progress(
         let indicator = indicators::Model::from_query_result(&row, SelectA.as_str())?;
         // A source's columns are read at its first row only: decoding a record by column
         // name was a sixth of the hub's CPU for indicator progress (perf, 2026-12-01).
-        let source = match indicator.source_id {
-            Some(id) => match sources.get(&id) {
-                Some(source) => Some(source.clone()),
-                None => sources::Model::from_query_result_optional(&row, SelectB.as_str())?
-                    .map(|s| sources.entry(s.id).or_insert_with(|| Arc::new(s)).clone()),
-            },
-            None => None,
-        };
+        if indicator
+            .source_id
+            .is_some_and(|id| !sources.contains_key(&id))
+            && let Some(source) =
+                sources::Model::from_query_result_optional(&row, SelectB.as_str())?
+        {
+            sources.insert(source.id, Arc::new(source));
+        }
+        let source = indicator.source_id.and_then(|id| sources.get(&id).cloned());
         let municipality = match cities.get(&indicator.municipality_code) {
             Some(city) => city.clone(),
             None => {
