@@ -8,7 +8,7 @@ pub mod search;
 pub mod stats;
 
 use entity::sources;
-use sea_orm::sea_query::{Alias, SelectStatement};
+use sea_orm::sea_query::{Alias, Expr, SelectStatement};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IdenStatic, Iterable, JoinType, QueryFilter,
     QuerySelect, Select, SelectTwo,
@@ -32,11 +32,23 @@ pub fn with_sources<E: EntityTrait>(
 /// `E::Model::from_query_result(row, prefix)`: a third entity beside sea-orm's `A_` and `B_`
 /// of a [`SelectTwo`].
 pub fn select_prefixed<E: EntityTrait>(select: &mut SelectStatement, prefix: &str) {
+    select_prefixed_without::<E>(select, prefix, &[]);
+}
+
+/// [`select_prefixed`], with the text columns named in `left_out` selected as NULL: the
+/// record still decodes (those fields are `None`), and the database sends none of their text.
+pub fn select_prefixed_without<E: EntityTrait>(
+    select: &mut SelectStatement,
+    prefix: &str,
+    left_out: &[&str],
+) {
     for column in E::Column::iter() {
-        select.expr_as(
-            column.select_as(column.into_expr()),
-            Alias::new(format!("{prefix}{}", column.as_str())),
-        );
+        let alias = Alias::new(format!("{prefix}{}", column.as_str()));
+        if left_out.contains(&column.as_str()) {
+            select.expr_as(Expr::cust("CAST(NULL AS TEXT)"), alias);
+        } else {
+            select.expr_as(column.select_as(column.into_expr()), alias);
+        }
     }
 }
 

@@ -4,15 +4,14 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use chrono::{DateTime, Utc};
-
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Order, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
-    IdenStatic, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, SelectA, SelectB,
+    IdenStatic, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 
 use crate::domain::ProgramKind;
+use crate::domain::progress::IndicatorValueFields;
 use crate::error::{AppError, AppResult};
 use crate::read::compare::{Scope, check_range, scope};
 use entity::{activities, indicator_values, indicators, municipalities, programs, sources};
@@ -195,12 +194,32 @@ pub enum ProgressOrder {
     Municipality,
 }
 
-/// An indicator with its values (by fiscal year) and its progress.
-#[derive(Clone, Debug)]
+/// 列の選択: which of indicator progress's text columns its caller reads. What it leaves out
+/// is not selected, so neither the database nor the hub handles that text; the field holds
+/// `None`. The five cities' fifteen indicators carry 5.0 KB of notes, more than the 4.5 KB
+/// answer of the usual question, which asks for none of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProgressColumns {
+    /// Each indicator's 備考.
+    pub note: bool,
+    /// Each value's 年度表記 and 備考 (`labelJa`, `note`).
+    pub value_text: bool,
+}
+
+impl ProgressColumns {
+    /// Everything: for readers that are not a GraphQL selection (the exports).
+    pub const ALL: ProgressColumns = ProgressColumns {
+        note: true,
+        value_text: true,
+    };
+}
+
+/// An indicator with its city, source, values and progress.
 pub struct IndicatorProgress {
+    /// `note` is `None` where [`ProgressColumns::note`] left it out.
     pub indicator: indicators::Model,
     pub municipality: Arc<municipalities::Model>,
-    pub values: Vec<indicator_values::Model>,
+    pub values: Vec<IndicatorValueFields>,
     pub progress: Option<f64>,
     /// 出典: read here for the whole list, so the field resolvers do not each wait out a
     /// DataLoader window for it (indicator progress under load: README, Performance).
@@ -217,13 +236,14 @@ pub async fn indicator_progress(
     municipalities: Option<&[String]>,
     region: Option<&str>,
     order: ProgressOrder,
+    columns: ProgressColumns,
 ) -> AppResult<Vec<IndicatorProgress>> {
     let scope = Scope::new(municipalities, region)?;
     let select = scope.filter(
         indicators::Entity::find(),
         indicators::Column::MunicipalityCode,
     );
-    let list = read_progress(db, select).await?;
+    let list = read_progress(db, select, columns).await?;
     scope
         .check(
             db,
@@ -238,17 +258,19 @@ pub async fn progress_of(
     db: &DatabaseConnection,
     cities: &[municipalities::Model],
     order: ProgressOrder,
+    columns: ProgressColumns,
 ) -> AppResult<Vec<IndicatorProgress>> {
     if cities.is_empty() {
         return Ok(Vec::new());
     }
     let select = indicators::Entity::find()
         .filter(indicators::Column::MunicipalityCode.is_in(cities.iter().map(|m| m.code.clone())));
-    Ok(ordered(read_progress(db, select).await?, order))
+    Ok(ordered(read_progress(db, select, columns).await?, order))
 }
 
-/// The prefix of the cities' columns in [`read_progress`]'s statement, beside sea-orm's `A_`
-/// (indicators) and `B_` (sources).
+/// The prefixes of [`read_progress`]'s columns: the indicator's, its source's and its city's.
+const INDICATOR: &str = "A_";
+const SOURCE: &str = "B_";
 const CITY: &str = "C_";
 /// The column of [`read_progress`]'s statement that holds an indicator's values.
 const VALUES: &str = "V_values";
@@ -257,32 +279,47 @@ const VALUES: &str = "V_values";
 async fn read_progress(
     db: &DatabaseConnection,
     select: sea_orm::Select<indicators::Entity>,
+    columns: ProgressColumns,
 ) -> AppResult<Vec<IndicatorProgress>> {
     let city = indicators::Entity::belongs_to(municipalities::Entity)
         .from(indicators::Column::MunicipalityCode)
         .to(municipalities::Column::Code);
-    let select = select
+    let cited = indicators::Entity::belongs_to(sources::Entity)
+        .from(indicators::Column::SourceId)
+        .to(sources::Column::Id);
+    let mut select = select
+        .select_only()
         .join(JoinType::InnerJoin, city.into())
+        .join(JoinType::LeftJoin, cited.into())
         .order_by_asc(indicators::Column::MunicipalityCode)
-        .order_by_asc(indicators::Column::Position);
-    let mut select = super::with_sources(select, indicators::Column::SourceId).into_query();
+        .order_by_asc(indicators::Column::Position)
+        .into_query();
+    let left_out: &[&str] = if columns.note {
+        &[]
+    } else {
+        &[indicators::Column::Note.as_str()]
+    };
+    super::select_prefixed_without::<indicators::Entity>(&mut select, INDICATOR, left_out);
+    super::select_prefixed::<sources::Entity>(&mut select, SOURCE);
     super::select_prefixed::<municipalities::Entity>(&mut select, CITY);
     let backend = db.get_database_backend();
-    select.expr_as(Expr::cust(values_as_json(backend)), Alias::new(VALUES));
+    select.expr_as(
+        Expr::cust(values_as_json(backend, columns.value_text)),
+        Alias::new(VALUES),
+    );
     let rows = db.query_all_raw(backend.build(&select)).await?;
     let mut cities: HashMap<String, Arc<municipalities::Model>> = HashMap::new();
     // One Arc per source, however many indicators cite it.
     let mut sources: HashMap<i32, Arc<sources::Model>> = HashMap::new();
     let mut list = Vec::with_capacity(rows.len());
     for row in rows {
-        let indicator = indicators::Model::from_query_result(&row, SelectA.as_str())?;
+        let indicator = indicators::Model::from_query_result(&row, INDICATOR)?;
         // A source's columns are read at its first row only: decoding a record by column
         // name was a sixth of the hub's CPU for indicator progress (perf, 2026-12-01).
         if indicator
             .source_id
             .is_some_and(|id| !sources.contains_key(&id))
-            && let Some(source) =
-                sources::Model::from_query_result_optional(&row, SelectB.as_str())?
+            && let Some(source) = sources::Model::from_query_result_optional(&row, SOURCE)?
         {
             sources.insert(source.id, Arc::new(source));
         }
@@ -304,7 +341,7 @@ async fn read_progress(
                     ))
                 })?
                 .into_iter()
-                .map(indicator_values::Model::from)
+                .map(IndicatorValueFields::from)
                 .collect(),
             None => Vec::new(),
         };
@@ -320,55 +357,90 @@ async fn read_progress(
     Ok(list)
 }
 
-/// A correlated subquery giving the values of the statement's indicator as a JSON array (NULL
-/// or `[]` when it has none), ordered as the `values_of_indicator` loader orders them. Its
-/// keys are the table's column names, so a column added to the table is read here too, and
-/// [`ValueJson`] fails to compile until it has it.
-///
-/// PostgreSQL turns each row into an object whole (`json_agg(v.*)`): spelling the columns out
-/// with `json_build_object` cost its backend about a fifth more per statement (pgbench, one
-/// client, the five cities: 1,113 against 1,315 statements a second), and the backend is
-/// half of indicator progress's CPU. SQLite has no row-to-JSON, so it names each column.
-fn values_as_json(backend: DbBackend) -> &'static str {
+/// The columns of a value that [`values_as_json`] writes, in the order of [`ValueJson`]'s
+/// fields: each value is a JSON array, not an object, so the database writes no keys and the
+/// hub reads none. The text columns (`label_ja`, `note`) are written as null when left out.
+const VALUE_COLUMNS: [indicator_values::Column; 9] = {
     use indicator_values::Column as V;
-    use sea_orm::{EntityName, Iterable};
-    static POSTGRES: OnceLock<String> = OnceLock::new();
-    static SQLITE: OnceLock<String> = OnceLock::new();
-    let postgres = backend == DbBackend::Postgres;
-    let cell = if postgres { &POSTGRES } else { &SQLITE };
-    cell.get_or_init(|| {
-        let order = format!(
-            "v.\"{}\", v.\"{}\"",
-            V::FiscalYear.as_str(),
-            V::Position.as_str()
-        );
-        // PostgreSQL's json has no text decoding in sqlx; SQLite's JSON functions return text.
-        let aggregate = if postgres {
-            // `v.*`, not `v`: a column named `v` would otherwise shadow the whole row.
-            format!("json_agg(v.* ORDER BY {order})::text")
-        } else {
-            let pairs = V::iter()
-                .map(|c| format!("'{0}', v.\"{0}\"", c.as_str()))
+    [
+        V::Id,
+        V::Kind,
+        V::FiscalYear,
+        V::Value,
+        V::Approximate,
+        V::LabelJa,
+        V::Note,
+        V::Position,
+        V::Version,
+    ]
+};
+
+/// A correlated subquery giving the values of the statement's indicator as a JSON array of
+/// arrays (NULL or `[]` when it has none), ordered as the `values_of_indicator` loader orders
+/// them.
+///
+/// It writes only what the API answers of a value, positionally. With each value's whole row
+/// as an object (`json_agg(v.*)`: keys, the indicator's id, two timestamps) and every
+/// indicator's note, PostgreSQL ran the statement at two thirds of v4's rate (pgbench,
+/// concurrency 8: 3,204–3,976 a second against 5,006–6,384), and the hub parsed it all back;
+/// without them, 4,476–5,191 (README, Performance: "Fewer columns for indicator progress").
+fn values_as_json(backend: DbBackend, text: bool) -> &'static str {
+    use indicator_values::Column as V;
+    use sea_orm::EntityName;
+    static STATEMENTS: OnceLock<[String; 4]> = OnceLock::new();
+    let all = STATEMENTS.get_or_init(|| {
+        let build = |postgres: bool, text: bool| {
+            let columns = VALUE_COLUMNS
+                .iter()
+                .map(|c| {
+                    if !text && matches!(c, V::LabelJa | V::Note) {
+                        "NULL".to_owned()
+                    } else {
+                        format!("v.\"{}\"", c.as_str())
+                    }
+                })
                 .collect::<Vec<_>>()
                 .join(", ");
-            format!("json_group_array(json_object({pairs}) ORDER BY {order})")
+            let order = format!(
+                "v.\"{}\", v.\"{}\"",
+                V::FiscalYear.as_str(),
+                V::Position.as_str()
+            );
+            // PostgreSQL's json has no text decoding in sqlx; SQLite's JSON functions return text.
+            let aggregate = if postgres {
+                format!("json_agg(json_build_array({columns}) ORDER BY {order})::text")
+            } else {
+                format!("json_group_array(json_array({columns}) ORDER BY {order})")
+            };
+            format!(
+                "(SELECT {aggregate} FROM \"{values}\" AS v WHERE v.\"{parent}\" = \"{indicators}\".\"{id}\")",
+                values = indicator_values::Entity.table_name(),
+                parent = V::IndicatorId.as_str(),
+                indicators = indicators::Entity.table_name(),
+                id = indicators::Column::Id.as_str(),
+            )
         };
-        format!(
-            "(SELECT {aggregate} FROM \"{values}\" AS v WHERE v.\"{parent}\" = \"{indicators}\".\"{id}\")",
-            values = indicator_values::Entity.table_name(),
-            parent = V::IndicatorId.as_str(),
-            indicators = indicators::Entity.table_name(),
-            id = indicators::Column::Id.as_str(),
-        )
-    })
+        [
+            build(true, true),
+            build(true, false),
+            build(false, true),
+            build(false, false),
+        ]
+    });
+    let at = match (backend == DbBackend::Postgres, text) {
+        (true, true) => 0,
+        (true, false) => 1,
+        (false, true) => 2,
+        (false, false) => 3,
+    };
+    &all[at]
 }
 
-/// A value as [`values_as_json`] writes it. SQLite has no JSON booleans (a flag is 0 or 1)
-/// and keeps timestamps as the text it was given; PostgreSQL writes both in JSON's way.
+/// A value as [`values_as_json`] writes it: an array in [`VALUE_COLUMNS`]' order, which serde
+/// reads into these fields in theirs. SQLite has no JSON booleans (a flag is 0 or 1).
 #[derive(serde::Deserialize)]
 struct ValueJson {
     id: i32,
-    indicator_id: i32,
     kind: String,
     fiscal_year: i32,
     value: f64,
@@ -378,17 +450,12 @@ struct ValueJson {
     note: Option<String>,
     position: i32,
     version: i32,
-    #[serde(deserialize_with = "json_timestamp")]
-    created_at: DateTime<Utc>,
-    #[serde(deserialize_with = "json_timestamp")]
-    updated_at: DateTime<Utc>,
 }
 
-impl From<ValueJson> for indicator_values::Model {
+impl From<ValueJson> for IndicatorValueFields {
     fn from(v: ValueJson) -> Self {
-        indicator_values::Model {
+        IndicatorValueFields {
             id: v.id,
-            indicator_id: v.indicator_id,
             kind: v.kind,
             fiscal_year: v.fiscal_year,
             value: v.value,
@@ -397,8 +464,6 @@ impl From<ValueJson> for indicator_values::Model {
             note: v.note,
             position: v.position,
             version: v.version,
-            created_at: v.created_at,
-            updated_at: v.updated_at,
         }
     }
 }
@@ -431,28 +496,6 @@ fn json_flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     d.deserialize_any(Flag)
 }
 
-/// A timestamp as either database writes it into JSON.
-fn json_timestamp<'de, D: serde::Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
-    let text: std::borrow::Cow<'de, str> = serde::Deserialize::deserialize(d)?;
-    parse_timestamp(&text)
-        .ok_or_else(|| serde::de::Error::custom(format!("not a timestamp: {text:?}")))
-}
-
-/// A timestamp in the forms the two databases keep: RFC 3339 (PostgreSQL's JSON, with `T`),
-/// sqlx's SQLite text (`2026-11-30 10:11:12.345678+00:00`), and SQLite's own
-/// `CURRENT_TIMESTAMP` (`2026-11-30 10:11:12`, UTC without an offset).
-fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Some(t.to_utc());
-    }
-    if let Ok(t) = DateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f%:z") {
-        return Some(t.to_utc());
-    }
-    chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
-        .ok()
-        .map(|t| t.and_utc())
-}
-
 /// `list` in the `order` asked for: by progress, indicators without progress last, or as read.
 fn ordered(mut list: Vec<IndicatorProgress>, order: ProgressOrder) -> Vec<IndicatorProgress> {
     let by_progress = |a: &Option<f64>, b: &Option<f64>, desc: bool| match (a, b) {
@@ -479,26 +522,6 @@ fn ordered(mut list: Vec<IndicatorProgress>, order: ProgressOrder) -> Vec<Indica
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn timestamps_read_back_in_every_form_the_databases_write() {
-        let utc = |s: &str| DateTime::parse_from_rfc3339(s).map(|t| t.to_utc()).ok();
-        for (text, want) in [
-            (
-                "2026-11-30T10:11:12.345678+00:00",
-                "2026-11-30T10:11:12.345678Z",
-            ),
-            ("2026-11-30T19:11:12+09:00", "2026-11-30T10:11:12Z"),
-            (
-                "2026-11-30 10:11:12.345678+00:00",
-                "2026-11-30T10:11:12.345678Z",
-            ),
-            ("2026-11-30 10:11:12", "2026-11-30T10:11:12Z"),
-        ] {
-            assert_eq!(parse_timestamp(text), utc(want), "{text}");
-        }
-        assert_eq!(parse_timestamp("30/11/2026"), None);
-    }
 
     #[test]
     fn flags_read_back_as_json_booleans_and_as_sqlite_integers() {

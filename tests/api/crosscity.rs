@@ -289,7 +289,7 @@ async fn indicator_progress_reads_the_values_the_loader_reads(b: Backend) {
         )
     })
     .await;
-    let fields = "id name progress municipality { code } \
+    let fields = "id name note progress municipality { code } \
         baseline { id kind version fiscalYear value labelJa approximate note } \
         latest { id fiscalYear value } \
         targets { id kind version fiscalYear value labelJa approximate note } \
@@ -339,6 +339,104 @@ async fn indicator_progress_reads_the_values_the_loader_reads(b: Backend) {
             .is_some_and(|l| l.starts_with('H'))),
         "the five cities' year labels"
     );
+    assert!(
+        from_progress.values().any(|i| i["note"].as_str().is_some()),
+        "the five cities' indicator notes"
+    );
+}
+
+/// `indicatorProgress` reads only the text its selection asks for (src/graphql/query/
+/// crosscity.rs): a note or year label asked through an alias, a named or inline fragment, or
+/// only under `latest` must still come back whole, and one left out must not change the rest.
+async fn indicator_progress_reads_the_text_its_selection_asks_for(b: Backend) {
+    let app = TestApp::spawn(&b).await;
+    let everything = "id name note progress \
+        baseline { id fiscalYear value labelJa note } latest { id labelJa note } \
+        targets { id fiscalYear value labelJa note } observations { id labelJa note }";
+    let whole = app
+        .data(
+            &format!("{{ indicatorProgress(order: MUNICIPALITY) {{ {everything} }} }}"),
+            json!({}),
+        )
+        .await;
+    let whole = whole["indicatorProgress"].as_array().expect("list").clone();
+    let labels = |list: &[Value], at: &str| -> Vec<Value> {
+        list.iter()
+            .flat_map(|i| match &i[at] {
+                Value::Array(values) => values.iter().map(|v| v["labelJa"].clone()).collect(),
+                value => vec![value["labelJa"].clone()],
+            })
+            .collect()
+    };
+    assert!(
+        whole.iter().filter(|i| i["note"].is_string()).count() >= 10,
+        "the five cities' indicators have notes"
+    );
+    assert!(
+        labels(&whole, "baseline").iter().any(Value::is_string),
+        "the five cities' baselines have year labels"
+    );
+    let same_as_whole = |answer: &Value, paths: &[(&str, &str)]| {
+        let list = answer["indicatorProgress"].as_array().expect("list");
+        assert_eq!(list.len(), whole.len());
+        for (got, want) in list.iter().zip(&whole) {
+            assert_eq!(got["id"], want["id"]);
+            for (key, path) in paths {
+                let got = got.pointer(&format!("/{key}")).unwrap_or(&Value::Null);
+                let want = want.pointer(path).unwrap_or(&Value::Null);
+                assert_eq!(got, want, "{key}");
+            }
+        }
+    };
+    // An alias, and the value text asked for under `latest` only.
+    let answer = app
+        .data(
+            "{ indicatorProgress(order: MUNICIPALITY) { id remark: note latest { label: labelJa } } }",
+            json!({}),
+        )
+        .await;
+    same_as_whole(
+        &answer,
+        &[("remark", "/note"), ("latest/label", "/latest/labelJa")],
+    );
+    // A named fragment for the indicator's note, an inline one for the baseline's label.
+    let answer = app
+        .data(
+            "query { indicatorProgress(order: MUNICIPALITY) { id ...Noted baseline { ... on IndicatorValue { labelJa note } } } } \
+             fragment Noted on Indicator { note }",
+            json!({}),
+        )
+        .await;
+    same_as_whole(
+        &answer,
+        &[
+            ("note", "/note"),
+            ("baseline/labelJa", "/baseline/labelJa"),
+            ("baseline/note", "/baseline/note"),
+        ],
+    );
+    // No text asked: the numbers and the progress are the same as with all of it.
+    let answer = app
+        .data(
+            "{ indicatorProgress(order: MUNICIPALITY) { id progress baseline { id fiscalYear value } targets { id fiscalYear value } } }",
+            json!({}),
+        )
+        .await;
+    let list = answer["indicatorProgress"].as_array().expect("list");
+    for (got, want) in list.iter().zip(&whole) {
+        assert_eq!(got["progress"], want["progress"]);
+        for key in ["id", "fiscalYear", "value"] {
+            assert_eq!(got["baseline"][key], want["baseline"][key]);
+            for (g, w) in got["targets"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .zip(want["targets"].as_array().into_iter().flatten())
+            {
+                assert_eq!(g[key], w[key]);
+            }
+        }
+    }
 }
 
 async fn activity_stats_are_summed_by_the_database(b: Backend) {
@@ -890,6 +988,7 @@ db_tests!(
     compare_is_scoped_to_a_region_or_a_list,
     indicator_progress_orders_indicators_by_progress,
     indicator_progress_reads_the_values_the_loader_reads,
+    indicator_progress_reads_the_text_its_selection_asks_for,
     activity_stats_are_summed_by_the_database,
     search_finds_japanese_terms_in_every_city,
     the_search_index_follows_a_reimport,

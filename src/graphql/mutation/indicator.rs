@@ -80,7 +80,7 @@ impl IndicatorMutation {
         )
         .await?;
         w.commit().await?;
-        Ok(IndicatorValue(m))
+        Ok(IndicatorValue(m.into()))
     }
 
     async fn update_indicator_value(
@@ -119,7 +119,7 @@ impl IndicatorMutation {
         )
         .await?;
         w.commit().await?;
-        Ok(IndicatorValue(m))
+        Ok(IndicatorValue(m.into()))
     }
 
     async fn delete_indicator_value(

@@ -20,7 +20,7 @@ use crate::graphql::types::support_center::SupportCenter;
 use crate::graphql::{catalogue, db, loaders};
 use crate::read::compare::{self, CompareParams, Normalization};
 use crate::read::search;
-use crate::read::stats::{self, ProgressOrder, StatGroup};
+use crate::read::stats::{self, ProgressColumns, ProgressOrder, StatGroup};
 use entity::{observations, proposals};
 use sea_orm::EntityTrait;
 
@@ -85,8 +85,19 @@ impl CrossCityQuery {
     ) -> AppResult<Vec<Indicator>> {
         let codes = codes(municipalities);
         let order = order.unwrap_or_default();
+        // Text the selection does not ask for is not read (fragments count, aliases do not
+        // hide a field; a field under @skip is read anyway).
+        let wanted = ctx.look_ahead();
+        let columns = ProgressColumns {
+            note: wanted.field("note").exists(),
+            value_text: ["baseline", "targets", "observations", "latest"]
+                .iter()
+                .map(|field| wanted.field(field))
+                .any(|value| value.field("labelJa").exists() || value.field("note").exists()),
+        };
         let list =
-            stats::indicator_progress(db(ctx), codes.as_deref(), region.as_deref(), order).await?;
+            stats::indicator_progress(db(ctx), codes.as_deref(), region.as_deref(), order, columns)
+                .await?;
         Ok(list
             .into_iter()
             .map(|p| {

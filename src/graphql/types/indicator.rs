@@ -10,6 +10,7 @@ use super::municipality::Municipality;
 use super::plan::{Plan, Policy};
 use super::source::Source;
 use super::{municipality_of, source_of, vocab};
+use crate::domain::progress::IndicatorValueFields;
 use crate::domain::{IndicatorValueKind, Unit};
 use crate::error::{AppError, AppResult};
 use crate::graphql::loaders::{children, one};
@@ -23,7 +24,9 @@ pub struct Indicator(pub indicators::Model, pub Preloaded);
 /// the values and municipalities to order by progress), so nested fields do not read it again.
 #[derive(Clone, Debug, Default)]
 pub struct Preloaded {
-    pub values: Option<Arc<Vec<indicator_values::Model>>>,
+    /// Their text is `None` where the reader's selection did not ask for it
+    /// (`read::stats::ProgressColumns`).
+    pub values: Option<Arc<Vec<IndicatorValueFields>>>,
     pub municipality: Option<Arc<municipalities::Model>>,
     /// `Some(None)`: read, and the indicator cites no source.
     pub source: Option<Option<Arc<sources::Model>>>,
@@ -35,25 +38,31 @@ impl Indicator {
     }
 
     /// Every value, by fiscal year.
-    async fn all_values(&self, ctx: &Context<'_>) -> AppResult<Arc<Vec<indicator_values::Model>>> {
+    async fn all_values(&self, ctx: &Context<'_>) -> AppResult<Arc<Vec<IndicatorValueFields>>> {
         match &self.1.values {
             Some(values) => Ok(values.clone()),
             None => Ok(Arc::new(
-                children(&loaders(ctx).values_of_indicator, self.0.id).await?,
+                children(&loaders(ctx).values_of_indicator, self.0.id)
+                    .await?
+                    .into_iter()
+                    .map(IndicatorValueFields::from)
+                    .collect(),
             )),
         }
     }
 }
 
-/// One value of an indicator.
-pub struct IndicatorValue(pub indicator_values::Model);
+/// One value of an indicator. A field added here that reads a text column must also be named
+/// in `indicator_progress`'s look-ahead (src/graphql/query/crosscity.rs), which leaves out
+/// the text a query does not ask for.
+pub struct IndicatorValue(pub IndicatorValueFields);
 
 impl Indicator {
     async fn values(
         &self,
         ctx: &Context<'_>,
         kind: IndicatorValueKind,
-    ) -> AppResult<Vec<indicator_values::Model>> {
+    ) -> AppResult<Vec<IndicatorValueFields>> {
         let rows = self.all_values(ctx).await?;
         Ok(rows
             .iter()

@@ -164,7 +164,7 @@ async fn indicators(state: &AppState, q: Option<&str>) -> Result<Table, ExportEr
     let region = q.region(&state.db).await?;
     // Scoped once: the names and the indicators come from the same municipalities.
     let cities = compare::scope(&state.db, codes.as_deref(), region.as_deref()).await?;
-    let list = stats::progress_of(&state.db, &cities, order).await?;
+    let list = stats::progress_of(&state.db, &cities, order, stats::ProgressColumns::ALL).await?;
     let sources: BTreeMap<i32, entity::sources::Model> = list
         .iter()
         .filter_map(|p| p.source.as_deref())

@@ -6,9 +6,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::domain::Unit;
 use crate::domain::fiscal_year::FiscalYearInfo;
+use crate::domain::progress::IndicatorValueFields;
 use crate::read::compare::{self, Comparison, Normalization};
 use crate::read::stats::IndicatorProgress;
-use entity::{indicator_values, municipalities, sources};
+use entity::{municipalities, sources};
 
 /// One cell of an export.
 #[derive(Clone, Debug, PartialEq)]
@@ -209,7 +210,7 @@ pub fn indicators(
     sources: &BTreeMap<i32, sources::Model>,
     scope: &str,
 ) -> Table {
-    let observed = |v: &&indicator_values::Model| v.kind == "OBSERVED";
+    let observed = |v: &&IndicatorValueFields| v.kind == "OBSERVED";
     let years: BTreeSet<i32> = list
         .iter()
         .flat_map(|p| p.values.iter().filter(observed).map(|v| v.fiscal_year))
@@ -239,7 +240,7 @@ pub fn indicators(
     header.extend(["出典 / Source".to_owned(), "備考 / Note".to_owned()]);
     let names: BTreeMap<&str, &municipalities::Model> =
         cities.iter().map(|m| (m.code.as_str(), m)).collect();
-    let pair = |v: Option<&indicator_values::Model>| match v {
+    let pair = |v: Option<&IndicatorValueFields>| match v {
         Some(v) => [Cell::Int(v.fiscal_year.into()), Cell::Number(v.value)],
         None => [Cell::Empty, Cell::Empty],
     };
@@ -248,7 +249,7 @@ pub fn indicators(
     for p in list {
         let ind = &p.indicator;
         let of = |kind: &'static str| p.values.iter().filter(move |v| v.kind == kind);
-        let targets: Vec<&indicator_values::Model> = of("TARGET").collect();
+        let targets: Vec<&IndicatorValueFields> = of("TARGET").collect();
         let interim: Vec<String> = targets
             .iter()
             .take(targets.len().saturating_sub(1))
