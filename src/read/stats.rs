@@ -333,16 +333,14 @@ async fn read_progress(
             }
         };
         let values = match row.try_get::<Option<String>>("", VALUES)? {
-            Some(text) => serde_json::from_str::<Vec<ValueJson>>(&text)
-                .map_err(|e| {
+            Some(text) => {
+                serde_json::from_str::<Vec<IndicatorValueFields>>(&text).map_err(|e| {
                     AppError::internal(anyhow::anyhow!(
                         "the values of indicator {} do not read back: {e}",
                         indicator.id
                     ))
                 })?
-                .into_iter()
-                .map(IndicatorValueFields::from)
-                .collect(),
+            }
             None => Vec::new(),
         };
         let progress = crate::domain::progress::progress(&values);
@@ -357,8 +355,8 @@ async fn read_progress(
     Ok(list)
 }
 
-/// The columns of a value that [`values_as_json`] writes, in the order of [`ValueJson`]'s
-/// fields: each value is a JSON array, not an object, so the database writes no keys and the
+/// The columns of a value that [`values_as_json`] writes, in the order of
+/// [`IndicatorValueFields`]' fields, which serde reads an array into: each value is a JSON array, not an object, so the database writes no keys and the
 /// hub reads none. The text columns (`label_ja`, `note`) are written as null when left out.
 const VALUE_COLUMNS: [indicator_values::Column; 9] = {
     use indicator_values::Column as V;
@@ -436,66 +434,6 @@ fn values_as_json(backend: DbBackend, text: bool) -> &'static str {
     &all[at]
 }
 
-/// A value as [`values_as_json`] writes it: an array in [`VALUE_COLUMNS`]' order, which serde
-/// reads into these fields in theirs. SQLite has no JSON booleans (a flag is 0 or 1).
-#[derive(serde::Deserialize)]
-struct ValueJson {
-    id: i32,
-    kind: String,
-    fiscal_year: i32,
-    value: f64,
-    #[serde(deserialize_with = "json_flag")]
-    approximate: bool,
-    label_ja: Option<String>,
-    note: Option<String>,
-    position: i32,
-    version: i32,
-}
-
-impl From<ValueJson> for IndicatorValueFields {
-    fn from(v: ValueJson) -> Self {
-        IndicatorValueFields {
-            id: v.id,
-            kind: v.kind,
-            fiscal_year: v.fiscal_year,
-            value: v.value,
-            approximate: v.approximate,
-            label_ja: v.label_ja,
-            note: v.note,
-            position: v.position,
-            version: v.version,
-        }
-    }
-}
-
-/// A boolean written as JSON's `true`/`false` (PostgreSQL) or as 1/0 (SQLite).
-fn json_flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    struct Flag;
-    impl serde::de::Visitor<'_> for Flag {
-        type Value = bool;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a boolean, 0 or 1")
-        }
-        fn visit_bool<E: serde::de::Error>(self, v: bool) -> Result<bool, E> {
-            Ok(v)
-        }
-        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<bool, E> {
-            match v {
-                0 => Ok(false),
-                1 => Ok(true),
-                _ => Err(E::invalid_value(serde::de::Unexpected::Unsigned(v), &self)),
-            }
-        }
-        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<bool, E> {
-            match u64::try_from(v) {
-                Ok(v) => self.visit_u64(v),
-                Err(_) => Err(E::invalid_value(serde::de::Unexpected::Signed(v), &self)),
-            }
-        }
-    }
-    d.deserialize_any(Flag)
-}
-
 /// `list` in the `order` asked for: by progress, indicators without progress last, or as read.
 fn ordered(mut list: Vec<IndicatorProgress>, order: ProgressOrder) -> Vec<IndicatorProgress> {
     let by_progress = |a: &Option<f64>, b: &Option<f64>, desc: bool| match (a, b) {
@@ -517,25 +455,4 @@ fn ordered(mut list: Vec<IndicatorProgress>, order: ProgressOrder) -> Vec<Indica
         }
     }
     list
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn flags_read_back_as_json_booleans_and_as_sqlite_integers() {
-        #[derive(serde::Deserialize)]
-        struct F {
-            #[serde(deserialize_with = "json_flag")]
-            f: bool,
-        }
-        let read = |s: &str| serde_json::from_str::<F>(s).map(|f| f.f).ok();
-        assert_eq!(read(r#"{"f":true}"#), Some(true));
-        assert_eq!(read(r#"{"f":false}"#), Some(false));
-        assert_eq!(read(r#"{"f":1}"#), Some(true));
-        assert_eq!(read(r#"{"f":0}"#), Some(false));
-        assert_eq!(read(r#"{"f":2}"#), None);
-        assert_eq!(read(r#"{"f":"yes"}"#), None);
-    }
 }
