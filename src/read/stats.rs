@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, Order, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
-    IdenStatic, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    IdenStatic, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, SelectA, SelectB,
 };
 
 use crate::domain::ProgramKind;
@@ -268,9 +268,8 @@ pub async fn progress_of(
     Ok(ordered(read_progress(db, select, columns).await?, order))
 }
 
-/// The prefixes of [`read_progress`]'s columns: the indicator's, its source's and its city's.
-const INDICATOR: &str = "A_";
-const SOURCE: &str = "B_";
+/// The prefix of the cities' columns in [`read_progress`]'s statement, beside sea-orm's `A_`
+/// (indicators) and `B_` (sources).
 const CITY: &str = "C_";
 /// The column of [`read_progress`]'s statement that holds an indicator's values.
 const VALUES: &str = "V_values";
@@ -284,23 +283,19 @@ async fn read_progress(
     let city = indicators::Entity::belongs_to(municipalities::Entity)
         .from(indicators::Column::MunicipalityCode)
         .to(municipalities::Column::Code);
-    let cited = indicators::Entity::belongs_to(sources::Entity)
-        .from(indicators::Column::SourceId)
-        .to(sources::Column::Id);
-    let mut select = select
+    // The indicator's own columns are added below, so that its note can be left out.
+    let select = select
         .select_only()
         .join(JoinType::InnerJoin, city.into())
-        .join(JoinType::LeftJoin, cited.into())
         .order_by_asc(indicators::Column::MunicipalityCode)
-        .order_by_asc(indicators::Column::Position)
-        .into_query();
+        .order_by_asc(indicators::Column::Position);
+    let mut select = super::with_sources(select, indicators::Column::SourceId).into_query();
     let left_out: &[&str] = if columns.note {
         &[]
     } else {
         &[indicators::Column::Note.as_str()]
     };
-    super::select_prefixed_without::<indicators::Entity>(&mut select, INDICATOR, left_out);
-    super::select_prefixed::<sources::Entity>(&mut select, SOURCE);
+    super::select_prefixed_without::<indicators::Entity>(&mut select, SelectA.as_str(), left_out);
     super::select_prefixed::<municipalities::Entity>(&mut select, CITY);
     let backend = db.get_database_backend();
     select.expr_as(
@@ -313,13 +308,14 @@ async fn read_progress(
     let mut sources: HashMap<i32, Arc<sources::Model>> = HashMap::new();
     let mut list = Vec::with_capacity(rows.len());
     for row in rows {
-        let indicator = indicators::Model::from_query_result(&row, INDICATOR)?;
+        let indicator = indicators::Model::from_query_result(&row, SelectA.as_str())?;
         // A source's columns are read at its first row only: decoding a record by column
         // name was a sixth of the hub's CPU for indicator progress (perf, 2026-12-01).
         if indicator
             .source_id
             .is_some_and(|id| !sources.contains_key(&id))
-            && let Some(source) = sources::Model::from_query_result_optional(&row, SOURCE)?
+            && let Some(source) =
+                sources::Model::from_query_result_optional(&row, SelectB.as_str())?
         {
             sources.insert(source.id, Arc::new(source));
         }
@@ -356,8 +352,9 @@ async fn read_progress(
 }
 
 /// The columns of a value that [`values_as_json`] writes, in the order of
-/// [`IndicatorValueFields`]' fields, which serde reads an array into: each value is a JSON array, not an object, so the database writes no keys and the
-/// hub reads none. The text columns (`label_ja`, `note`) are written as null when left out.
+/// [`IndicatorValueFields`]' fields, which serde reads an array into. Each value is a JSON
+/// array, not an object, so the database writes no keys and the hub reads none. The text
+/// columns (`label_ja`, `note`) are written as null when left out.
 const VALUE_COLUMNS: [indicator_values::Column; 9] = {
     use indicator_values::Column as V;
     [
