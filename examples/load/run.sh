@@ -6,6 +6,7 @@
 #   SCALES=5 DURATION=10 examples/load/run.sh     # a quick run on the five real cities
 #   SOAK=600 SCALES=1741 DBS=postgres examples/load/run.sh   # plus 10 min of mixed load, RSS
 #   SCALEUP="1 2 4 8" SCALES=5 examples/load/run.sh          # the hub pinned to 1, 2, 4, 8 cores
+#   DB_CORES=0 SCALES=5 DBS=postgres examples/load/run.sh    # PostgreSQL on core 0, the rest elsewhere
 #
 # For every scale, database and operation: one checked request (it must answer data without
 # errors), a warm-up, then DURATION seconds at CONCURRENCY connections with oha. Prints one
@@ -37,6 +38,8 @@ SCALEUP="${SCALEUP:-}"                     # e.g. "1 2 4 8": the hub pinned to k
 PERF="${PERF:-0}"                          # 1 (with SCALEUP): perf profile of the hub at the largest k
 PERF_OP="${PERF_OP:-}"                     # the operation profiled; default the first of OPS
 PERF_RECORD_ARGS="${PERF_RECORD_ARGS:--g}" # how perf records, e.g. "--call-graph dwarf"
+DB_CORES="${DB_CORES:-}"                   # e.g. 0: on PostgreSQL, a local server pinned to these cores, and the
+                                           # servers, oha and pgbench's client to the others
 PG_URL="${PG_URL:-postgres://root@127.0.0.1:5432}"   # server, without a database name
 PG_ADMIN_DB="${PG_ADMIN_DB:-postgres}"     # where CREATE/DROP DATABASE run
 PG_LOG="${PG_LOG:-$(pg_lsclusters -h 2>/dev/null | awk '$3 == 5432 { print $NF; exit }' || true)}"
@@ -96,6 +99,21 @@ stop_pid() { # pid: TERM, then wait for it
   kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
 }
+# DB_CORES: every process of the local PostgreSQL, the postmaster included (the backends it
+# forks later inherit its cores), is pinned with taskset for the load on PostgreSQL, and
+# given back the postmaster's cores of before when the load ends or the script exits.
+db_cores_before=""
+pin_postgres() { # cores
+  local p
+  db_cores_before="$(taskset -pc "$(pgrep -xo postgres)" | awk -F': ' '{ print $2 }')"
+  for p in $(pgrep -x postgres); do taskset -a -pc "$1" "$p" >/dev/null 2>&1 || true; done
+}
+unpin_postgres() {
+  local p
+  [[ -n "$db_cores_before" ]] || return 0
+  for p in $(pgrep -x postgres); do taskset -a -pc "$db_cores_before" "$p" >/dev/null 2>&1 || true; done
+  db_cores_before=""
+}
 cleanup() {
   local p
   for p in "${soak_pids[@]}"; do stop_pid "$p"; done
@@ -103,6 +121,7 @@ cleanup() {
   stop_pid "$pgl5_pid"
   stop_pid "$pgl_pid"
   stop_pid "$hub_pid"
+  unpin_postgres
   [[ -z "$logging_db" ]] || psql "$PG_URL/$PG_ADMIN_DB" -qc "ALTER DATABASE $logging_db RESET log_statement" || true
 }
 trap cleanup EXIT
@@ -163,6 +182,12 @@ if [[ -n "$SCALEUP" ]]; then
     say "installing perf (Debian: linux-perf)"
     apt-get install -y linux-perf >/dev/null || echo "run.sh: could not install linux-perf; the profile is skipped" >&2
   fi
+fi
+
+if [[ -n "$DB_CORES" ]]; then
+  [[ -z "$SCALEUP" ]] || die "DB_CORES and SCALEUP are separate runs: set one of them"
+  has "$DBS" postgres || die "DB_CORES pins PostgreSQL: DBS must name postgres"
+  command -v taskset >/dev/null || die "DB_CORES needs taskset (Debian: util-linux)"
 fi
 
 if has "$DBS" postgres; then
@@ -341,25 +366,30 @@ start_hub() { # url tag [cpu list: the hub pinned to those cores]
 }
 
 start_pgl() { # url tag
+  local pin=()
+  [[ -z "$client_cores" ]] || pin=(taskset -c "$client_cores")
   port_free "$PGL_PORT" PGL
-  (cd "$here" && DATABASE_URL="$1" PORT="$PGL_PORT" exec node postgraphile/server.js) \
+  (cd "$here" && DATABASE_URL="$1" PORT="$PGL_PORT" exec "${pin[@]}" node postgraphile/server.js) \
     >"$WORK/logs/postgraphile-$2.log" 2>&1 &
   pgl_pid=$!
   wait_http "$(url_of postgraphile)" "$pgl_pid" postgraphile
 }
 
 start_pgl5() { # url tag
+  local pin=()
+  [[ -z "$client_cores" ]] || pin=(taskset -c "$client_cores")
   port_free "$PGL5_PORT" PGL5
   # GRAPHILE_ENV=production: Grafast's production mode (no development checks), stated so it
   # does not print a reminder at every start.
-  (cd "$here/v5" && DATABASE_URL="$1" PORT="$PGL5_PORT" GRAPHILE_ENV=production exec "$node5" server.mjs) \
+  (cd "$here/v5" && DATABASE_URL="$1" PORT="$PGL5_PORT" GRAPHILE_ENV=production exec "${pin[@]}" "$node5" server.mjs) \
     >"$WORK/logs/postgraphile5-$2.log" 2>&1 &
   pgl5_pid=$!
   wait_http "$(url_of postgraphile5)" "$pgl5_pid" postgraphile5
 }
 
+client_cores="" # DB_CORES: where the servers, oha and pgbench's client run
 start_servers() { # url scale db -> sets servers (the ones to measure)
-  start_hub "$1" "$3-$2"
+  start_hub "$1" "$3-$2" "$client_cores"
   servers=""
   has "$SERVERS" hub && servers="hub"
   if [[ "$3" == postgres && "$want_pgl" == 1 ]]; then
@@ -582,7 +612,8 @@ soak() { # scale db
 # statements; the parameters are pgbench variables (-D), as v4 sends them as parameters.
 # Latencies come from pgbench's per-transaction log (-l), one line per transaction.
 bench_pgbench() { # scale db op url
-  local scale="$1" db="$2" op="$3" url="$4" script args=() threads out logp tps n failed stmts lat line p50 p95 p99 v
+  local scale="$1" db="$2" op="$3" url="$4" script args=() threads out logp tps n failed stmts lat line p50 p95 p99 v pin=()
+  [[ -z "$client_cores" ]] || pin=(taskset -c "$client_cores")
   script="${pgbench_script[$op]:-$here/pgbench/$op}"
   if [[ ! -f "$script.sql" ]]; then
     echo "No pgbench script for $op ($script.sql): no pgbench row." | tee -a "$RESULTS.notes" >&2
@@ -598,10 +629,10 @@ bench_pgbench() { # scale db op url
   logp="$WORK/pgbench/latency-$scale-$op"
   rm -f "$logp".*
   if ((WARMUP > 0)); then
-    pgbench -n -M prepared -f "$script.sql" "${args[@]}" -c "$CONCURRENCY" -j "$threads" -T "$WARMUP" "$url" \
+    "${pin[@]}" pgbench -n -M prepared -f "$script.sql" "${args[@]}" -c "$CONCURRENCY" -j "$threads" -T "$WARMUP" "$url" \
       >"$out" 2>&1 || die "pgbench $op (warm-up) failed: $(tail -n 5 "$out")"
   fi
-  pgbench -n -M prepared -f "$script.sql" "${args[@]}" -c "$CONCURRENCY" -j "$threads" -T "$DURATION" \
+  "${pin[@]}" pgbench -n -M prepared -f "$script.sql" "${args[@]}" -c "$CONCURRENCY" -j "$threads" -T "$DURATION" \
     -l --log-prefix="$logp" "$url" >"$out" 2>&1 || die "pgbench $op failed: $(tail -n 5 "$out")"
   tps="$(awk '/^tps = / { printf "%.1f", $3; exit }' "$out")"
   n="$(awk -F': ' '/^number of transactions actually processed/ { split($2, a, "/"); print a[1] + 0; exit }' "$out")"
@@ -665,9 +696,22 @@ ratios_table() {
 # pinned to the others; where none are left (k = all of them) both share every core, and the
 # notes say so. PostgreSQL is a shared service and is not pinned: its backends run on any
 # core, the hub's included.
+expand_cpus() { # a taskset list (0,2-3) on stdin -> one core a line
+  tr ',' '\n' | awk -F- 'NF == 1 { print $1 } NF == 2 { for (i = $1; i <= $2; i++) print i }'
+}
 allowed_cpus() { # the cores this process may run on, one a line
-  awk '/^Cpus_allowed_list:/ { print $2 }' /proc/self/status | tr ',' '\n' |
-    awk -F- 'NF == 1 { print $1 } NF == 2 { for (i = $1; i <= $2; i++) print i }'
+  awk '/^Cpus_allowed_list:/ { print $2 }' /proc/self/status | expand_cpus
+}
+# DB_CORES: the cores this script may use that are not PostgreSQL's, as a taskset list; empty
+# when DB_CORES names a core this script may not use, or leaves none.
+other_cpus() {
+  local c pg_cores=() left=()
+  mapfile -t pg_cores < <(expand_cpus <<<"$DB_CORES")
+  for c in "${pg_cores[@]}"; do
+    [[ "$c" =~ ^[0-9]+$ ]] && allowed_cpus | grep -qx "$c" || return 0
+  done
+  for c in $(allowed_cpus); do has "${pg_cores[*]}" "$c" || left+=("$c"); done
+  (IFS=,; echo "${left[*]}")
 }
 
 declare -A up_rps=() # "scale|db|k|op" -> req/s
@@ -819,6 +863,15 @@ for scale in $SCALES; do
     if [[ "$BENCH" == 1 ]]; then
       say "$db, scale $scale: load, $DURATION s per operation and server at $CONCURRENCY connections"
     fi
+    if [[ -n "$DB_CORES" && "$db" == postgres ]]; then
+      client_cores="$(other_cpus)"
+      [[ -n "$client_cores" ]] || die "DB_CORES: $DB_CORES must be cores this script may use ($(allowed_cpus | paste -sd,)), and leave at least one"
+      pgrep -x postgres >/dev/null || die "DB_CORES: no PostgreSQL process on this machine to pin (PG_URL: $PG_URL)"
+      echo "Scale $scale, postgres: PostgreSQL pinned to CPU $DB_CORES; the servers, oha and pgbench's client to CPU $client_cores." |
+        tee -a "$RESULTS.notes" >&2
+      pin_postgres "$DB_CORES"
+      load_pin=(taskset -c "$client_cores")
+    fi
     start_servers "$url" "$scale" "$db"
     echo "Scale $scale, $db, at start: hub RSS $(rss_mb "$hub_pid") MB." | tee -a "$RESULTS.notes" >&2
     if [[ "$BENCH" == 1 ]]; then
@@ -843,6 +896,9 @@ for scale in $SCALES; do
     fi
     if ((SOAK > 0)); then soak "$scale" "$db"; fi
     stop_servers
+    unpin_postgres
+    client_cores=""
+    load_pin=()
   done
 done
 
