@@ -104,9 +104,14 @@ stop_pid() { # pid: TERM, then wait for it
 # given back the postmaster's cores of before when the load ends or the script exits.
 db_cores_before=""
 pin_postgres() { # cores
-  local p
-  db_cores_before="$(taskset -pc "$(pgrep -xo postgres)" | awk -F': ' '{ print $2 }')"
+  local p postmaster
+  postmaster="$(pgrep -xo postgres)"
+  db_cores_before="$(taskset -pc "$postmaster" | awk -F': ' '{ print $2 }')"
   for p in $(pgrep -x postgres); do taskset -a -pc "$1" "$p" >/dev/null 2>&1 || true; done
+  # A server of another user, without the right to change it, would be measured unpinned.
+  [[ "$(taskset -pc "$postmaster" | awk -F': ' '{ print $2 }' | expand_cpus | sort -nu | paste -sd,)" == \
+    "$(expand_cpus <<<"$1" | sort -nu | paste -sd,)" ]] ||
+    die "DB_CORES: could not pin PostgreSQL (pid $postmaster) to CPU $1; run as root or as its user"
 }
 unpin_postgres() {
   local p
