@@ -17,6 +17,23 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 has() { [[ " $1 " == *" $2 "* ]]; }   # has "a b c" b: is b a word of the list
+expand_cpus() { # a taskset list (0,2-3) on stdin -> one core a line
+  tr ',' '\n' | awk -F- 'NF == 1 { print $1 } NF == 2 { for (i = $1; i <= $2; i++) print i }'
+}
+allowed_cpus() { # the cores this process may run on, one a line
+  awk '/^Cpus_allowed_list:/ { print $2 }' /proc/self/status | expand_cpus
+}
+# DB_CORES: the cores this script may use that are not PostgreSQL's, as a taskset list; empty
+# when DB_CORES names a core this script may not use, or leaves none.
+other_cpus() {
+  local c pg_cores=() left=()
+  mapfile -t pg_cores < <(expand_cpus <<<"$DB_CORES")
+  for c in "${pg_cores[@]}"; do
+    [[ "$c" =~ ^[0-9]+$ ]] && allowed_cpus | grep -qx "$c" || return 0
+  done
+  for c in $(allowed_cpus); do has "${pg_cores[*]}" "$c" || left+=("$c"); done
+  (IFS=,; echo "${left[*]}")
+}
 
 SCALES="${SCALES:-5 1741}"                 # 5: the real cities; N > 5: N synthetic cities + the real five
 DBS="${DBS:-sqlite postgres}"
@@ -189,10 +206,13 @@ if [[ -n "$SCALEUP" ]]; then
   fi
 fi
 
+db_client_cores="" # DB_CORES: the cores left to the servers, oha and pgbench's client
 if [[ -n "$DB_CORES" ]]; then
   [[ -z "$SCALEUP" ]] || die "DB_CORES and SCALEUP are separate runs: set one of them"
   has "$DBS" postgres || die "DB_CORES pins PostgreSQL: DBS must name postgres"
   command -v taskset >/dev/null || die "DB_CORES needs taskset (Debian: util-linux)"
+  db_client_cores="$(other_cpus)"
+  [[ -n "$db_client_cores" ]] || die "DB_CORES: $DB_CORES must be cores this script may use ($(allowed_cpus | paste -sd,)), and leave at least one"
 fi
 
 if has "$DBS" postgres; then
@@ -203,6 +223,8 @@ if has "$DBS" postgres; then
     for _ in $(seq 1 30); do pg_up && break; sleep 1; done
   fi
   pg_up || die "PostgreSQL does not answer at $PG_URL/$PG_ADMIN_DB"
+  [[ -z "$DB_CORES" ]] || pgrep -x postgres >/dev/null ||
+    die "DB_CORES: no PostgreSQL process on this machine to pin (PG_URL: $PG_URL)"
 fi
 
 # ---------------------------------------------------------------- operations
@@ -371,28 +393,27 @@ start_hub() { # url tag [cpu list: the hub pinned to those cores]
 }
 
 start_pgl() { # url tag
-  local pin=()
-  [[ -z "$client_cores" ]] || pin=(taskset -c "$client_cores")
   port_free "$PGL_PORT" PGL
-  (cd "$here" && DATABASE_URL="$1" PORT="$PGL_PORT" exec "${pin[@]}" node postgraphile/server.js) \
+  (cd "$here" && DATABASE_URL="$1" PORT="$PGL_PORT" exec "${client_pin[@]}" node postgraphile/server.js) \
     >"$WORK/logs/postgraphile-$2.log" 2>&1 &
   pgl_pid=$!
   wait_http "$(url_of postgraphile)" "$pgl_pid" postgraphile
 }
 
 start_pgl5() { # url tag
-  local pin=()
-  [[ -z "$client_cores" ]] || pin=(taskset -c "$client_cores")
   port_free "$PGL5_PORT" PGL5
   # GRAPHILE_ENV=production: Grafast's production mode (no development checks), stated so it
   # does not print a reminder at every start.
-  (cd "$here/v5" && DATABASE_URL="$1" PORT="$PGL5_PORT" GRAPHILE_ENV=production exec "${pin[@]}" "$node5" server.mjs) \
+  (cd "$here/v5" && DATABASE_URL="$1" PORT="$PGL5_PORT" GRAPHILE_ENV=production exec "${client_pin[@]}" "$node5" server.mjs) \
     >"$WORK/logs/postgraphile5-$2.log" 2>&1 &
   pgl5_pid=$!
   wait_http "$(url_of postgraphile5)" "$pgl5_pid" postgraphile5
 }
 
-client_cores="" # DB_CORES: where the servers, oha and pgbench's client run
+# DB_CORES, during the load on PostgreSQL: the cores of the servers, oha and pgbench's client,
+# and taskset on them (empty: unpinned).
+client_cores=""
+client_pin=()
 start_servers() { # url scale db -> sets servers (the ones to measure)
   start_hub "$1" "$3-$2" "$client_cores"
   servers=""
@@ -617,8 +638,7 @@ soak() { # scale db
 # statements; the parameters are pgbench variables (-D), as v4 sends them as parameters.
 # Latencies come from pgbench's per-transaction log (-l), one line per transaction.
 bench_pgbench() { # scale db op url
-  local scale="$1" db="$2" op="$3" url="$4" script args=() threads out logp tps n failed stmts lat line p50 p95 p99 v pin=()
-  [[ -z "$client_cores" ]] || pin=(taskset -c "$client_cores")
+  local scale="$1" db="$2" op="$3" url="$4" script args=() threads out logp tps n failed stmts lat line p50 p95 p99 v
   script="${pgbench_script[$op]:-$here/pgbench/$op}"
   if [[ ! -f "$script.sql" ]]; then
     echo "No pgbench script for $op ($script.sql): no pgbench row." | tee -a "$RESULTS.notes" >&2
@@ -634,10 +654,10 @@ bench_pgbench() { # scale db op url
   logp="$WORK/pgbench/latency-$scale-$op"
   rm -f "$logp".*
   if ((WARMUP > 0)); then
-    "${pin[@]}" pgbench -n -M prepared -f "$script.sql" "${args[@]}" -c "$CONCURRENCY" -j "$threads" -T "$WARMUP" "$url" \
+    "${client_pin[@]}" pgbench -n -M prepared -f "$script.sql" "${args[@]}" -c "$CONCURRENCY" -j "$threads" -T "$WARMUP" "$url" \
       >"$out" 2>&1 || die "pgbench $op (warm-up) failed: $(tail -n 5 "$out")"
   fi
-  "${pin[@]}" pgbench -n -M prepared -f "$script.sql" "${args[@]}" -c "$CONCURRENCY" -j "$threads" -T "$DURATION" \
+  "${client_pin[@]}" pgbench -n -M prepared -f "$script.sql" "${args[@]}" -c "$CONCURRENCY" -j "$threads" -T "$DURATION" \
     -l --log-prefix="$logp" "$url" >"$out" 2>&1 || die "pgbench $op failed: $(tail -n 5 "$out")"
   tps="$(awk '/^tps = / { printf "%.1f", $3; exit }' "$out")"
   n="$(awk -F': ' '/^number of transactions actually processed/ { split($2, a, "/"); print a[1] + 0; exit }' "$out")"
@@ -701,24 +721,6 @@ ratios_table() {
 # pinned to the others; where none are left (k = all of them) both share every core, and the
 # notes say so. PostgreSQL is a shared service and is not pinned: its backends run on any
 # core, the hub's included.
-expand_cpus() { # a taskset list (0,2-3) on stdin -> one core a line
-  tr ',' '\n' | awk -F- 'NF == 1 { print $1 } NF == 2 { for (i = $1; i <= $2; i++) print i }'
-}
-allowed_cpus() { # the cores this process may run on, one a line
-  awk '/^Cpus_allowed_list:/ { print $2 }' /proc/self/status | expand_cpus
-}
-# DB_CORES: the cores this script may use that are not PostgreSQL's, as a taskset list; empty
-# when DB_CORES names a core this script may not use, or leaves none.
-other_cpus() {
-  local c pg_cores=() left=()
-  mapfile -t pg_cores < <(expand_cpus <<<"$DB_CORES")
-  for c in "${pg_cores[@]}"; do
-    [[ "$c" =~ ^[0-9]+$ ]] && allowed_cpus | grep -qx "$c" || return 0
-  done
-  for c in $(allowed_cpus); do has "${pg_cores[*]}" "$c" || left+=("$c"); done
-  (IFS=,; echo "${left[*]}")
-}
-
 declare -A up_rps=() # "scale|db|k|op" -> req/s
 declare -A up_p95=()
 
@@ -869,13 +871,12 @@ for scale in $SCALES; do
       say "$db, scale $scale: load, $DURATION s per operation and server at $CONCURRENCY connections"
     fi
     if [[ -n "$DB_CORES" && "$db" == postgres ]]; then
-      client_cores="$(other_cpus)"
-      [[ -n "$client_cores" ]] || die "DB_CORES: $DB_CORES must be cores this script may use ($(allowed_cpus | paste -sd,)), and leave at least one"
-      pgrep -x postgres >/dev/null || die "DB_CORES: no PostgreSQL process on this machine to pin (PG_URL: $PG_URL)"
+      client_cores="$db_client_cores"
       echo "Scale $scale, postgres: PostgreSQL pinned to CPU $DB_CORES; the servers, oha and pgbench's client to CPU $client_cores." |
         tee -a "$RESULTS.notes" >&2
       pin_postgres "$DB_CORES"
-      load_pin=(taskset -c "$client_cores")
+      client_pin=(taskset -c "$client_cores")
+      load_pin=("${client_pin[@]}")
     fi
     start_servers "$url" "$scale" "$db"
     echo "Scale $scale, $db, at start: hub RSS $(rss_mb "$hub_pid") MB." | tee -a "$RESULTS.notes" >&2
@@ -903,6 +904,7 @@ for scale in $SCALES; do
     stop_servers
     unpin_postgres
     client_cores=""
+    client_pin=()
     load_pin=()
   done
 done
